@@ -1,0 +1,22 @@
+# Product-level global value chains: entry point. Stages live in workflow/rules/, the science in
+# workflow/valuechain/ (an installed library), one thin script per rule in scripts/.
+from snakemake.utils import min_version
+
+min_version("9.12")
+
+
+configfile: "config/config.default.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/rca.smk"
+include: "workflow/rules/links.smk"
+include: "workflow/rules/flows.smk"
+include: "workflow/rules/manifest.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        res("MANIFEST.json"),

@@ -1,0 +1,139 @@
+"""Parquet artifacts with provenance, and the run manifest.
+
+Every table the workflow writes goes through :func:`write_table`, which stores in the Parquet key-value
+metadata: the artifact's schema version, the project version, the git commit when known, the sha256 of the
+config subset the rule used, and the sha256 of each input file. Files are written to a temporary name and
+renamed, so a failing step never leaves a half-written artifact behind.
+
+Metadata holds no timestamp on purpose: the same inputs and config give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+META_PREFIX = "valuechain."
+
+
+def project_version() -> str:
+    try:
+        return importlib_metadata.version("valuechain")
+    except importlib_metadata.PackageNotFoundError:  # running from a source tree without install
+        return "0+unknown"
+
+
+def git_commit(start: str | Path | None = None) -> str:
+    """The commit of the checkout that holds the code, or "unknown" outside git."""
+    here = Path(start) if start else Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file, or of every file under a directory (sorted by relative path)."""
+    path = Path(path)
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        if path.is_dir():
+            h.update(str(f.relative_to(path)).encode())
+        with open(f, "rb") as fh:
+            while block := fh.read(chunk):
+                h.update(block)
+    return h.hexdigest()
+
+
+def config_hash(params: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of the config subset a rule used."""
+    blob = json.dumps(_jsonable(params), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return str(obj)
+
+
+def provenance(
+    schema: str,
+    params: Mapping[str, Any] | None = None,
+    inputs: Iterable[str | Path] = (),
+    rule: str | None = None,
+) -> dict[str, str]:
+    """The key-value metadata stored in every artifact (keys prefixed ``valuechain.``)."""
+    meta = {
+        "schema_version": schema,
+        "project_version": project_version(),
+        "git_commit": git_commit(),
+        "config_sha256": config_hash(params or {}),
+        "config": json.dumps(_jsonable(params or {}), sort_keys=True),
+        "inputs_sha256": json.dumps({str(p): sha256_file(p) for p in inputs}, sort_keys=True),
+    }
+    if rule:
+        meta["rule"] = rule
+    return {META_PREFIX + k: v for k, v in meta.items()}
+
+
+def write_table(df: pd.DataFrame, path: str | Path, meta: Mapping[str, str]) -> Path:
+    """Write ``df`` (index dropped) to Parquet with ``meta`` merged into the schema metadata, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    merged = dict(table.schema.metadata or {})
+    merged.update({k.encode(): str(v).encode() for k, v in meta.items()})
+    table = table.replace_schema_metadata(merged)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The ``valuechain.*`` metadata of a Parquet file or dataset fragment, prefix stripped."""
+    raw = pq.read_schema(path).metadata or {}
+    return {
+        k.decode()[len(META_PREFIX) :]: v.decode()
+        for k, v in raw.items()
+        if k.decode().startswith(META_PREFIX)
+    }
+
+
+def build_manifest(root: str | Path, files: Iterable[str | Path]) -> dict[str, Any]:
+    """Manifest of artifacts: path relative to ``root``, sha256, rows and schema version.
+
+    Directories (partitioned datasets) are listed with the hash of all their files and their total rows.
+    """
+    root = Path(root)
+    entries = []
+    for f in sorted(Path(p) for p in files):
+        entry: dict[str, Any] = {"path": str(f.relative_to(root)) if f.is_relative_to(root) else str(f)}
+        entry["sha256"] = sha256_file(f)
+        if f.suffix == ".parquet" or f.is_dir():
+            parts = sorted(f.rglob("*.parquet")) if f.is_dir() else [f]
+            entry["rows"] = int(sum(pq.ParquetFile(p).metadata.num_rows for p in parts))
+            entry["schema_version"] = read_metadata(parts[0]).get("schema_version") if parts else None
+        entries.append(entry)
+    return {"project_version": project_version(), "git_commit": git_commit(), "artifacts": entries}
