@@ -1,0 +1,500 @@
+"""Fine-tuning the four Backward & Forward thresholds on an inter-country input-output table (METHOD section 5;
+Karbevska & Hidalgo 2023 preprint, section 5.2 and appendix 8.2).
+
+The ICIO table plays the role of trade data with countries as locations and industries of origin as products:
+
+- Specialisation (:func:`specialisation`): exports ``X_exp[c,i] = sum_{c' != c, j} Z[(c,i),(c',j)]`` and imports
+  ``X_imp[c,i] = sum_{c' != c, j} Z[(c',i),(c,j)]``, then Balassa RCA of each (METHOD 3).
+- Labels (:func:`trade_intensity_labels`): international industry flows ``X[i,j] = sum_{c != c'} Z[(c,i),(c',j)]``,
+  trade intensity ``TI[i,j] = (X[i,j] / sum_j X[i,j]) / (sum_i X[i,j] / sum_ij X)`` (Yamazawa 1970; preprint eq. 3),
+  and the link "``i`` is an input of ``j``" is true when ``TI >= 1``. Only off-diagonal links are scored (B&F never
+  proposes an industry as its own input).
+- Grid (:func:`grid_search`): every combination of ``t1..t4`` in ``1, 1.5, ..., 5.5`` (10,000); for each, the B&F
+  top-``k`` inputs of every output industry, scored for precision (true predicted / predicted) and recall
+  (true predicted / true off-diagonal labels).
+
+How the grid stays fast: the backward counts ``Cb`` depend only on ``(t1, t2)`` and the forward counts ``Cf`` only
+on ``(t3, t4)``, so both are computed once per pair (100 + 100 matrix products, :func:`pair_counts`). B&F orders
+the candidates ``q`` of output ``p`` by ``(score, rb, -Cb, q)`` with ``score = rb + rf``; that order is encoded in one
+integer key ``rf * S1 + [rb * (S1 + S2) + (Cmax - Cb) * N + q]`` whose bracket depends only on the backward pair
+and whose first term only on the forward pair (:func:`backward_keys`, :func:`forward_keys`). The key of every
+combination is then a broadcast sum of two precomputed stacks, and the top ``k`` per output is a partial sort
+along the last axis, done in chunks of backward pairs (:func:`grid_top_k`). The result equals
+:func:`valuechain.bf.rank_candidates` on every combination (tests check it against a brute-force loop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .bf import Thresholds, cooccurrence_counts, dense_rank_desc, rank_candidates
+from .rca import balassa_rca
+
+#: The paper's grid: 1, 1.5, ..., 5.5 for each of t1..t4 (preprint section 5.2: "[1, 6[ with step 0.5").
+GRID_VALUES: tuple[float, ...] = tuple(float(v) for v in np.arange(1.0, 6.0, 0.5))
+
+#: Columns of the grid table written by :func:`grid_table`.
+GRID_COLUMNS = ["t1", "t2", "t3", "t4", "n_predicted", "n_true", "n_false", "precision", "recall", "n_outputs"]
+
+#: Default number of elements of the int64 key array built per chunk of :func:`grid_top_k` (about 32 MB).
+CHUNK_ELEMENTS = 1 << 22
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Specialisation table and labels
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _foreign_flows(Z: pd.DataFrame) -> np.ndarray:
+    """``Z`` as a float array with every domestic cell (same country on row and column) set to 0.
+
+    Refuses NaN, infinite and negative cells, naming up to five rows.
+    """
+    if not isinstance(Z.index, pd.MultiIndex) or Z.index.nlevels != 2 or not Z.index.equals(Z.columns):
+        raise ValueError("Z must have the same 2-level (country, industry) MultiIndex on rows and columns")
+    values = Z.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        rows = Z.index[bad.any(axis=1)]
+        raise ValueError(
+            f"Z has {int(bad.sum())} NaN, infinite or negative intermediate flows, in rows "
+            f"{['_'.join(map(str, r)) for r in rows[:5]]}"
+        )
+    country = Z.index.get_level_values(0).to_numpy()
+    return np.where(country[:, None] != country[None, :], values, 0.0)
+
+
+def _indicator(labels: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """One-hot matrix (len(labels) x distinct labels) in order of first appearance, and those labels."""
+    codes, uniques = pd.factorize(labels, sort=False)
+    onehot = np.zeros((len(labels), len(uniques)))
+    onehot[np.arange(len(labels)), codes] = 1.0
+    return onehot, pd.Index(uniques)
+
+
+def trade_values(Z: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """International exports and imports of every (country, industry), as two countries x industries frames.
+
+    ``X_exp[c,i] = sum_{c' != c, j} Z[(c,i),(c',j)]`` (what industry ``i`` of ``c`` sells to other countries);
+    ``X_imp[c,i] = sum_{c' != c, j} Z[(c',i),(c,j)]`` (what ``c``'s industries buy from industry ``i`` abroad).
+    METHOD 5; preprint appendix 8.2. Domestic cells are ignored whether or not they were zeroed before.
+    Countries and industries keep table order (the industry order is B&F's tie-breaking "code" order).
+    """
+    F = _foreign_flows(Z)
+    G, countries = _indicator(Z.index.get_level_values(0).to_numpy())  # rows x countries
+    H, industries = _indicator(Z.index.get_level_values(1).to_numpy())  # rows x industries
+    exports = G.T @ (F.sum(axis=1)[:, None] * H)  # countries x industries
+    imports = ((H.T @ F) @ G).T  # (industries x columns) -> industries x countries -> transposed
+    kw = {"index": countries.rename("country"), "columns": industries.rename("industry")}
+    return pd.DataFrame(exports, **kw), pd.DataFrame(imports, **kw)
+
+
+def specialisation(Z: pd.DataFrame) -> pd.DataFrame:
+    """Long specialisation table ``country, industry, export, import, rca_export, rca_import`` (one row per pair).
+
+    RCA is Balassa's (METHOD 3; :func:`valuechain.rca.balassa_rca`) of the international exports and imports of
+    :func:`trade_values`, 0 where a country or industry total is 0. Rows in (country, industry) table order.
+    """
+    exports, imports = trade_values(Z)
+    n_c, n_i = exports.shape
+    return pd.DataFrame(
+        {
+            "country": np.repeat(exports.index.to_numpy(), n_i),
+            "industry": np.tile(exports.columns.to_numpy(), n_c),
+            "export": exports.to_numpy().ravel(),
+            "import": imports.to_numpy().ravel(),
+            "rca_export": balassa_rca(exports.to_numpy()).ravel(),
+            "rca_import": balassa_rca(imports.to_numpy()).ravel(),
+        }
+    )
+
+
+def industry_flows(Z: pd.DataFrame) -> pd.DataFrame:
+    """International flows between industries, ``X[i,j] = sum_{c != c'} Z[(c,i),(c',j)]`` (industries x industries)."""
+    F = _foreign_flows(Z)
+    H, industries = _indicator(Z.index.get_level_values(1).to_numpy())
+    X = H.T @ F @ H
+    return pd.DataFrame(X, index=industries.rename("input"), columns=industries.rename("output"))
+
+
+def trade_intensity(X: np.ndarray) -> np.ndarray:
+    """Trade intensity ``TI[i,j] = (X[i,j] / sum_j X[i,j]) / (sum_i X[i,j] / sum_ij X)`` (Yamazawa 1970; preprint
+    eq. 3), 0 where a row or column total is 0. It is the Balassa index of the industry flow matrix."""
+    return balassa_rca(X)
+
+
+def trade_intensity_labels(Z: pd.DataFrame) -> pd.DataFrame:
+    """Long label table ``input, output, flow, ti, label`` over all industry pairs (input-major, table order).
+
+    ``label`` is ``TI >= 1`` for off-diagonal pairs and False on the diagonal (self-inputs are never scored).
+    """
+    X = industry_flows(Z)
+    ti = trade_intensity(X.to_numpy())
+    n = len(X)
+    label = (ti >= 1.0) & ~np.eye(n, dtype=bool)
+    return pd.DataFrame(
+        {
+            "input": np.repeat(X.index.to_numpy(), n),
+            "output": np.tile(X.columns.to_numpy(), n),
+            "flow": X.to_numpy().ravel(),
+            "ti": ti.ravel(),
+            "label": label.ravel(),
+        }
+    )
+
+
+def rca_arrays(spec: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Export and import RCA (countries x industries arrays) from a :func:`specialisation` table, in its order."""
+    countries = list(dict.fromkeys(spec["country"]))
+    industries = list(dict.fromkeys(spec["industry"]))
+    if len(spec) != len(countries) * len(industries):
+        raise ValueError(
+            f"specialisation table has {len(spec)} rows, expected countries x industries = "
+            f"{len(countries)} x {len(industries)}"
+        )
+    wide = spec.set_index(["country", "industry"])
+    E = wide["rca_export"].unstack("industry").loc[countries, industries].to_numpy()
+    I = wide["rca_import"].unstack("industry").loc[countries, industries].to_numpy()
+    return E, I, countries, industries
+
+
+def label_matrix(labels: pd.DataFrame, industries: Sequence[str]) -> np.ndarray:
+    """Boolean ``L[i, j]`` = "``i`` is an input of ``j``" from a :func:`trade_intensity_labels` table."""
+    wide = labels.pivot(index="input", columns="output", values="label")
+    missing = sorted(set(industries) - set(wide.index) | set(industries) - set(wide.columns))
+    if missing:
+        raise ValueError(f"labels lack industries {missing[:5]} of the specialisation table")
+    return wide.loc[list(industries), list(industries)].to_numpy(dtype=bool)
+
+
+def base_rate(L: np.ndarray) -> float:
+    """Share of true off-diagonal labels: the expected precision of inputs drawn at random among other industries."""
+    n = L.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    return float(L[off].mean()) if n > 1 else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Batched grid
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def threshold_combinations(values: Sequence[float] = GRID_VALUES) -> np.ndarray:
+    """All ``(t1, t2, t3, t4)`` as a (len(values)**4, 4) array, ``t1`` slowest, ``t4`` fastest.
+
+    Row ``a * P + b`` pairs backward pair ``a = (t1, t2)`` with forward pair ``b = (t3, t4)``, ``P = len(values)**2``.
+    """
+    v = np.asarray(values, dtype=float)
+    return np.stack(np.meshgrid(v, v, v, v, indexing="ij"), axis=-1).reshape(-1, 4)
+
+
+def pair_counts(A: np.ndarray, B: np.ndarray, values: Sequence[float] = GRID_VALUES) -> np.ndarray:
+    """Stack of :func:`valuechain.bf.cooccurrence_counts` ``(A > ta)^T (B > tb)`` for every pair of grid values.
+
+    Shape (len(values)**2, n, n); index ``ia * len(values) + ib`` for ``(values[ia], values[ib])``. Backward counts
+    ``Cb`` are ``pair_counts(E, I)`` over ``(t1, t2)``; forward counts ``Cf`` are ``pair_counts(I, E)`` over ``(t3, t4)``.
+    """
+    return np.stack([cooccurrence_counts(A, B, ta, tb) for ta in values for tb in values])
+
+
+def _key_scales(n: int, c_max: int) -> tuple[int, int]:
+    """``S2 = (c_max + 1) n`` bounds ``(c_max - Cb) n + q``; ``S1 = (n + 1) S2`` bounds ``rb S2 + (c_max - Cb) n + q``."""
+    s2 = (c_max + 1) * n
+    return (n + 1) * s2, s2
+
+
+def _no_candidate_key(n: int, c_max: int) -> int:
+    """A key larger than any valid key (score <= 2n, so valid keys are below (2n + 1) S1)."""
+    s1, _ = _key_scales(n, c_max)
+    return (2 * n + 2) * s1
+
+
+def backward_keys(Cb: np.ndarray, n_candidates: int, c_max: int) -> np.ndarray:
+    """Backward part ``rb (S1 + S2) + (c_max - Cb) n + q`` of the sort key, per backward pair (P, n, n), int64.
+
+    Exactly :func:`valuechain.bf.rank_candidates`'s candidate set: for output ``p`` the first ``n_candidates``
+    inputs by ``(Cb desc, code asc)``, minus ``q = p``, and nothing for an output whose ``Cb`` row is all 0. Other
+    cells get a key above every valid one. ``c_max`` bounds every count (the number of locations).
+    """
+    Cb = np.asarray(Cb)
+    P, n, _ = Cb.shape
+    n_cand = min(int(n_candidates), n)
+    s1, s2 = _key_scales(n, c_max)
+    rb = dense_rank_desc(Cb.reshape(P * n, n)).reshape(P, n, n).astype(np.int64)
+    q = np.arange(n, dtype=np.int64)
+    key = rb * (s1 + s2) + (c_max - Cb.astype(np.int64)) * n + q
+    order = np.argsort(-Cb, axis=-1, kind="stable")[..., :n_cand]
+    cand = np.zeros(Cb.shape, dtype=bool)
+    np.put_along_axis(cand, order, True, axis=-1)
+    cand &= ~np.eye(n, dtype=bool)
+    cand &= Cb.any(axis=-1, keepdims=True)
+    return np.where(cand, key, _no_candidate_key(n, c_max))
+
+
+def forward_keys(Cf: np.ndarray, c_max: int) -> np.ndarray:
+    """Forward part ``rf S1`` of the sort key, per forward pair, indexed ``[pair, output p, input q]``, int64.
+
+    ``rf`` of candidate ``q`` for output ``p`` is the dense rank of ``Cf[q, p]`` in row ``q`` (transposed here).
+    """
+    Cf = np.asarray(Cf)
+    Q, n, _ = Cf.shape
+    s1, _ = _key_scales(n, c_max)
+    rf = dense_rank_desc(Cf.reshape(Q * n, n)).reshape(Q, n, n).astype(np.int64)
+    return rf.transpose(0, 2, 1) * s1
+
+
+def grid_top_k(
+    Cb: np.ndarray, Cf: np.ndarray, k: int, n_candidates: int, chunk_elements: int = CHUNK_ELEMENTS
+) -> np.ndarray:
+    """Top-``k`` inputs of every output for every (backward pair, forward pair): int array (P * Q, n, k).
+
+    Entry ``[a * Q + b, p, r]`` is the input of rank ``r + 1`` for output ``p`` under ``Cb[a]`` and ``Cf[b]``, or -1
+    when ``p`` has fewer than ``r + 1`` candidates. Identical to ``rank_candidates(Cb[a], Cf[b], n_candidates)``
+    with ``rank <= k``. Works in chunks of backward pairs holding about ``chunk_elements`` keys each.
+    """
+    Cb = np.asarray(Cb)
+    Cf = np.asarray(Cf)
+    P, n, _ = Cb.shape
+    Q = Cf.shape[0]
+    if Cf.shape[1:] != (n, n):
+        raise ValueError(f"backward counts are {Cb.shape[1:]} but forward counts are {Cf.shape[1:]}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    c_max = int(max(Cb.max(initial=0), Cf.max(initial=0)))
+    kb = backward_keys(Cb, n_candidates, c_max)
+    kf = forward_keys(Cf, c_max)
+    invalid = _no_candidate_key(n, c_max)
+    kk = min(k, n)
+    out = np.full((P * Q, n, k), -1, dtype=np.int64)
+    step = max(1, chunk_elements // (Q * n * n))
+    for a0 in range(0, P, step):
+        a1 = min(P, a0 + step)
+        keys = kb[a0:a1, None] + kf[None]  # (a, Q, n, n)
+        best = np.sort(np.partition(keys, kk - 1, axis=-1)[..., :kk], axis=-1)
+        top = np.where(best < invalid, best % n, -1)  # q is the last component of the key
+        out[a0 * Q : a1 * Q, :, :kk] = top.reshape((a1 - a0) * Q, n, kk)
+    return out
+
+
+def score_top_k(top: np.ndarray, L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per combination and output: predicted links and true predicted links, two int arrays (C, n).
+
+    ``top`` from :func:`grid_top_k` (-1 = no link); ``L[i, j]`` true when ``i`` is an input of ``j``.
+    """
+    n = L.shape[0]
+    valid = top >= 0
+    hit = L.T[np.arange(n)[None, :, None], np.where(valid, top, 0)] & valid  # L[q, p] for link q -> p
+    return valid.sum(axis=-1), hit.sum(axis=-1)
+
+
+@dataclass(frozen=True)
+class GridCounts:
+    """Grid results per combination and output industry, to be summed over any subset of outputs.
+
+    ``thresholds`` (C, 4); ``n_predicted``, ``n_true`` (C, n); ``n_labels`` (n,) true off-diagonal labels per output.
+    """
+
+    thresholds: np.ndarray
+    n_predicted: np.ndarray
+    n_true: np.ndarray
+    n_labels: np.ndarray
+
+
+def grid_search(
+    E: np.ndarray,
+    I: np.ndarray,
+    L: np.ndarray,
+    values: Sequence[float] = GRID_VALUES,
+    k: int = 3,
+    n_candidates: int = 240,
+    chunk_elements: int = CHUNK_ELEMENTS,
+) -> GridCounts:
+    """Score B&F top-``k`` links for every combination of ``values`` as ``t1..t4`` against labels ``L``.
+
+    ``E``, ``I``: export and import RCA (countries x industries); ``L``: (industries x industries) labels.
+    """
+    E, I, L = np.asarray(E), np.asarray(I), np.asarray(L, dtype=bool)
+    n = E.shape[1]
+    if I.shape != E.shape or L.shape != (n, n):
+        raise ValueError(f"shapes do not match: E {E.shape}, I {I.shape}, L {L.shape}")
+    Cb = pair_counts(E, I, values)
+    Cf = pair_counts(I, E, values)
+    top = grid_top_k(Cb, Cf, k, n_candidates, chunk_elements)
+    n_pred, n_true = score_top_k(top, L)
+    return GridCounts(
+        thresholds=threshold_combinations(values),
+        n_predicted=n_pred,
+        n_true=n_true,
+        n_labels=(L & ~np.eye(n, dtype=bool)).sum(axis=0),
+    )
+
+
+def grid_table(counts: GridCounts, outputs: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per combination (columns :data:`GRID_COLUMNS`), summed over ``outputs`` (a boolean mask; all).
+
+    ``precision`` = true / predicted (NaN when nothing is predicted); ``recall`` = true / true off-diagonal labels
+    of those outputs; ``n_outputs`` = outputs with at least one predicted link.
+    """
+    mask = np.ones(counts.n_true.shape[1], dtype=bool) if outputs is None else np.asarray(outputs, dtype=bool)
+    n_pred = counts.n_predicted[:, mask].sum(axis=1)
+    n_true = counts.n_true[:, mask].sum(axis=1)
+    n_labels = counts.n_labels[mask].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(n_pred > 0, n_true / n_pred, np.nan)
+        recall = n_true / n_labels if n_labels > 0 else np.full(len(n_true), np.nan)
+    t = counts.thresholds
+    return pd.DataFrame(
+        {
+            "t1": t[:, 0],
+            "t2": t[:, 1],
+            "t3": t[:, 2],
+            "t4": t[:, 3],
+            "n_predicted": n_pred,
+            "n_true": n_true,
+            "n_false": n_pred - n_true,
+            "precision": precision,
+            "recall": recall,
+            "n_outputs": (counts.n_predicted[:, mask] > 0).sum(axis=1),
+        }
+    )
+
+
+def best_combination(grid: pd.DataFrame, min_outputs: int = 0) -> pd.Series:
+    """The row of a :func:`grid_table` with the highest precision among those predicting links for at least
+    ``min_outputs`` output industries; ties go to more true links, then to the smallest ``(t1, t2, t3, t4)``."""
+    eligible = grid[(grid["n_predicted"] > 0) & (grid["n_outputs"] >= min_outputs)]
+    if eligible.empty:
+        raise ValueError(
+            f"no threshold combination predicts links for at least {min_outputs} output industries "
+            f"(most covered: {int(grid['n_outputs'].max())})"
+        )
+    ranked = eligible.sort_values(
+        ["precision", "n_true", "t1", "t2", "t3", "t4"], ascending=[False, False, True, True, True, True]
+    )
+    return ranked.iloc[0]
+
+
+def top_links(
+    E: np.ndarray, I: np.ndarray, L: np.ndarray, industries: Sequence[str], thresholds: Thresholds, k: int,
+    n_candidates: int,
+) -> pd.DataFrame:
+    """The B&F top-``k`` links at fixed thresholds with their labels (the labelled industry network).
+
+    Columns ``output, input, rank, score, rb, rf, cb, cf, label`` from :func:`valuechain.bf.rank_candidates`.
+    """
+    t = thresholds
+    r = rank_candidates(
+        cooccurrence_counts(E, I, t.t1, t.t2), cooccurrence_counts(I, E, t.t3, t.t4), n_candidates
+    )
+    keep = r["rank"] <= k
+    names = np.asarray(industries)
+    out, inp = r["output"][keep], r["input"][keep]
+    df = pd.DataFrame({c: r[c][keep] for c in ("rank", "score", "rb", "rf", "cb", "cf")})
+    df.insert(0, "input", names[inp])
+    df.insert(0, "output", names[out])
+    df["label"] = np.asarray(L, dtype=bool)[inp, out]
+    return df
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Held-out evaluation
+# ---------------------------------------------------------------------------------------------------------------
+
+HELDOUT_COLUMNS = [
+    "scheme", "fold", "tuned_on", "scored_on", "t1", "t2", "t3", "t4", "tune_precision",
+    "heldout_predicted", "heldout_true", "heldout_precision", "heldout_base_rate",
+]
+
+
+def _threshold_index(counts: GridCounts, row: pd.Series) -> int:
+    t = counts.thresholds
+    hit = np.flatnonzero((t == row[["t1", "t2", "t3", "t4"]].to_numpy(dtype=float)).all(axis=1))
+    return int(hit[0])
+
+
+def heldout_industry_folds(
+    counts: GridCounts, L: np.ndarray, folds: int, seed: int, min_outputs: int = 0
+) -> pd.DataFrame:
+    """K-fold cross-validation over output industries on one grid (:data:`HELDOUT_COLUMNS`, one row per fold).
+
+    Outputs are shuffled with ``seed`` and dealt into ``folds`` groups. For each fold the thresholds are chosen
+    by :func:`best_combination` on the other outputs' links only, then scored on the fold's outputs. Specialisation
+    is shared (it describes countries, not links); what is held out is which links are judged. ``min_outputs`` is
+    scaled to the tuning share of outputs. The pooled held-out precision is the sum of true over the sum of
+    predicted links across folds (row ``fold = "pooled"``, thresholds NaN).
+    """
+    n = counts.n_true.shape[1]
+    if not 2 <= folds <= n:
+        raise ValueError(f"folds must be between 2 and the number of output industries ({n}), got {folds}")
+    fold_of = np.empty(n, dtype=int)
+    fold_of[np.random.default_rng(seed).permutation(n)] = np.arange(n) % folds
+    off_diagonal = ~np.eye(n, dtype=bool)
+    rows = []
+    for f in range(folds):
+        test = fold_of == f
+        tune = grid_table(counts, ~test)
+        best = best_combination(tune, int(np.floor(min_outputs * (~test).sum() / n)))
+        c = _threshold_index(counts, best)
+        pred, true = int(counts.n_predicted[c, test].sum()), int(counts.n_true[c, test].sum())
+        rows.append(
+            {
+                "scheme": "industries", "fold": str(f), "tuned_on": f"{int((~test).sum())} outputs",
+                "scored_on": f"{int(test.sum())} outputs", **{t: float(best[t]) for t in ("t1", "t2", "t3", "t4")},
+                "tune_precision": float(best["precision"]), "heldout_predicted": pred, "heldout_true": true,
+                "heldout_precision": true / pred if pred else np.nan,
+                "heldout_base_rate": float(L[:, test][off_diagonal[:, test]].mean()),
+            }
+        )
+    df = pd.DataFrame(rows, columns=HELDOUT_COLUMNS)
+    pred, true = int(df["heldout_predicted"].sum()), int(df["heldout_true"].sum())
+    pooled = {
+        "scheme": "industries", "fold": "pooled", "tuned_on": f"{folds} folds", "scored_on": f"{n} outputs",
+        "heldout_predicted": pred, "heldout_true": true, "heldout_precision": true / pred if pred else np.nan,
+        "heldout_base_rate": base_rate(L),
+    }
+    return pd.concat([df, pd.DataFrame([pooled], columns=HELDOUT_COLUMNS)], ignore_index=True)
+
+
+def heldout_years(
+    tune: tuple[np.ndarray, np.ndarray, np.ndarray],
+    heldout: tuple[np.ndarray, np.ndarray, np.ndarray],
+    tuned_on: str,
+    scored_on: str,
+    values: Sequence[float] = GRID_VALUES,
+    k: int = 3,
+    n_candidates: int = 240,
+    min_outputs: int = 0,
+) -> pd.DataFrame:
+    """Tune on some years, score on others (:data:`HELDOUT_COLUMNS`, one row).
+
+    ``tune`` and ``heldout`` are ``(E, I, L)`` built from their own years (specialisation AND labels), with the same
+    countries and industries in the same order. The grid runs on ``tune``; its :func:`best_combination` is scored
+    on ``heldout`` with :func:`valuechain.bf.rank_candidates`.
+    """
+    E_t, I_t, L_t = tune
+    E_h, I_h, L_h = heldout
+    if E_t.shape != E_h.shape or L_t.shape != L_h.shape:
+        raise ValueError(
+            f"tuning and held-out tables differ in shape: RCA {E_t.shape} vs {E_h.shape}, labels {L_t.shape} vs "
+            f"{L_h.shape}"
+        )
+    best = best_combination(grid_table(grid_search(E_t, I_t, L_t, values, k, n_candidates)), min_outputs)
+    t = Thresholds.from_mapping(best)
+    n = L_h.shape[0]
+    links = top_links(E_h, I_h, L_h, [str(i) for i in range(n)], t, k, n_candidates)
+    pred, true = len(links), int(links["label"].sum())
+    return pd.DataFrame(
+        [
+            {
+                "scheme": "years", "fold": "0", "tuned_on": tuned_on, "scored_on": scored_on,
+                "t1": t.t1, "t2": t.t2, "t3": t.t3, "t4": t.t4, "tune_precision": float(best["precision"]),
+                "heldout_predicted": pred, "heldout_true": true, "heldout_precision": true / pred if pred else np.nan,
+                "heldout_base_rate": base_rate(L_h),
+            }
+        ],
+        columns=HELDOUT_COLUMNS,
+    )
