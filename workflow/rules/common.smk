@@ -25,7 +25,7 @@ def res(path):
     return f"{RESULTS}/{path}"
 
 
-def log(path):
+def logfile(path):
     return f"{LOGS}/{path}"
 
 
@@ -33,6 +33,64 @@ def bench(path):
     return f"{BENCHMARKS}/{path}"
 
 
-def script(name):
+def rule_script(name):
     """Absolute path of a rule script (script: paths are otherwise relative to the .smk file)."""
     return str(Path(workflow.basedir) / "scripts" / name)
+
+
+RECONCILE = config["rca"]["reconcile"]
+RECONCILE_MODES = (
+    ["outer", "inner"] if config["rca"]["compare_reconcile"] else [RECONCILE]
+)
+DEMO = config["trade"] is None
+
+
+def trade_files(wildcards):
+    """The trade file(s) to ingest: the generated demo world, or the user's path(s)."""
+    if DEMO:
+        return rules.generate_demo_world.output.trade
+    trade = config["trade"]
+    return trade if isinstance(trade, list) else [trade]
+
+
+def trade_format(wildcards):
+    return "canonical" if DEMO else config["format"]
+
+
+def comexstat_countries(wildcards):
+    return config["comexstat_countries"] if config["format"] == "comexstat" and not DEMO else []
+
+
+def truth_file(wildcards):
+    """Known input links to score against: the demo world's planted graph, or config `truth`."""
+    if config.get("truth"):
+        return config["truth"]
+    return rules.generate_demo_world.output.truth if DEMO else []
+
+
+def links_inputs(wildcards):
+    inputs = {"rca": res(f"rca/{wildcards.reconcile}/rca.parquet")}
+    if config["links"]["thresholds"] == "tuned":
+        inputs["thresholds"] = res("finetune/thresholds.json")
+    return inputs
+
+
+def final_artifacts(wildcards):
+    """Every artifact the run produces, for the manifest (and so for rule all)."""
+    files = [
+        res("data/trade.parquet"),
+        res("clean/trade.parquet"),
+        res("clean/dropped_rows.parquet"),
+        res("clean/dropped_regions.parquet"),
+        *expand(res("rca/{reconcile}/rca.parquet"), reconcile=RECONCILE_MODES),
+        *expand(res("links/{reconcile}/links.parquet"), reconcile=RECONCILE_MODES),
+        *expand(res("links/{reconcile}/candidates.parquet"), reconcile=RECONCILE_MODES),
+        res("links/baseline.parquet"),
+        res("flows/dataset"),
+        res("flows/summary.parquet"),
+    ]
+    if DEMO:
+        files += [res("data/truth_links.parquet"), res("data/products.parquet")]
+    if DEMO or config.get("truth"):
+        files.append(res("evaluation/links.parquet"))
+    return files

@@ -1,0 +1,71 @@
+# Regional trade in: the generated demo world (default) or the user's file, validated into canonical form.
+
+
+rule generate_demo_world:
+    input:
+        world="resources/world2017/exports_country_hs4_2017.parquet",
+        names="resources/hs/hs92_atlas_names.csv",
+    output:
+        trade=res("data/demo_trade.parquet"),
+        truth=res("data/truth_links.parquet"),
+        products=res("data/products.parquet"),
+    log:
+        logfile("generate_demo_world.log"),
+    benchmark:
+        bench("generate_demo_world.tsv")
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        demo=config["demo"],
+    message:
+        "Generating the demo world of regional trade with a planted input-output graph"
+    script:
+        rule_script("generate_demo_world.py")
+
+
+rule ingest_trade:
+    input:
+        trade=trade_files,
+        countries=comexstat_countries,
+    output:
+        trade=res("data/trade.parquet"),
+    log:
+        logfile("ingest_trade.log"),
+    benchmark:
+        bench("ingest_trade.tsv")
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    params:
+        format=trade_format,
+        duplicates=config["duplicates"],
+    message:
+        "Reading and validating regional trade ({params.format})"
+    script:
+        rule_script("ingest_trade.py")
+
+
+rule clean_trade:
+    input:
+        trade=rules.ingest_trade.output.trade,
+    output:
+        trade=res("clean/trade.parquet"),
+        dropped_rows=res("clean/dropped_rows.parquet"),
+        dropped_regions=res("clean/dropped_regions.parquet"),
+    log:
+        logfile("clean_trade.log"),
+    benchmark:
+        bench("clean_trade.tsv")
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    params:
+        clean=config["clean"],
+    message:
+        "Cleaning trade: years, pseudo-regions, HS level, regional size filter"
+    script:
+        rule_script("clean_trade.py")

@@ -1,0 +1,25 @@
+# Region-to-region flows along the inferred links (proportional allocation), chunk by chunk.
+
+
+rule allocate_flows:
+    input:
+        trade=rules.clean_trade.output.trade,
+        links=res(f"links/{RECONCILE}/links.parquet"),
+    output:
+        flows=directory(res("flows/dataset")),
+        summary=res("flows/summary.parquet"),
+    log:
+        logfile("allocate_flows.log"),
+    benchmark:
+        bench("allocate_flows.tsv")
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        min_value=config["flows"]["min_value"],
+        chunk_products=config["flows"]["chunk_products"],
+    message:
+        "Allocating trade from region to region along the top-k links"
+    script:
+        rule_script("allocate_flows.py")

@@ -1,0 +1,67 @@
+# Backward & Forward link inference, the random baseline, and their evaluation against a known truth.
+
+
+rule infer_links:
+    input:
+        unpack(links_inputs),
+    output:
+        links=res("links/{reconcile}/links.parquet"),
+        candidates=res("links/{reconcile}/candidates.parquet"),
+    log:
+        logfile("infer_links_{reconcile}.log"),
+    benchmark:
+        bench("infer_links_{reconcile}.tsv")
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=20,
+    params:
+        thresholds=config["links"]["thresholds"],
+        n_candidates=config["links"]["n_candidates"],
+        k=config["links"]["k"],
+    message:
+        "Backward & Forward input links ({wildcards.reconcile} RCA)"
+    script:
+        rule_script("infer_links.py")
+
+
+rule random_baseline:
+    input:
+        rca=res(f"rca/{RECONCILE}/rca.parquet"),
+    output:
+        links=res("links/baseline.parquet"),
+    log:
+        logfile("random_baseline.log"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        k=config["links"]["k"],
+        seed=config["links"]["baseline_seed"],
+    message:
+        "Random baseline: k inputs per product drawn uniformly"
+    script:
+        rule_script("random_baseline.py")
+
+
+rule evaluate_links:
+    input:
+        links=expand(res("links/{reconcile}/links.parquet"), reconcile=RECONCILE_MODES),
+        baseline=rules.random_baseline.output.links,
+        truth=truth_file,
+    output:
+        evaluation=res("evaluation/links.parquet"),
+    log:
+        logfile("evaluate_links.log"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        k=config["links"]["k"],
+        reconcile=RECONCILE_MODES,
+    message:
+        "Scoring B&F and the random baseline against the known links"
+    script:
+        rule_script("evaluate_links.py")

@@ -1,0 +1,20 @@
+# The run's manifest: every artifact with its sha256, rows and schema version.
+
+
+rule write_manifest:
+    input:
+        artifacts=final_artifacts,
+    output:
+        manifest=res("MANIFEST.json"),
+    log:
+        logfile("write_manifest.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        root=RESULTS,
+    message:
+        "Writing the manifest of results/{config[run]}"
+    script:
+        rule_script("write_manifest.py")

@@ -1,0 +1,20 @@
+# Export and import RCA of every region and product, for one way of reconciling the two flows.
+
+
+rule compute_rca:
+    input:
+        trade=rules.clean_trade.output.trade,
+    output:
+        rca=res("rca/{reconcile}/rca.parquet"),
+    log:
+        logfile("compute_rca_{reconcile}.log"),
+    benchmark:
+        bench("compute_rca_{reconcile}.tsv")
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    message:
+        "RCA of exports and imports ({wildcards.reconcile} join)"
+    script:
+        rule_script("compute_rca.py")
