@@ -26,11 +26,12 @@ along the last axis, done in chunks of backward pairs (:func:`grid_top_k`). The 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from . import icio
 from .bf import Thresholds, cooccurrence_counts, dense_rank_desc, rank_candidates
 from .rca import balassa_rca
 
@@ -42,6 +43,49 @@ GRID_COLUMNS = ["t1", "t2", "t3", "t4", "n_predicted", "n_true", "n_false", "pre
 
 #: Default number of elements of the int64 key array built per chunk of :func:`grid_top_k` (about 32 MB).
 CHUNK_ELEMENTS = 1 << 22
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tables: read, check, clean, sum
+# ---------------------------------------------------------------------------------------------------------------
+
+#: ICIO readers by ``finetune.source``.
+READERS = {"wiod": icio.read_wiod, "oecd": icio.read_oecd_icio}
+
+
+def clean_table(
+    table: icio.IcioTable,
+    split_countries: Mapping[str, str],
+    drop_countries: Sequence[str],
+    household: Sequence[str],
+) -> icio.IcioTable:
+    """METHOD 5 cleaning of one table: merge split countries (``CN1, CN2 -> CHN``), drop rest of world and the
+    household industry, zero the domestic blocks (preprint appendix 8.2)."""
+    table = icio.merge_split_countries(table, split_countries)
+    table = icio.drop_countries(table, drop_countries)
+    table = icio.drop_industries(table, household)
+    return icio.zero_domestic_blocks(table)
+
+
+def prepare_tables(
+    paths: Sequence[str],
+    source: str,
+    split_countries: Mapping[str, str],
+    drop_countries: Sequence[str],
+    household: Sequence[str],
+) -> icio.IcioTable:
+    """Read every table (``source`` in :data:`READERS`), refuse unbalanced ones (:func:`valuechain.icio.check_balance`
+    names the rows and gaps), clean each with :func:`clean_table` and sum them (the configured years)."""
+    if source not in READERS:
+        raise ValueError(f"unknown ICIO source {source!r}; expected one of {sorted(READERS)}")
+    if not paths:
+        raise ValueError("no ICIO tables to prepare")
+    cleaned = []
+    for path in paths:
+        table = READERS[source](path)
+        icio.check_balance(table, where=str(path))
+        cleaned.append(clean_table(table, split_countries, drop_countries, household))
+    return icio.sum_tables(cleaned)
 
 
 # ---------------------------------------------------------------------------------------------------------------
