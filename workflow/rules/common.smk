@@ -48,7 +48,7 @@ DEMO = config["trade"] is None
 def trade_files(wildcards):
     """The trade file(s) to ingest: the generated demo world, or the user's path(s)."""
     if DEMO:
-        return rules.generate_demo_world.output.trade
+        return [rules.generate_demo_world.output.trade]
     trade = config["trade"]
     return trade if isinstance(trade, list) else [trade]
 

@@ -1,0 +1,12 @@
+"""Rule compute_rca: export and import RCA of every region and product (valuechain.rca)."""
+
+import pandas as pd
+
+from valuechain.provenance import write_table
+from valuechain.rca import rca_table
+from valuechain.smk import meta, setup
+
+log = setup(snakemake)
+table = rca_table(pd.read_parquet(snakemake.input.trade), snakemake.wildcards.reconcile)
+log.info("%s join: %d region-product pairs", snakemake.wildcards.reconcile, len(table))
+write_table(table, snakemake.output.rca, meta(snakemake, "rca/1"))

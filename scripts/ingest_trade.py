@@ -1,0 +1,12 @@
+"""Rule ingest_trade: read the trade file(s) in their format and validate them into the canonical form."""
+
+from valuechain.provenance import write_table
+from valuechain.smk import meta, setup
+from valuechain.tradeio import read_trade
+
+log = setup(snakemake)
+countries = snakemake.input.countries if snakemake.params.format == "comexstat" else None
+trade = read_trade(list(snakemake.input.trade), snakemake.params.format, snakemake.params.duplicates, countries)
+log.info("%d valid rows: %d countries, %d regions, %d products, years %s", len(trade), trade["country"].nunique(),
+         trade.groupby(["country", "region"]).ngroups, trade["hs"].nunique(), sorted(trade["year"].unique()))
+write_table(trade, snakemake.output.trade, meta(snakemake, "trade/1"))

@@ -1,0 +1,12 @@
+"""Rule write_manifest: results/<run>/MANIFEST.json lists every artifact with its sha256 and rows."""
+
+import json
+
+from valuechain.provenance import build_manifest
+from valuechain.smk import setup
+
+log = setup(snakemake)
+manifest = build_manifest(snakemake.params.root, snakemake.input.artifacts)
+with open(snakemake.output.manifest, "w") as fh:
+    json.dump(manifest, fh, indent=2)
+log.info("%d artifacts", len(manifest["artifacts"]))

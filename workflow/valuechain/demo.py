@@ -1,0 +1,205 @@
+"""A deterministic demo world of regional trade with a planted product input-output graph.
+
+No open sub-national trade data exists offline, so the default run generates one, calibrated on real sizes:
+country sizes are real 2017 export totals, product sizes real 2017 world exports by HS4, and the partner mix
+of imports follows each partner's real 2017 exports of the product (``resources/world2017``). Products are
+real HS4 codes with their short names.
+
+How the trade is made (all draws from one seeded generator, so a seed gives the same world):
+
+1. Planted graph: every product gets 2-5 inputs (config), drawn among products of a lower "stage" (raw
+   materials < processed materials < manufactures, by HS chapter), half of them from its own HS section.
+   Input shares per product are Dirichlet. A few real chains are always planted when their products are in
+   the sample (cars <- parts, engines, tyres; phones <- integrated circuits; ...).
+2. Exports ``X[r, p] = size_r * world_p * exp(sigma_e * z)``: heavy-tailed region specialisation.
+3. Imports = final demand ``size_r * world_q * exp(sigma_i * z')`` (noise) + intermediate demand
+   ``phi * sum_p A[q, p] X[r, p]`` (what the region's exports need): the signal B&F must find.
+4. Region-product values below a noisy detection level (2M USD) are not traded at all. Each
+   region-product-flow value is split among partner countries (gravity weights times lognormal noise;
+   partners with under ~3% share get nothing), and among years; values under 1,000 USD are dropped. The
+   result is as dense as real regional trade: most regions trade most products both ways.
+5. Pseudo-regions ("Unknown", "Exterior", ...) and a few tiny regions are added so cleaning has work to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# Real input-output pairs planted whenever both products are sampled: (input, output).
+SHOWCASE_LINKS = [
+    ("8708", "8703"), ("8407", "8703"), ("4011", "8703"), ("8542", "8517"), ("8542", "8471"),
+    ("2601", "7201"), ("7201", "7208"), ("5201", "5205"), ("5205", "5208"), ("5208", "6205"),
+    ("2709", "2710"), ("4001", "4011"), ("7208", "8708"), ("3901", "3923"), ("1201", "1507"),
+]
+SHOWCASE_PRODUCTS = sorted({p for link in SHOWCASE_LINKS for p in link})
+PSEUDO_REGIONS = {"BRA": "Exterior", "USA": "Unknown", "JPN": "Unknown", "ESP": "Sin provincia asignada"}
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    seed: int
+    n_products: int
+    years: tuple[int, ...]
+    regions: dict[str, int]
+    n_other_partners: int
+    inputs_per_product: tuple[int, int]
+    sigma_exports: float = 1.6
+    sigma_imports: float = 0.8
+    intermediate_share: float = 0.6
+    partner_floor: float = 0.03
+    min_value: float = 1000.0
+    detection: float = 2.0e6
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "DemoSettings":
+        return cls(
+            seed=int(cfg["seed"]),
+            n_products=int(cfg["n_products"]),
+            years=tuple(int(y) for y in cfg["years"]),
+            regions={str(k): int(v) for k, v in cfg["regions"].items()},
+            n_other_partners=int(cfg["n_other_partners"]),
+            inputs_per_product=tuple(int(v) for v in cfg["inputs_per_product"]),
+        )
+
+
+def product_stage(hs: pd.Series) -> np.ndarray:
+    """Value-chain stage of an HS4 code by chapter: 0 raw (animals, plants, minerals, raw hides, wood,
+    fibres, ores), 1 processed materials (food, chemicals, plastics, textiles, metals), 2 manufactures."""
+    ch = hs.str[:2].astype(int).to_numpy()
+    raw = (ch <= 14) | ((ch >= 25) & (ch <= 27)) | np.isin(ch, [41, 44, 47, 50, 51, 52, 53, 71])
+    manufactured = (ch >= 84) | np.isin(ch, [42, 43, 61, 62, 63, 64, 65, 66, 82, 83])
+    return np.where(raw, 0, np.where(manufactured, 2, 1))
+
+
+def sample_products(world: pd.DataFrame, names: pd.DataFrame, n: int, rng) -> pd.DataFrame:
+    """``n`` HS4 products with real names: the showcase products, then a draw weighted by world exports."""
+    totals = world.groupby("hs4")["value"].sum()
+    totals = totals[totals.index.isin(names["code"])]
+    fixed = [p for p in SHOWCASE_PRODUCTS if p in totals.index][:n]
+    rest = totals.drop(fixed)
+    weights = np.sqrt(rest.to_numpy())  # sqrt: big products likelier, small ones still present
+    drawn = rng.choice(rest.index.to_numpy(), size=n - len(fixed), replace=False, p=weights / weights.sum())
+    codes = np.sort(np.r_[fixed, drawn])
+    short = names.set_index("code")["name_short_en"]
+    return pd.DataFrame({"hs": codes, "name": short.reindex(codes).to_numpy(),
+                         "world_exports": totals.reindex(codes).to_numpy()})
+
+
+def plant_links(products: pd.DataFrame, lo: int, hi: int, rng) -> pd.DataFrame:
+    """The planted graph: columns ``output, input, share`` (the input's share of the output's input cost)."""
+    hs = products["hs"]
+    stage = product_stage(hs) + rng.uniform(0, 0.9, len(hs))  # ties within a stage broken at random
+    section = hs.str[:2].astype(int).to_numpy() // 10  # chapter decades as a coarse section
+    n = len(hs)
+    n_inputs = rng.integers(lo, hi + 1, n)
+    # Candidate inputs: strictly lower stage; weight 4 for the same coarse section.
+    lower = stage[None, :] < stage[:, None]
+    weight = np.where(lower, 1.0 + 3.0 * (section[None, :] == section[:, None]), 0.0)
+    keys = np.where(weight > 0, rng.random((n, n)) ** (1.0 / np.maximum(weight, 1e-12)), -1.0)
+    order = np.argsort(-keys, axis=1)
+    ranks = np.arange(n)[None, :]
+    take = (ranks < n_inputs[:, None]) & (np.take_along_axis(keys, order, axis=1) > 0)
+    out_idx, pos = np.nonzero(take)
+    links = pd.DataFrame({"output": hs.to_numpy()[out_idx], "input": hs.to_numpy()[order[out_idx, pos]]})
+    showcase = pd.DataFrame(SHOWCASE_LINKS, columns=["input", "output"])
+    showcase = showcase[showcase["input"].isin(hs) & showcase["output"].isin(hs)]
+    links = pd.concat([links, showcase[["output", "input"]]]).drop_duplicates().sort_values(["output", "input"])
+    links["share"] = rng.gamma(1.0, 1.0, len(links))
+    links["share"] /= links.groupby("output")["share"].transform("sum")
+    return links.reset_index(drop=True)
+
+
+def generate(world: pd.DataFrame, names: pd.DataFrame, settings: DemoSettings) -> tuple[pd.DataFrame, ...]:
+    """The demo world: ``(trade, truth, products)``.
+
+    ``world``: real exports ``country, hs4, value``; ``names``: HS4 ``code, name_short_en``.
+    ``trade`` is canonical long form; ``truth`` the planted ``output, input, share``; ``products`` the
+    sampled HS4 codes with names.
+    """
+    s = settings
+    rng = np.random.default_rng(s.seed)
+    world = world.assign(country=world["country"].str.upper())
+    products = sample_products(world, names, s.n_products, rng)
+    truth = plant_links(products, *s.inputs_per_product, rng)
+    hs = products["hs"].to_numpy()
+    n_p = len(hs)
+    pidx = pd.Series(np.arange(n_p), index=hs)
+    A = np.zeros((n_p, n_p))  # A[q, p]: share of input q in the input cost of output p
+    A[pidx[truth["input"]].to_numpy(), pidx[truth["output"]].to_numpy()] = truth["share"].to_numpy()
+
+    country_size = world.groupby("country")["value"].sum()
+    reporters = list(s.regions)
+    others = [c for c in country_size.sort_values(ascending=False).index if c not in reporters]
+    partners = np.array(sorted(reporters + others[: s.n_other_partners]))
+
+    # Regions: lognormal shares of their country's exports; names like "BRA-07"; pseudo-regions added.
+    reg_country, reg_name, reg_size = [], [], []
+    for c, n in s.regions.items():
+        share = rng.lognormal(0.0, 1.2, n)
+        share /= share.sum()
+        reg_country += [c] * n
+        reg_name += [f"{c}-{i + 1:02d}" for i in range(n)]
+        reg_size += list(country_size.get(c, country_size.median()) * share)
+        if c in PSEUDO_REGIONS:
+            reg_country.append(c)
+            reg_name.append(PSEUDO_REGIONS[c])
+            reg_size.append(country_size.get(c, country_size.median()) * 0.01)
+    reg_country = np.array(reg_country)
+    size = np.array(reg_size) * len(s.years)
+    n_r = len(size)
+
+    world_p = products["world_exports"].to_numpy() / products["world_exports"].sum()
+    exports = size[:, None] * world_p[None, :] * np.exp(s.sigma_exports * rng.standard_normal((n_r, n_p)))
+    exports *= size[:, None] / exports.sum(axis=1, keepdims=True)  # each region exports its size
+    final = size[:, None] * world_p[None, :] * np.exp(s.sigma_imports * rng.standard_normal((n_r, n_p)))
+    final *= (1 - s.intermediate_share) * size[:, None] / final.sum(axis=1, keepdims=True)
+    intermediate = s.intermediate_share * exports @ A.T  # [r, q] = phi * sum_p A[q, p] X[r, p]
+    imports = final + intermediate
+    # Small flows go unrecorded (a region does not trade every product): a noisy detection threshold.
+    exports[exports * rng.lognormal(0.0, 1.0, exports.shape) < s.detection] = 0.0
+    imports[imports * rng.lognormal(0.0, 1.0, imports.shape) < s.detection] = 0.0
+
+    trade = pd.concat(
+        [
+            _split(exports, "export", reg_country, reg_name, hs, partners, world, rng, s),
+            _split(imports, "import", reg_country, reg_name, hs, partners, world, rng, s),
+        ],
+        ignore_index=True,
+    )
+    return trade, truth[["output", "input", "share"]], products[["hs", "name"]]
+
+
+def _split(values, flow, reg_country, reg_name, hs, partners, world, rng, s: DemoSettings) -> pd.DataFrame:
+    """Spread region x product values over partner countries and years, vectorised; drop tiny cells."""
+    n_r, n_p = values.shape
+    partner_size = world.groupby("country")["value"].sum().reindex(partners).fillna(0).to_numpy()
+    if flow == "import":  # imports come from the partners that really export the product
+        supply = world.pivot_table(index="country", columns="hs4", values="value", aggfunc="sum")
+        gravity = supply.reindex(index=partners, columns=hs).fillna(0).to_numpy().T + 1e-3  # [p, c]
+    else:  # exports go to partners in proportion to their size
+        gravity = np.broadcast_to(partner_size, (n_p, len(partners)))
+    gravity = gravity / gravity.sum(axis=1, keepdims=True)
+    w = gravity[None, :, :] * rng.lognormal(0.0, 1.0, (n_r, n_p, len(partners)))
+    own = reg_country[:, None] == partners[None, :]  # [r, c]
+    w = np.where(own[:, None, :], 0.0, w)  # no trade with one's own country
+    w /= w.sum(axis=2, keepdims=True)
+    w[w < s.partner_floor] = 0.0
+    w /= np.maximum(w.sum(axis=2, keepdims=True), 1e-300)
+    years = np.array(s.years)
+    year_w = rng.dirichlet(np.full(len(years), 20.0), size=(n_r, n_p))  # stable year-to-year
+    cube = values[:, :, None, None] * w[:, :, :, None] * year_w[:, :, None, :]  # r, p, c, y
+    r, p, c, y = np.nonzero(cube >= s.min_value)
+    return pd.DataFrame(
+        {
+            "year": years[y].astype("int32"),
+            "flow": flow,
+            "country": reg_country[r],
+            "region": np.asarray(reg_name)[r],
+            "partner": partners[c],
+            "hs": hs[p],
+            "value": np.round(cube[r, p, c, y], 0),
+        }
+    )
