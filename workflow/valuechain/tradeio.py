@@ -52,7 +52,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise TradeDataError(f"{path}: file not found")
     if path.suffix.lower() in (".parquet", ".pq"):
         return pd.read_parquet(path)
-    sep = ";" if path.read_bytes()[:4096].count(b";") > path.read_bytes()[:4096].count(b",") else ","
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    sep = ";" if head.count(b";") > head.count(b",") else ","
     try:
         return pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError:  # Comex Stat ships Latin-1 files
@@ -114,6 +116,7 @@ def validate_canonical(df: pd.DataFrame, source: str, duplicates: str = "error")
     if bad.any():
         _fail(source, "value", "negative value", bad.to_numpy(), df["value"])
     out["value"] = value.astype("float64")
+    out = out[CANONICAL_COLUMNS]
 
     dup = out.duplicated(KEY_COLUMNS, keep=False)
     if dup.any():
@@ -151,24 +154,43 @@ _NAME_ALIASES = {
 }
 
 
-def country_name_to_iso3(names: Iterable[str]) -> dict[str, str | None]:
-    """ISO3 of country names (ISO name, official or common name, or a known OEC alias); None if unknown."""
+def _country_table() -> dict[str, str]:
+    """Lower-case country names and ISO3 codes -> ISO3 (pycountry's ISO 3166 names plus OEC aliases)."""
     import pycountry
 
     table = dict(_NAME_ALIASES)
     for c in pycountry.countries:
+        table.setdefault(c.alpha_3.lower(), c.alpha_3)
         for attr in ("name", "official_name", "common_name"):
             if hasattr(c, attr):
                 table.setdefault(getattr(c, attr).lower(), c.alpha_3)
+    return table
+
+
+def country_name_to_iso3(names: Iterable[str]) -> dict[str, str | None]:
+    """ISO3 of country names (ISO name, official or common name, or a known OEC alias); None if unknown."""
+    table = _country_table()
     return {n: table.get(str(n).strip().lower()) for n in names}
+
+
+def reporting_country_to_iso3(labels: Iterable[str]) -> dict[str, str | None]:
+    """ISO3 of the OEC ``country_states`` labels: a country name or code, alone ("Brazil", "BRA") or
+    followed by the kind of region ("Brazil States", "usa_state"); None if no country is recognised."""
+    table = _country_table()
+    out = {}
+    for label in labels:
+        text = str(label).strip().lower()
+        first = re.split(r"[\s_\-]+", text)[0] if text else ""
+        out[label] = table.get(text) or table.get(first)
+    return out
 
 
 def read_oec(path: str | Path, duplicates: str = "error") -> pd.DataFrame:
     """OEC regional trade (columns :data:`OEC_COLUMNS`) to the canonical form.
 
-    The OEC names each subnational data set after its reporting country (``usa_state``, ``bra_state``, as
-    in its ``trade_s_usa_state_m_hs`` cubes): the reporting country's ISO3 is the first three letters of
-    ``country_states``. ``product_id`` is an HS6 integer whose leading zero was dropped; it is re-padded to
+    ``country_states`` names the reporting country of the subnational data set, alone or with the kind of
+    region (``Brazil``, ``Brazil States``, ``usa_state`` as in the OEC's ``trade_s_usa_state_m_hs`` cubes).
+    ``product_id`` is an HS6 integer whose leading zero was dropped; it is re-padded to
     6 digits. Partners are country names, mapped to ISO3 (an unknown name is an error naming its rows).
     """
     source = str(path)
@@ -187,6 +209,10 @@ def read_oec(path: str | Path, duplicates: str = "error") -> pd.DataFrame:
     bad = partner.isna()
     if bad.any():
         _fail(source, "country_name", "unknown partner country name", bad.to_numpy(), raw["country_name"])
+    reporter = raw["country_states"].map(reporting_country_to_iso3(raw["country_states"].unique()))
+    bad = reporter.isna()
+    if bad.any():
+        _fail(source, "country_states", "no reporting country recognised", bad.to_numpy(), raw["country_states"])
     product = raw["product_id"].astype(str).str.strip()
     bad = ~product.str.fullmatch(r"\d{5,6}")
     if bad.any():
@@ -195,7 +221,7 @@ def read_oec(path: str | Path, duplicates: str = "error") -> pd.DataFrame:
         {
             "year": raw["year"],
             "flow": flow,
-            "country": raw["country_states"].astype(str).str.strip().str[:3].str.upper(),
+            "country": reporter,
             "region": raw["state_name"],
             "partner": partner,
             "hs": product.str.zfill(6),

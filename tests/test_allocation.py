@@ -1,0 +1,61 @@
+"""Proportional allocation (paper eq. 2) on a hand example; every number is worked out in the comments."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valuechain.allocation import allocate_chunk, link_matrix, prepare
+
+ROWS = [
+    # flow, country, region, partner, hs, value
+    ("export", "AAA", "a1", "BBB", "01", 30.0),  # a1's share of A's exports of 01 to B: 30/40 = 0.75
+    ("export", "AAA", "a2", "BBB", "01", 10.0),  # a2's share: 0.25
+    ("import", "BBB", "b1", "AAA", "01", 100.0),  # b1 imports 100 of 01 from A
+    ("import", "BBB", "b1", "ZZZ", "01", 999.0),  # from a country without regions: not allocated
+    ("export", "BBB", "b1", "AAA", "02", 60.0),  # b1 makes 02 (60), 03 (40) and 04 (100)
+    ("export", "BBB", "b1", "ZZZ", "03", 40.0),
+    ("export", "BBB", "b1", "ZZZ", "04", 100.0),
+    ("import", "AAA", "a1", "AAA", "01", 5.0),  # a domestic pair must never appear
+]
+
+
+def _trade():
+    return pd.DataFrame(ROWS, columns=["flow", "country", "region", "partner", "hs", "value"])
+
+
+def _flows(links, min_value=0.0):
+    data = prepare(_trade())
+    L = link_matrix(pd.DataFrame(links, columns=["input", "output"]), data.products)
+    out = allocate_chunk(data, L, np.flatnonzero(L.any(axis=1)), min_value)
+    return out.set_index(["region_from", "region_to", "output"]).sort_index()
+
+
+def test_single_link_point_and_bounds():
+    f = _flows([("01", "02")])
+    # s2 = 60 / (60 * L[01,02]) = 1, so the point estimate equals the upper bound s1 * M.
+    assert f.loc[("a1", "b1", "02"), "value"] == pytest.approx(0.75 * 100)
+    assert f.loc[("a2", "b1", "02"), "value"] == pytest.approx(0.25 * 100)
+    assert f.loc[("a1", "b1", "02"), "upper"] == pytest.approx(75.0)
+    # lower bound: L[01, .] = 1 for all, so s2 = 60 / (60 + 40 + 100) = 0.3.
+    assert f.loc[("a1", "b1", "02"), "lower"] == pytest.approx(75 * 0.3)
+    assert f.loc[("a2", "b1", "02"), "lower"] == pytest.approx(25 * 0.3)
+    assert len(f) == 2  # nothing domestic, nothing from partners without regions
+
+
+def test_two_outputs_share_the_imports():
+    f = _flows([("01", "02"), ("01", "03")])
+    # s2(02) = 60 / (60 + 40) = 0.6, s2(03) = 0.4: the point estimates split s1 * M.
+    assert f.loc[("a1", "b1", "02"), "value"] == pytest.approx(75 * 0.6)
+    assert f.loc[("a1", "b1", "03"), "value"] == pytest.approx(75 * 0.4)
+    assert f.loc[("a1", "b1", "03"), "lower"] == pytest.approx(75 * 40 / 200)
+    assert f.loc[("a1", "b1", "03"), "upper"] == pytest.approx(75.0)
+    # the point estimates of a1 -> b1 add up to a1's share of b1's imports of 01
+    assert f.xs(("a1", "b1"), level=(0, 1))["value"].sum() == pytest.approx(75.0)
+    assert (f["lower"] <= f["value"]).all() and (f["value"] <= f["upper"]).all()
+
+
+def test_outputs_the_region_does_not_make_get_no_rows_and_min_value_filters():
+    f = _flows([("01", "05"), ("01", "02")])  # 05 is not a product of the data: ignored
+    assert set(f.index.get_level_values("output")) == {"02"}
+    f = _flows([("01", "02")], min_value=50.0)  # upper 25 < 50 is dropped, 75 kept
+    assert list(f.index.get_level_values("region_from")) == ["a1"]
