@@ -350,17 +350,22 @@ def check_balance(table: IcioTable, rtol: float = BALANCE_RTOL, atol: float = BA
 def rebalanced(table: IcioTable, rtol: float = BALANCE_RTOL, atol: float = BALANCE_ATOL) -> IcioTable:
     """Check the balance, then set ``x = Z 1 + Y 1`` and ``va = x - Z^T 1`` so accounting identities are exact.
 
-    Rounding gaps (within the tolerance of :func:`check_balance`) move into value added; negative gross output
-    from negative inventory changes is refused.
+    Rounding gaps (within the tolerance of :func:`check_balance`) move into value added. A row whose uses sum
+    to less than 0 (WIOD 2011 LUX_c5 and LUX_c8: no output, inventory change -1 from rounding) would get a
+    negative output; its final demand is set to 0 instead, so its output is its intermediate sales (here 0).
     """
     check_balance(table, rtol=rtol, atol=atol)
-    x = table.Z.to_numpy().sum(axis=1) + table.Y.to_numpy().sum(axis=1)
-    if (x < 0).any():
-        rows = table.Z.index[x < 0].tolist()[:5]
-        raise ValueError(f"rebalanced: uses sum to negative output in rows {rows}")
-    va = x - table.Z.to_numpy().sum(axis=0)
+    Z = table.Z.to_numpy()
+    Y = table.Y.to_numpy()
+    x = Z.sum(axis=1) + Y.sum(axis=1)
+    negative = x < 0
+    if negative.any():
+        Y = np.where(negative[:, None], 0.0, Y)
+        x = Z.sum(axis=1) + Y.sum(axis=1)
+    va = x - Z.sum(axis=0)
     return replace(
         table,
+        Y=pd.DataFrame(Y, index=table.Y.index, columns=table.Y.columns),
         x=pd.Series(x, index=table.Z.index, name="x"),
         va=pd.Series(va, index=table.Z.index, name="va"),
     )
