@@ -1,0 +1,698 @@
+"""Value-added accounting on inter-country input-output tables (METHOD section 10).
+
+Notation (G countries x N sectors, country-major order): ``Z`` intermediate flows, ``Y`` final demand by
+destination country (GN x G), ``x`` gross output, ``va`` value added, ``A = Z diag(x)^-1`` technical coefficients,
+``B = (I - A)^-1`` the Leontief inverse, ``v = va / x`` value-added coefficients, ``A_sr``/``B_sr`` the N x N blocks,
+``L_ss = (I - A_ss)^-1`` the local (domestic) Leontief inverse, ``E_sr`` gross exports of s to r (intermediate
+``A_sr x_r`` plus final ``Y_sr``) and ``E_s* = sum_r E_sr``.
+
+Sources, cited in each docstring:
+
+- [BBM] Belotti, Borin and Mancini (2021), "icio: Economic analysis with intercountry input-output tables",
+  Stata Journal 21(3) / World Bank PRWP 9156: appendix B (B.1-B.7, value added by origin and destination),
+  appendix C (C.1-C.8, exporting-country perspective), appendix D (D.1-D.6, bilateral flows, source/sink) and
+  appendix F (GVC participation, DAVAX).
+- [BM] Borin and Mancini (2019), "Measuring what matters in global value chains and value-added trade",
+  World Bank PRWP 8804 (the formal derivations BBM summarises).
+- [KWW] Koopman, Wang and Wei (2014), AER 104(2), 459-494, the 9 terms of their figure 1 as computed by the R
+  package decompr 6.8.0 (``kww()``).
+- [WWZ] Wang, Wei and Zhu (2013), NBER WP 19677, equation (37) / table A2: 16 terms per exporting
+  country-sector and importing country (decompr ``wwz()``).
+- [WWYZa] Wang, Wei, Yu and Zhu (2017), "Characterizing global value chains: production length and
+  upstreamness", NBER WP 23261 (production length, GVC position); [WWYZb] the same authors (2017), "Measures
+  of participation in global value chains and global business cycles", NBER WP 23222 (production
+  decomposition, GVC participation): the UIBE GVC Indicators (index1-Prod, index3-Length) follow both.
+- [AC] Antras and Chor (2013), Econometrica 81(6); Antras, Chor, Fally and Hillberry (2012), AER P&P:
+  upstreamness ``U = (I - diag(x)^-1 Z)^-1 1``; downstreamness ``D = (I - A^T)^-1 1`` (Miller and Temurshoev
+  2017; the R package gvc).
+
+Computation: one LU factorisation of ``I - A`` gives ``B`` once (a single solve with the identity); everything
+else reuses ``B`` and the G local inverses ``L_ss`` (batched N x N solves). Bilateral terms use block algebra:
+a term ``T[i, r] = sum_{a in r} A[i, a] F[a, s(i)]`` (exporting row ``i`` of country ``s(i)``, importer ``r``) is
+one batched matmul over the (s, r) blocks (:func:`_fold`), never a loop over country pairs or a repeated
+inversion.
+
+Zero output (22 rows in WIOD 2013): the columns of ``A`` and entries of ``v`` of rows with ``x = 0`` are 0 (as in
+decompr), so such rows neither use nor create value added and ``B`` is finite. Ratios whose denominator is 0
+(shares of zero exports, production lengths of a row without GVC activity) are reported as 0; upstreamness and
+downstreamness of a zero-output row are 1 (the value the formulas give with its zero coefficients). No NaN is
+produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import scipy.linalg as sla
+
+from .icio import IcioTable, final_demand_by_country, rebalanced
+
+#: Terms of the Koopman-Wang-Wei decomposition, as decompr's ``kww()`` names them.
+KWW_TERMS = ("DVA_FIN", "DVA_INT", "DVA_INTrex", "RDV_FIN", "RDV_INT", "DDC", "FVA_FIN", "FVA_INT", "FDC")
+
+#: The 16 Wang-Wei-Zhu terms in decompr's ``wwz()`` column order (WWZ 2013 eq. 37 numbering in brackets in
+#: :func:`wwz`).
+WWZ_TERMS = (
+    "DVA_FIN", "DVA_INT", "DVA_INTrexI1", "DVA_INTrexF", "DVA_INTrexI2", "RDV_INT", "RDV_FIN", "RDV_FIN2",
+    "OVA_FIN", "MVA_FIN", "OVA_INT", "MVA_INT", "DDC_FIN", "DDC_INT", "ODC", "MDC",
+)  # fmt: skip
+
+#: Borin-Mancini exporting-country perspective, source-based (BBM eq. C.5, D.4; appendix F).
+BM_SOURCE_TERMS = ("GEXP", "DC", "DVA", "VAX", "DAVAX", "REF", "DDC", "FC", "FVA", "FDC", "GVC", "GVCB", "GVCF")
+#: Borin-Mancini exporting-country perspective, sink-based (BBM eq. D.6).
+BM_SINK_TERMS = ("GEXP", "DC", "DVA", "DDC", "FC", "FVA", "FDC")
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` with 0 where ``den == 0`` (the module's documented choice; never NaN)."""
+    num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
+    out = np.zeros(num.shape)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+@dataclass(frozen=True)
+class Model:
+    """A balanced ICIO table in matrix form with its Leontief inverse (build with :func:`build_model`).
+
+    ``Y`` is final demand by destination country (GN x G); ``B`` is computed once from one LU factorisation.
+    """
+
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    Z: np.ndarray
+    Y: np.ndarray
+    x: np.ndarray
+    va: np.ndarray
+
+    @property
+    def G(self) -> int:
+        return len(self.countries)
+
+    @property
+    def N(self) -> int:
+        return len(self.sectors)
+
+    @cached_property
+    def index(self) -> pd.MultiIndex:
+        return pd.MultiIndex.from_product([self.countries, self.sectors], names=["country", "sector"])
+
+    @cached_property
+    def P(self) -> np.ndarray:
+        """Country indicator, GN x G: ``P[a, c] = 1`` when row ``a`` belongs to country ``c``."""
+        return np.kron(np.eye(self.G), np.ones((self.N, 1)))
+
+    @cached_property
+    def country_of_row(self) -> np.ndarray:
+        return np.repeat(np.arange(self.G), self.N)
+
+    @cached_property
+    def A(self) -> np.ndarray:
+        """Technical coefficients ``A = Z diag(x)^-1`` [BBM B.1]; columns of zero-output rows are 0."""
+        return technical_coefficients(self.Z, self.x)
+
+    @cached_property
+    def v(self) -> np.ndarray:
+        """Value-added coefficients ``v = va / x`` [BBM B.3]; 0 for zero-output rows."""
+        return _ratio(self.va, self.x)
+
+    @cached_property
+    def lu(self):
+        """LU factorisation of ``I - A`` (scipy ``lu_factor``), computed once."""
+        return sla.lu_factor(np.eye(len(self.x)) - self.A, check_finite=False)
+
+    @cached_property
+    def B(self) -> np.ndarray:
+        """Leontief inverse ``B = (I - A)^-1`` [BBM B.2], one solve against the identity with the stored LU."""
+        return sla.lu_solve(self.lu, np.eye(len(self.x)), check_finite=False)
+
+    @cached_property
+    def L(self) -> np.ndarray:
+        """Local Leontief inverses ``L_ss = (I - A_ss)^-1``, shape (G, N, N) (batched N x N solves)."""
+        eye = np.broadcast_to(np.eye(self.N), (self.G, self.N, self.N))
+        return np.linalg.solve(eye - self.Ad, eye)
+
+    @cached_property
+    def Bd(self) -> np.ndarray:
+        """Diagonal blocks ``B_ss`` of the global inverse, shape (G, N, N)."""
+        return self.blocks(self.B)
+
+    def blocks(self, M: np.ndarray) -> np.ndarray:
+        """The G diagonal N x N blocks of a GN x GN matrix, shape (G, N, N)."""
+        G, N = self.G, self.N
+        return np.einsum("gigj->gij", M.reshape(G, N, G, N)).copy()
+
+    def bd(self, blocks: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """Block-diagonal matrix (given by its (G, N, N) blocks) times ``M`` (GN x k or GN)."""
+        G, N = self.G, self.N
+        vec = M.ndim == 1
+        R = M.reshape(G, N, -1)
+        out = np.matmul(blocks, R).reshape(G * N, -1)
+        return out[:, 0] if vec else out
+
+    def bd_left(self, m: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+        """Row vector ``m`` (GN) times a block-diagonal matrix."""
+        G, N = self.G, self.N
+        return np.matmul(m.reshape(G, 1, N), blocks).reshape(G * N)
+
+    @cached_property
+    def Ad(self) -> np.ndarray:
+        """Domestic blocks ``A_ss`` of the technical coefficients, shape (G, N, N)."""
+        return self.blocks(self.A)
+
+    def Af(self, M: np.ndarray) -> np.ndarray:
+        """``A^F M`` with ``A^F = A - diag(A_ss)`` the foreign (import) coefficients."""
+        return self.A @ M - self.bd(self.Ad, M)
+
+    def left_Af(self, row: np.ndarray) -> np.ndarray:
+        """Row vector times ``A^F``."""
+        return row @ self.A - self.bd_left(row, self.Ad)
+
+    def Bm(self, M: np.ndarray) -> np.ndarray:
+        """``B^F M`` with ``B^F = B - diag(B_ss)`` the off-diagonal blocks of the Leontief inverse."""
+        return self.B @ M - self.bd(self.Bd, M)
+
+    @cached_property
+    def A_blocks_T(self) -> np.ndarray:
+        """``A`` as blocks indexed (s, r, i, n) = ``A_sr[i, n]``, contiguous, for :func:`_fold`."""
+        G, N = self.G, self.N
+        return np.ascontiguousarray(self.A.reshape(G, N, G, N).transpose(0, 2, 1, 3))
+
+    # final demand ---------------------------------------------------------------------------------------
+    @cached_property
+    def Yd(self) -> np.ndarray:
+        """Domestic final demand ``Y_ss`` (GN x G, zero off the own-country column)."""
+        return self.Y * self.P
+
+    @cached_property
+    def Ym(self) -> np.ndarray:
+        """Final-goods exports ``Y_sr``, r != s (GN x G)."""
+        return self.Y - self.Yd
+
+    # exports --------------------------------------------------------------------------------------------
+    @cached_property
+    def Eint(self) -> np.ndarray:
+        """Intermediate exports ``A_sr x_r`` by importer (GN x G)."""
+        return (self.Z @ self.P) * (1 - self.P)
+
+    @cached_property
+    def ESR(self) -> np.ndarray:
+        """Gross exports ``E_sr`` of each country-sector to each importer (GN x G), 0 on the own country."""
+        return self.Eint + self.Ym
+
+    @cached_property
+    def E(self) -> np.ndarray:
+        """Total gross exports ``E_s*`` per country-sector (GN)."""
+        return self.ESR.sum(axis=1)
+
+    # value-added multipliers ----------------------------------------------------------------------------
+    @cached_property
+    def VB(self) -> np.ndarray:
+        """``v B``: total value added per unit of output of each column (1 for balanced rows with x > 0)."""
+        return self.v @ self.B
+
+    @cached_property
+    def VBc(self) -> np.ndarray:
+        """``V_c B_cj`` by country of origin c (G x GN): value added of c per unit of j's output."""
+        return self.P.T @ (self.v[:, None] * self.B)
+
+    @cached_property
+    def VBd(self) -> np.ndarray:
+        """Domestic content ``V_s B_ss`` per column (GN) [BBM C.1]."""
+        return self.VBc[self.country_of_row, np.arange(len(self.x))]
+
+    @cached_property
+    def VBf(self) -> np.ndarray:
+        """Foreign content ``sum_{t != s} V_t B_ts`` per column (GN) [BBM C.1]."""
+        return self.VB - self.VBd
+
+    @cached_property
+    def VL(self) -> np.ndarray:
+        """Domestic value added ``V_s L_ss`` per column (GN) [BBM C.5]."""
+        return self.bd_left(self.v, self.L)
+
+
+def technical_coefficients(Z: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``A = Z diag(x)^-1`` [BBM eq. B.1]; the columns of zero-output rows are 0 (decompr's convention)."""
+    return Z * _ratio(1.0, x)[None, :]
+
+
+def build_model(table: IcioTable, rebalance: bool = True) -> Model:
+    """Matrix form of a table for accounting: final demand summed by destination country.
+
+    With ``rebalance`` (default) the table is checked with :func:`valuechain.icio.check_balance` and ``x`` and
+    ``va`` are re-derived from the use side (:func:`valuechain.icio.rebalanced`), so every identity holds exactly.
+    Every country must have the same sectors in the same order, and final demand must be by table countries
+    (merge split countries first).
+    """
+    if not table.is_square_block:
+        raise ValueError("build_model: every country needs the same industries in the same order")
+    if rebalance:
+        table = rebalanced(table)
+    Yc = final_demand_by_country(table)
+    countries = table.countries
+    extra = [c for c in Yc.columns if c not in countries]
+    if extra:
+        raise ValueError(
+            f"build_model: final demand of countries without industry rows {extra[:5]}; "
+            "merge split countries (valuechain.icio.merge_split_countries) first"
+        )
+    Yc = Yc.reindex(columns=countries, fill_value=0.0)
+    return Model(
+        countries=tuple(countries),
+        sectors=tuple(table.industries),
+        Z=table.Z.to_numpy(dtype=float),
+        Y=Yc.to_numpy(dtype=float),
+        x=table.x.to_numpy(dtype=float),
+        va=table.va.to_numpy(dtype=float),
+    )
+
+
+def _fold(m: Model, F: np.ndarray) -> np.ndarray:
+    """``T[i, r, k] = sum_{a in r} A[i, a] F[a, s(i), k]`` for r != s(i), 0 for r = s(i).
+
+    The intermediate-export step ``A_sr`` of the WWZ/BM terms applied to a quantity that depends on the
+    exporter s (for example ``B_rs Y_ss``). ``F`` is GN x G (x k), or GN (x k) when it does not depend on s.
+    One batched matmul over the G x G blocks: ``T_sr = A_sr F_r,s``.
+    """
+    G, N = m.G, m.N
+    squeeze = F.ndim == 1 or (F.ndim == 2 and F.shape[1] != G)
+    if F.ndim == 1:
+        F = F[:, None]
+    if squeeze:  # independent of s: broadcast along s
+        F = np.broadcast_to(F[:, None, :], (G * N, G, F.shape[1]))
+    elif F.ndim == 2:
+        F = F[:, :, None]
+    k = F.shape[2]
+    W = F.reshape(G, N, G, k).transpose(2, 0, 1, 3)  # (s, r, n, k)
+    T = np.matmul(m.A_blocks_T, W)  # (s, r, i, k)
+    T[np.arange(G), np.arange(G)] = 0.0
+    T = T.transpose(0, 2, 1, 3).reshape(G * N, G, k)
+    return T
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Leontief basics, value added by origin and destination
+# ---------------------------------------------------------------------------------------------------------
+
+
+def leontief_exports(m: Model) -> pd.DataFrame:
+    """``diag(v) B diag(E)``: value added of each source country-sector in each country-sector's gross exports.
+
+    decompr's ``leontief()`` output [BBM C.1 at the sector level]; rows source, columns using (exporting)
+    country-sector. Column sums equal gross exports for rows with output.
+    """
+    M = (m.v[:, None] * m.B) * m.E[None, :]
+    return pd.DataFrame(M, index=m.index, columns=m.index)
+
+
+def va_by_destination(m: Model) -> pd.DataFrame:
+    """``diag(v) B Y``: value added of each origin country-sector absorbed in each destination [BBM B.5-B.7].
+
+    Rows (country, sector) of origin, columns the country of final absorption; the row sums are ``va``.
+    """
+    M = m.v[:, None] * (m.B @ m.Y)
+    return pd.DataFrame(M, index=m.index, columns=pd.Index(m.countries, name="destination"))
+
+
+def group_labels(labels: Iterable[str], groups: Mapping[str, Iterable[str]] | None) -> list[str]:
+    """Map countries to group names (a country in no group keeps its code); a country in two groups is an error."""
+    lookup: dict[str, str] = {}
+    for name, members in (groups or {}).items():
+        for c in members:
+            if c in lookup:
+                raise ValueError(f"country groups: {c} is in both {lookup[c]!r} and {name!r}")
+            lookup[c] = name
+    return [lookup.get(c, c) for c in labels]
+
+
+def va_origin_destination(
+    m: Model,
+    groups: Mapping[str, Iterable[str]] | None = None,
+    by_sector: bool = True,
+) -> pd.DataFrame:
+    """Value added by origin (country[, sector]) and destination country, long form (icio ``origin()`` /
+    ``destination()``, [BBM eq. B.7]); countries can be merged into ``groups`` on both sides.
+
+    Columns ``origin, [origin_sector,] destination, va``.
+    """
+    vd = va_by_destination(m)
+    vd.columns = group_labels(vd.columns, groups)
+    vd = vd.T.groupby(level=0, sort=False).sum().T
+    long = vd.stack().rename("va").reset_index()
+    long.columns = ["origin", "origin_sector", "destination", "va"]
+    long["origin"] = group_labels(long["origin"], groups)
+    keys = ["origin", "origin_sector", "destination"] if by_sector else ["origin", "destination"]
+    return long.groupby(keys, sort=False, as_index=False)["va"].sum()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Koopman-Wang-Wei and Wang-Wei-Zhu
+# ---------------------------------------------------------------------------------------------------------
+
+
+def kww(m: Model) -> pd.DataFrame:
+    """Koopman-Wang-Wei (2014) decomposition of each country's gross exports into 9 terms [KWW fig. 1].
+
+    As decompr 6.8.0 ``kww()`` (country level; terms add up to gross exports):
+    ``DVA_FIN = V_s B_ss Y_s*``; ``DVA_INT = V_s B_sr Y_rr``; ``DVA_INTrex`` = VAX - the two;
+    ``RDV_FIN = V_s B_sr Y_rs``; ``RDV_INT = V_s B_sr A_rs L_ss Y_ss``; ``DDC = V_s B_sr A_rs L_ss E_s*``;
+    ``FVA_FIN = V_t B_ts Y_s*``; ``FVA_INT = V_t B_ts A_sr L_rr Y_rr``; ``FDC`` = the rest.
+    """
+    v, B, P, Y, Yd, Ym = m.v, m.B, m.P, m.Y, m.Yd, m.Ym
+    own = P.astype(bool)  # one True per row: its own country's column
+    BY = B @ Y
+    vae = v * (BY * (1 - P)).sum(axis=1)  # value added absorbed abroad (VAX), by sector of origin
+    BdYm = m.bd(m.Bd, Ym)
+    t1 = v * BdYm.sum(axis=1)
+    ydom = Yd.sum(axis=1)
+    t2 = v * m.Bm(ydom)
+    t3 = vae - t1 - t2
+    t4 = v * (B @ Ym - BdYm)[own]
+    # Bm Am L: the re-import path s -> r -> s
+    LYd = m.bd(m.L, Yd)
+    LEP = m.bd(m.L, m.E[:, None] * P)
+    AmLYd = (m.A @ LYd) * (1 - P)
+    AmLEP = (m.A @ LEP) * (1 - P)
+    t5 = v * m.Bm(AmLYd)[own]
+    t6 = v * m.Bm(AmLEP)[own]
+    t7 = m.VBf * Ym.sum(axis=1)
+    t8 = m.VBf * AmLYd.sum(axis=1)
+    t9 = m.E - (vae + t4 + t5 + t6 + t7 + t8)
+    terms = np.column_stack([t1, t2, t3, t4, t5, t6, t7, t8, t9])
+    out = pd.DataFrame(P.T @ terms, index=pd.Index(m.countries, name="country"), columns=list(KWW_TERMS))
+    out.insert(0, "GEXP", P.T @ m.E)
+    return out
+
+
+def wwz(m: Model) -> pd.DataFrame:
+    """Wang-Wei-Zhu (2013) decomposition: 16 terms per exporting country-sector (s, i) and importer r.
+
+    [WWZ eq. 37], with ``#`` the element-wise product over the exporting sectors and the sums over t != s, r:
+
+    1 ``DVA_FIN = (V_s B_ss)^T # Y_sr``;  2 ``DVA_INT = (V_s L_ss)^T # (A_sr B_rr Y_rr)``;
+    3 ``DVA_INTrexI1 = (V_s L_ss)^T # (A_sr sum_t B_rt Y_tt)``;  4 ``DVA_INTrexF = (V_s L_ss)^T # (A_sr B_rr
+    sum_t Y_rt)``;  5 ``DVA_INTrexI2 = (V_s L_ss)^T # (A_sr sum_t B_rt sum_{u != s,t} Y_tu)``;
+    6 ``RDV_FIN = (V_s L_ss)^T # (A_sr B_rr Y_rs)``;  7 ``RDV_FIN2 = (V_s L_ss)^T # (A_sr sum_t B_rt Y_ts)``;
+    8 ``RDV_INT = (V_s L_ss)^T # (A_sr B_rs Y_ss)``;  9 ``DDC_FIN = (V_s L_ss)^T # (A_sr B_rs sum_{t != s} Y_st)``;
+    10 ``DDC_INT = (V_s B_ss - V_s L_ss)^T # (A_sr X_r)``;  11 ``MVA_FIN = (V_r B_rs)^T # Y_sr``;
+    12 ``MVA_INT = (V_r B_rs)^T # (A_sr L_rr Y_rr)``;  13 ``MDC = (V_r B_rs)^T # (A_sr L_rr E_r*)``;
+    14-16 ``OVA_FIN``, ``OVA_INT``, ``ODC``: the same with ``sum_{t != s, r} V_t B_ts``.
+
+    Returns long form: ``exporter, sector, importer, GEXP`` and the terms in decompr's column order
+    (:data:`WWZ_TERMS`); own-country rows (exporter == importer, all 0) are left out. Terms add up to GEXP.
+    """
+    P, Q = m.P, 1 - m.P
+    B, Yd, Ym = m.B, m.Yd, m.Ym
+    ydom, yexp = Yd.sum(axis=1), Ym.sum(axis=1)
+    BYd = B @ Yd  # [a, s] = B_{r(a) s} Y_ss
+    BYm = B @ Ym
+    BdYm = m.bd(m.Bd, Ym)  # [a, s] = B_rr Y_rs
+    yexpP = yexp[:, None] * P
+    BYexpP = B @ yexpP  # [a, s] = B_rs sum_{t != s} Y_st
+    Bdyexp = m.bd(m.Bd, yexp)
+    Byexp = B @ yexp
+    Bydom = B @ ydom
+    own_BYd = (BYd * P).sum(axis=1)  # B_rr Y_rr at rows of r
+    # F[a, s, k] for the terms that pass through A_sr (see _fold)
+    F = np.stack(
+        [
+            np.broadcast_to((Bydom - own_BYd)[:, None], BYd.shape) - BYd,  # 3: sum_{t != s,r} B_rt Y_tt
+            Bdyexp[:, None] - BdYm,  # 4: B_rr sum_{t != s,r} Y_rt
+            (Byexp - Bdyexp)[:, None] - BYexpP - BYm + BdYm,  # 5
+            BYd,  # 8: B_rs Y_ss (RDV_INT)
+            BdYm,  # 6: B_rr Y_rs (RDV_FIN)
+            BYm - BdYm,  # 7: sum_{t != r} B_rt Y_ts (RDV_FIN2)
+            BYexpP,  # 9: DDC_FIN
+        ],
+        axis=2,
+    )
+    T = _fold(m, F) * m.VL[:, None, None]
+    AmBdYd = (m.A @ (BYd * P)) * Q  # A_sr B_rr Y_rr
+    AmLYd = (m.A @ m.bd(m.L, Yd)) * Q  # A_sr L_rr Y_rr
+    AmLE = (m.A @ m.bd(m.L, m.E[:, None] * P)) * Q  # A_sr L_rr E_r*
+    VBr = m.VBc.T  # [j, r] = V_r B_rs at column j
+    VBo = m.VBf[:, None] - VBr  # third countries
+    terms = {
+        "DVA_FIN": Ym * m.VBd[:, None],
+        "DVA_INT": AmBdYd * m.VL[:, None],
+        "DVA_INTrexI1": T[:, :, 0],
+        "DVA_INTrexF": T[:, :, 1],
+        "DVA_INTrexI2": T[:, :, 2],
+        "RDV_INT": T[:, :, 3],
+        "RDV_FIN": T[:, :, 4],
+        "RDV_FIN2": T[:, :, 5],
+        "OVA_FIN": Ym * VBo,
+        "MVA_FIN": Ym * VBr,
+        "OVA_INT": AmLYd * VBo,
+        "MVA_INT": AmLYd * VBr,
+        "DDC_FIN": T[:, :, 6],
+        "DDC_INT": m.Eint * (m.VBd - m.VL)[:, None],
+        "ODC": AmLE * VBo,
+        "MDC": AmLE * VBr,
+    }
+    return _bilateral_frame(m, {"GEXP": m.ESR, **{k: terms[k] for k in WWZ_TERMS}})
+
+
+def _bilateral_frame(m: Model, cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Long frame (exporter, sector, importer) from GN x G arrays, own-country pairs dropped."""
+    G, N = m.G, m.N
+    exporter = np.repeat(np.array(m.countries, dtype=object), N * G)
+    sector = np.tile(np.repeat(np.array(m.sectors, dtype=object), G), G)
+    importer = np.tile(np.array(m.countries, dtype=object), G * N)
+    keep = (1 - m.P).reshape(-1).astype(bool)
+    data = {"exporter": exporter[keep], "sector": sector[keep], "importer": importer[keep]}
+    data.update({k: np.asarray(v).reshape(-1)[keep] for k, v in cols.items()})
+    return pd.DataFrame(data)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Borin-Mancini, exporting-country perspective
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _bm_fva_weights(m: Model) -> np.ndarray:
+    """Foreign value added per unit of exports, source-based: ``sum_t V_t B^{/s}_ts`` [BBM C.3-C.5].
+
+    With ``A^{/s}`` (s's export coefficients set to 0), ``B^{/s}_ts = B_ts B_ss^-1 L_ss`` for t != s (block
+    inversion: ``(I - A_RR)^-1 A_Rs = B_Rs B_ss^-1``), so the weights are ``FC_s B_ss^-1 L_ss`` with the
+    foreign content ``FC_s = sum_t V_t B_ts``: G batched N x N solves instead of G inversions of ``I - A^{/s}``.
+    """
+    G, N = m.G, m.N
+    fc = m.VBf.reshape(G, 1, N)
+    # fc B_ss^-1 = solve(B_ss^T, fc^T)^T
+    w = np.linalg.solve(np.transpose(m.Bd, (0, 2, 1)), np.transpose(fc, (0, 2, 1)))
+    return np.matmul(np.transpose(w, (0, 2, 1)), m.L).reshape(G * N)
+
+
+def bm_source(m: Model) -> pd.DataFrame:
+    """Borin-Mancini decomposition, exporting-country perspective, source-based, per exporting country-sector
+    and importer [BBM eq. C.5, D.4, C.7; appendix F].
+
+    Per unit of exports of sector j of s (weights applied to ``E_sr[j]``, "proper diagonalisation" of VB):
+    ``DC = V_s B_ss``, ``DVA = V_s B^{/s}_ss = V_s L_ss``, ``DDC = DC - DVA``; ``FC = sum_t V_t B_ts``,
+    ``FVA = sum_t V_t B^{/s}_ts`` (:func:`_bm_fva_weights`), ``FDC = FC - FVA``. DVA by final absorption [C.7]:
+    ``REF = V_s L_ss A_sr sum_k B_rk Y_ks`` (absorbed at home), ``VAX = DVA - REF``, ``DAVAX = V_s L_ss Y_sr +
+    V_s L_ss A_sr L_rr Y_rr`` (absorbed by the direct importer) [appendix F]. GVC participation [F.1-F.3]:
+    ``GVC = GEXP - DAVAX`` = ``GVCB`` (``DDC + FC``, the import content of exports, Hummels et al.) + ``GVCF``
+    (``DVA - DAVAX``).
+
+    The rows add up to any aggregate (importers, sectors): sum them for total, bilateral or sectoral flows
+    (:func:`aggregate`).
+    """
+    Q = 1 - m.P
+    ESR = m.ESR
+    DC = ESR * m.VBd[:, None]
+    DVA = ESR * m.VL[:, None]
+    FC = ESR * m.VBf[:, None]
+    FVA = ESR * _bm_fva_weights(m)[:, None]
+    BY = m.B @ m.Y
+    REF = _fold(m, BY)[:, :, 0] * m.VL[:, None]  # A_sr (B Y)_{r, s}
+    AmLYd = (m.A @ m.bd(m.L, m.Yd)) * Q
+    DAVAX = (m.Ym + AmLYd) * m.VL[:, None]
+    cols = {
+        "GEXP": ESR,
+        "DC": DC,
+        "DVA": DVA,
+        "VAX": DVA - REF,
+        "DAVAX": DAVAX,
+        "REF": REF,
+        "DDC": DC - DVA,
+        "FC": FC,
+        "FVA": FVA,
+        "FDC": FC - FVA,
+        "GVC": ESR - DAVAX,
+        "GVCB": ESR - DVA,
+        "GVCF": DVA - DAVAX,
+    }
+    return _bilateral_frame(m, cols)
+
+
+def bm_sink(m: Model) -> pd.DataFrame:
+    """Borin-Mancini decomposition, exporting-country perspective, sink-based [BBM eq. D.5-D.6].
+
+    Value added counts the last time it leaves s. The "ultimate exports" ``E*_sr = Y_sr + A_sr X_r^{/s}`` keep
+    the part of r's output that does not re-enter s's exports, ``X_r^{/s} = x_r - B_rs h_s`` with
+    ``h_s = B_ss^-1 L_ss E_s*`` (block form of ``B^{/s} Y^{/s}``, no inversion per exporter). Then
+    ``DVA = V_s B_ss E*_sr``, ``FVA = sum_t V_t B_ts E*_sr`` and the double counting is the rest of the
+    domestic and foreign content. DC and FC equal the source-based ones; DVA, DDC, FVA, FDC differ bilaterally
+    but their totals over importers and sectors equal the source-based totals of each exporter.
+    """
+    G, N, P = m.G, m.N, m.P
+    Ls_E = m.bd(m.L, m.E).reshape(G, N, 1)
+    h = np.linalg.solve(m.Bd, Ls_E).reshape(G * N)  # h_s = B_ss^-1 L_ss E_s*
+    Bh = m.B @ (h[:, None] * P)  # [a, s] = B_{r(a) s} h_s
+    Estar = m.Ym + m.Eint - _fold(m, Bh)[:, :, 0]
+    ESR = m.ESR
+    DC, FC = ESR * m.VBd[:, None], ESR * m.VBf[:, None]
+    DVA, FVA = Estar * m.VBd[:, None], Estar * m.VBf[:, None]
+    cols = {"GEXP": ESR, "DC": DC, "DVA": DVA, "DDC": DC - DVA, "FC": FC, "FVA": FVA, "FDC": FC - FVA}
+    return _bilateral_frame(m, cols)
+
+
+def aggregate(df: pd.DataFrame, level: str = "total", groups: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
+    """Sum a bilateral-sectoral frame (:func:`wwz`, :func:`bm_source`, :func:`bm_sink`) to a level.
+
+    ``level``: ``total`` (per exporter), ``bilateral`` (exporter x importer), ``sectoral`` (exporter x sector),
+    ``detail`` (unchanged). ``groups`` merges importers (and exporters) into country groups first; flows
+    inside a group stay in (they are exports of the member countries).
+    """
+    keys = {"total": ["exporter"], "bilateral": ["exporter", "importer"], "sectoral": ["exporter", "sector"]}
+    if level == "detail":
+        keys_ = ["exporter", "sector", "importer"]
+    elif level in keys:
+        keys_ = keys[level]
+    else:
+        raise ValueError(f"aggregate: level must be total, bilateral, sectoral or detail, not {level!r}")
+    df = df.copy()
+    if groups:
+        df["exporter"] = group_labels(df["exporter"], groups)
+        df["importer"] = group_labels(df["importer"], groups)
+    num = [c for c in df.columns if c not in ("exporter", "sector", "importer")]
+    return df.groupby(keys_, sort=False, as_index=False)[num].sum()
+
+
+def shares(df: pd.DataFrame, total: str = "GEXP") -> pd.DataFrame:
+    """Every numeric column divided by ``total`` (0 where the total is 0), e.g. GVC participation rates."""
+    out = df.copy()
+    num = [c for c in df.columns if c not in ("exporter", "sector", "importer", "country", total)]
+    for c in num:
+        out[c] = _ratio(df[c].to_numpy(), df[total].to_numpy())
+    return out
+
+
+def gvc_participation(m: Model, level: str = "total") -> pd.DataFrame:
+    """Borin-Mancini GVC participation in exports [BBM appendix F, eq. F.1-F.3] at a level of :func:`aggregate`.
+
+    Columns ``GEXP, GVC, GVCB, GVCF`` (levels) and ``gvc, gvc_backward, gvc_forward`` (shares of GEXP):
+    ``GVC = GEXP - DAVAX``, backward = import content ``DDC + FC``, forward = ``DVA - DAVAX``.
+    """
+    agg = aggregate(bm_source(m), level)
+    keys = [c for c in ("exporter", "sector", "importer") if c in agg.columns]
+    out = agg[keys + ["GEXP", "GVC", "GVCB", "GVCF"]].copy()
+    g = agg["GEXP"].to_numpy()
+    out["gvc"] = _ratio(agg["GVC"].to_numpy(), g)
+    out["gvc_backward"] = _ratio(agg["GVCB"].to_numpy(), g)
+    out["gvc_forward"] = _ratio(agg["GVCF"].to_numpy(), g)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# UIBE production decomposition, position and length
+# ---------------------------------------------------------------------------------------------------------
+
+
+def production_decomposition(m: Model) -> pd.DataFrame:
+    """Wang-Wei-Yu-Zhu (2017b) production decomposition, UIBE index1-Prod, per country-sector.
+
+    ``V^ B Y^ = V^ L Y^D + V^ L Y^F + V^ L A^F L Y^D + V^ L A^F (B Y - L Y^D)`` [WWYZb eq. 6-7], with ``L`` the
+    block-diagonal local inverse, ``A^F`` the foreign blocks of A, ``Y^D``/``Y^F`` domestic / exported final
+    demand. Forward (row sums, by sector of origin; sums to ``va``): ``V_D`` pure domestic, ``V_RT``
+    traditional (final goods) trade, ``V_GVC_S`` simple GVC (one crossing of intermediates), ``V_GVC_C``
+    complex GVC. Backward (column sums, by sector of final production; sums to final demand ``y``): ``Y_D``,
+    ``Y_RT``, ``Y_GVC_S``, ``Y_GVC_C``. Participation ``gvc_forward = (V_GVC_S + V_GVC_C) / va``,
+    ``gvc_backward = (Y_GVC_S + Y_GVC_C) / y`` (simple and complex parts also as shares).
+    """
+    v, ydom, yexp = m.v, m.Yd.sum(axis=1), m.Ym.sum(axis=1)
+    y = ydom + yexp
+    LyD = m.bd(m.L, ydom)
+    V_D = v * LyD
+    V_RT = v * m.bd(m.L, yexp)
+    V_GVC_S = v * m.bd(m.L, m.Af(LyD))
+    V_GVC = v * m.bd(m.L, m.Af(m.x))  # V^ L A^F B y, with B y = x
+    VLAf = m.left_Af(m.VL)  # V L A^F (row vector)
+    Y_D = m.VL * ydom
+    Y_RT = m.VL * yexp
+    Y_GVC_S = m.bd_left(VLAf, m.L) * ydom
+    Y_GVC = (VLAf @ m.B) * y
+    out = pd.DataFrame(
+        {
+            "va": m.va,
+            "V_D": V_D,
+            "V_RT": V_RT,
+            "V_GVC_S": V_GVC_S,
+            "V_GVC_C": V_GVC - V_GVC_S,
+            "y": y,
+            "Y_D": Y_D,
+            "Y_RT": Y_RT,
+            "Y_GVC_S": Y_GVC_S,
+            "Y_GVC_C": Y_GVC - Y_GVC_S,
+        },
+        index=m.index,
+    )
+    out["gvc_forward"] = _ratio(V_GVC, m.va)
+    out["gvc_forward_simple"] = _ratio(V_GVC_S, m.va)
+    out["gvc_forward_complex"] = _ratio(V_GVC - V_GVC_S, m.va)
+    out["gvc_backward"] = _ratio(Y_GVC, y)
+    out["gvc_backward_simple"] = _ratio(Y_GVC_S, y)
+    out["gvc_backward_complex"] = _ratio(Y_GVC - Y_GVC_S, y)
+    return out.reset_index()
+
+
+def upstreamness(m: Model) -> np.ndarray:
+    """Antras-Chor upstreamness ``U = (I - diag(x)^-1 Z)^-1 1 = diag(x)^-1 B x`` [AC], with the stored LU.
+
+    1 for zero-output rows (their row of ``diag(x)^-1 Z`` is 0).
+    """
+    Bx = sla.lu_solve(m.lu, m.x, check_finite=False)
+    return np.where(m.x > 0, _ratio(Bx, m.x), 1.0)
+
+
+def downstreamness(m: Model) -> np.ndarray:
+    """Downstreamness ``D = (I - A^T)^-1 1 = B^T 1`` (column sums of B; the gvc R package), with the stored LU."""
+    return sla.lu_solve(m.lu, np.ones(len(m.x)), trans=1, check_finite=False)
+
+
+def position(m: Model) -> pd.DataFrame:
+    """Position and production length per country-sector [AC; WWYZa].
+
+    ``upstreamness`` (Antras-Chor; equals the average forward production length ``PLv = V^BBY / V^BY`` of
+    WWYZa), ``downstreamness`` (``B^T 1``; equals the average backward length ``PLy = VBBY^ / VBY^``), the GVC
+    production lengths ``PLv_GVC = (V^ L L A^F B Y + V^ L A^F B B Y) / V^ L A^F B Y`` (forward) and
+    ``PLy_GVC = (V L L A^F B Y^ + V L A^F B B Y^) / V L A^F B Y^`` (backward) [WWYZa eq. 20-23; each path of
+    k input steps counts k + 1 stages], and the GVC position ``PLv_GVC / PLy_GVC`` [WWYZa eq. 28].
+    Identity: ``sum(y * downstreamness) = sum(va * upstreamness) = sum(x)`` (``y`` final demand by row).
+    """
+    x = m.x
+    # forward: rows; v cancels in the ratio (row-wise diag(v))
+    LAfx = m.bd(m.L, m.Af(x))  # L A^F B y
+    num_f = m.bd(m.L, LAfx) + m.bd(m.L, m.Af(m.B @ x))  # L L A^F B y + L A^F B B y
+    # backward: columns; y cancels (column-wise diag(y))
+    den_b = m.left_Af(m.VL) @ m.B  # V L A^F B
+    num_b = m.left_Af(m.bd_left(m.VL, m.L)) @ m.B + den_b @ m.B  # V L L A^F B + V L A^F B B
+    plv = _ratio(num_f, LAfx)
+    ply = _ratio(num_b, den_b)
+    return pd.DataFrame(
+        {
+            "upstreamness": upstreamness(m),
+            "downstreamness": downstreamness(m),
+            "PLv_GVC": plv,
+            "PLy_GVC": ply,
+            "gvc_position": _ratio(plv, ply),
+        },
+        index=m.index,
+    ).reset_index()
