@@ -1,0 +1,19 @@
+"""Rule finetune_grid: B&F top-k precision and recall for every threshold combination (METHOD 5)."""
+
+import time
+
+import pandas as pd
+
+from valuechain import finetune
+from valuechain.provenance import write_table
+from valuechain.smk import meta, setup
+
+log = setup(snakemake)
+p = snakemake.params
+E, I, countries, industries = finetune.rca_arrays(pd.read_parquet(snakemake.input.specialisation))
+L = finetune.label_matrix(pd.read_parquet(snakemake.input.labels), industries)
+start = time.perf_counter()
+grid = finetune.grid_table(finetune.grid_search(E, I, L, p.grid, p.k, p.n_candidates))
+log.info("%d combinations over %d countries x %d industries in %.2f s", len(grid), len(countries), len(industries),
+         time.perf_counter() - start)
+write_table(grid, snakemake.output.grid, meta(snakemake, "finetune_grid/1"))

@@ -1,0 +1,20 @@
+"""Rule finetune_links: the labelled industry network, B&F top-k links at the chosen thresholds (true/false)."""
+
+import json
+
+import pandas as pd
+
+from valuechain import finetune
+from valuechain.bf import Thresholds
+from valuechain.provenance import write_table
+from valuechain.smk import meta, setup
+
+log = setup(snakemake)
+p = snakemake.params
+E, I, _, industries = finetune.rca_arrays(pd.read_parquet(snakemake.input.specialisation))
+L = finetune.label_matrix(pd.read_parquet(snakemake.input.labels), industries)
+with open(snakemake.input.thresholds) as fh:
+    thresholds = Thresholds.from_mapping(json.load(fh)["thresholds"])
+links = finetune.top_links(E, I, L, industries, thresholds, p.k, p.n_candidates)
+log.info("%s: %d links, %d true, %d false", thresholds, len(links), links["label"].sum(), (~links["label"]).sum())
+write_table(links, snakemake.output.links, meta(snakemake, "finetune_links/1"))

@@ -1,0 +1,243 @@
+# Fine-tuning the four Backward & Forward thresholds on an inter-country input-output table (METHOD section 5):
+# ICIO tables -> specialisation and trade-intensity labels -> 10,000-combination grid -> chosen thresholds (read by
+# infer_links when links.thresholds is "tuned"), held-out precision, labelled industry network and figures.
+
+FINETUNE = config["finetune"]
+FINETUNE_SOURCE = FINETUNE[FINETUNE["source"]]
+FINETUNE_HELDOUT = FINETUNE["heldout"]["schemes"]
+
+
+def _finetune_year_sets():
+    """Years of each sample: all (in-sample grid), tune and heldout (the `years` held-out scheme)."""
+    years = list(FINETUNE_SOURCE["years"])
+    held = list(FINETUNE_SOURCE["heldout_years"])
+    tune = [y for y in years if y not in held]
+    if "years" in FINETUNE_HELDOUT and (not tune or not set(held) <= set(years)):
+        raise ValueError(
+            f"finetune.{FINETUNE['source']}: heldout_years {held} must be a strict subset of years {years} "
+            "for the `years` held-out scheme"
+        )
+    return {"all": years, "tune": tune, "heldout": held}
+
+
+FINETUNE_YEARS = _finetune_year_sets()
+
+
+def finetune_tables(wildcards):
+    return [FINETUNE_SOURCE["path"].format(year=y) for y in FINETUNE_YEARS[wildcards.sample]]
+
+
+def finetune_heldout_inputs(wildcards):
+    inputs = {
+        "specialisation": res("finetune/all/specialisation.parquet"),
+        "labels": res("finetune/all/labels.parquet"),
+    }
+    if "years" in FINETUNE_HELDOUT:
+        for sample in ("tune", "heldout"):
+            inputs[f"{sample}_specialisation"] = res(f"finetune/{sample}/specialisation.parquet")
+            inputs[f"{sample}_labels"] = res(f"finetune/{sample}/labels.parquet")
+    return inputs
+
+
+def _oecd_sha256(year):
+    sums = FINETUNE["oecd"]["sha256"]
+    return sums.get(str(year), sums.get(year))
+
+
+rule retrieve_oecd_icio:
+    output:
+        [
+            ensure(FINETUNE["oecd"]["path"].format(year=y), non_empty=True, sha256=_oecd_sha256(y))
+            for y in FINETUNE["oecd"]["years"]
+        ],
+    log:
+        logfile("finetune/retrieve_oecd_icio.log"),
+    benchmark:
+        bench("finetune/retrieve_oecd_icio.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        url=FINETUNE["oecd"]["url"],
+        member=FINETUNE["oecd"]["member"],
+        years=FINETUNE["oecd"]["years"],
+    message:
+        "Downloading the OECD ICIO tables {params.years} from {params.url}"
+    script:
+        rule_script("retrieve_oecd_icio.py")
+
+
+rule finetune_prepare:
+    input:
+        tables=finetune_tables,
+    output:
+        specialisation=res("finetune/{sample}/specialisation.parquet"),
+        labels=res("finetune/{sample}/labels.parquet"),
+    wildcard_constraints:
+        sample="all|tune|heldout",
+    log:
+        logfile("finetune/prepare_{sample}.log"),
+    benchmark:
+        bench("finetune/prepare_{sample}.tsv")
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        source=FINETUNE["source"],
+        years=lambda w: FINETUNE_YEARS[w.sample],
+        household=FINETUNE_SOURCE["household"],
+        split_countries=FINETUNE["split_countries"],
+        drop_countries=FINETUNE["drop_countries"],
+    message:
+        "Fine-tuning: specialisation and trade-intensity labels from {params.source} ICIO {params.years} ({wildcards.sample})"
+    script:
+        rule_script("finetune_prepare.py")
+
+
+rule finetune_grid:
+    input:
+        specialisation=res("finetune/all/specialisation.parquet"),
+        labels=res("finetune/all/labels.parquet"),
+    output:
+        grid=res("finetune/grid.parquet"),
+    log:
+        logfile("finetune/grid.log"),
+    benchmark:
+        bench("finetune/grid.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        grid=FINETUNE["grid"],
+        k=FINETUNE["k"],
+        n_candidates=FINETUNE["n_candidates"],
+    message:
+        "Fine-tuning: B&F top-{params.k} precision for every threshold combination"
+    script:
+        rule_script("finetune_grid.py")
+
+
+rule finetune_heldout:
+    input:
+        unpack(finetune_heldout_inputs),
+    output:
+        heldout=res("finetune/heldout.parquet"),
+    log:
+        logfile("finetune/heldout.log"),
+    benchmark:
+        bench("finetune/heldout.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        schemes=FINETUNE_HELDOUT,
+        years=FINETUNE_YEARS,
+        grid=FINETUNE["grid"],
+        k=FINETUNE["k"],
+        n_candidates=FINETUNE["n_candidates"],
+        min_output_share=FINETUNE["min_output_share"],
+        folds=FINETUNE["heldout"]["folds"],
+        seed=FINETUNE["heldout"]["seed"],
+    message:
+        "Fine-tuning: held-out precision ({params.schemes})"
+    script:
+        rule_script("finetune_heldout.py")
+
+
+rule finetune_thresholds:
+    input:
+        grid=rules.finetune_grid.output.grid,
+        heldout=rules.finetune_heldout.output.heldout,
+        labels=res("finetune/all/labels.parquet"),
+    output:
+        thresholds=res("finetune/thresholds.json"),
+    log:
+        logfile("finetune/thresholds.log"),
+    benchmark:
+        bench("finetune/thresholds.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        source=FINETUNE["source"],
+        years=FINETUNE_YEARS["all"],
+        k=FINETUNE["k"],
+        n_candidates=FINETUNE["n_candidates"],
+        min_output_share=FINETUNE["min_output_share"],
+    message:
+        "Fine-tuning: choosing the thresholds (in-sample best, held-out precision beside it)"
+    script:
+        rule_script("finetune_thresholds.py")
+
+
+rule finetune_links:
+    input:
+        specialisation=res("finetune/all/specialisation.parquet"),
+        labels=res("finetune/all/labels.parquet"),
+        thresholds=rules.finetune_thresholds.output.thresholds,
+    output:
+        links=res("finetune/industry_links.parquet"),
+    log:
+        logfile("finetune/industry_links.log"),
+    benchmark:
+        bench("finetune/industry_links.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        k=FINETUNE["k"],
+        n_candidates=FINETUNE["n_candidates"],
+    message:
+        "Fine-tuning: labelled top-{params.k} industry links at the chosen thresholds"
+    script:
+        rule_script("finetune_links.py")
+
+
+rule plot_finetune_parallel:
+    input:
+        grid=rules.finetune_grid.output.grid,
+        thresholds=rules.finetune_thresholds.output.thresholds,
+    output:
+        figure=res("finetune/parallel_coordinates.png"),
+    log:
+        logfile("finetune/parallel_coordinates.log"),
+    benchmark:
+        bench("finetune/parallel_coordinates.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        top=500,
+    message:
+        "Fine-tuning: parallel coordinates of the best {params.top} combinations"
+    script:
+        rule_script("plot_finetune_parallel.py")
+
+
+rule plot_finetune_network:
+    input:
+        links=rules.finetune_links.output.links,
+        thresholds=rules.finetune_thresholds.output.thresholds,
+    output:
+        figure=res("finetune/industry_network.png"),
+    log:
+        logfile("finetune/industry_network.log"),
+    benchmark:
+        bench("finetune/industry_network.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        layout_seed=0,
+    message:
+        "Fine-tuning: industry network of the tuned links, true links green, false red"
+    script:
+        rule_script("plot_finetune_network.py")
