@@ -1,0 +1,98 @@
+"""The workflow end to end through Snakemake: dry run, a full small run, and what reruns after a change."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml"]
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(*args, check=True):
+    proc = subprocess.run([*SNAKEMAKE, *args], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def planned_jobs(*args) -> set[str]:
+    """Rules a dry run would execute (from Snakemake's job stats table)."""
+    out = snakemake("-n", *args).stdout
+    if "Nothing to be done" in out:
+        return set()
+    stats = out.split("Job stats:")[1].split("Reasons:")[0] if "Reasons:" in out else out.split("Job stats:")[1]
+    return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+$", stats, re.M)} - {"total"}
+
+
+@pytest.fixture(scope="module")
+def small_run():
+    for run in ("test-small", "test-user"):
+        shutil.rmtree(ROOT / "results" / run, ignore_errors=True)
+    snakemake()
+    return ROOT / "results" / "test-small"
+
+
+def test_dry_run_lists_the_whole_dag():
+    shutil.rmtree(ROOT / "results" / "test-dry", ignore_errors=True)
+    jobs = planned_jobs("--config", "run=test-dry")
+    assert {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "infer_links",
+            "random_baseline", "evaluate_links", "allocate_flows", "write_manifest", "all"} <= jobs
+
+
+def test_full_run_outputs_manifest_and_provenance(small_run):
+    manifest = json.loads((small_run / "MANIFEST.json").read_text())
+    paths = {a["path"] for a in manifest["artifacts"]}
+    assert {"links/outer/links.parquet", "links/inner/links.parquet", "links/outer/candidates.parquet",
+            "links/baseline.parquet", "evaluation/links.parquet", "flows/dataset", "clean/dropped_regions.parquet",
+            "rca/outer/rca.parquet", "data/truth_links.parquet"} <= paths
+    meta = pq.read_schema(small_run / "links/outer/links.parquet").metadata
+    for key in ("schema_version", "project_version", "git_commit", "config_sha256", "inputs_sha256"):
+        assert f"valuechain.{key}".encode() in meta
+    links = pd.read_parquet(small_run / "links/outer/links.parquet")
+    assert list(links.columns) == ["output", "input", "rank", "score", "rb", "rf", "cb", "cf"]
+    assert links.groupby("output").size().max() == 3
+    ev = pd.read_parquet(small_run / "evaluation/links.parquet").set_index("method")
+    assert ev.loc["bf_outer", "precision_at_k"] > 3 * ev.loc["random_baseline", "precision_at_k"]
+    flows = pd.read_parquet(small_run / "flows/dataset")
+    assert len(flows) > 1000
+    assert ((flows["lower"] <= flows["value"] * (1 + 1e-12)) & (flows["value"] <= flows["upper"] * (1 + 1e-12))).all()
+    assert (flows["country_from"] != flows["country_to"]).all()
+
+
+def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_path):
+    override = tmp_path / "t1.yaml"
+    override.write_text("links:\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")
+    jobs = planned_jobs("--configfile", "config/test/small.yaml", str(override))
+    assert "infer_links" in jobs and "allocate_flows" in jobs and "evaluate_links" in jobs
+    assert not jobs & {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "random_baseline"}
+
+
+def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path):
+    trade = pd.read_parquet(small_run / "data/trade.parquet")
+    path = tmp_path / "my_trade.csv"
+    trade.to_csv(path, index=False)
+    args = ("--config", "run=test-user", f"trade={path}")
+    snakemake(*args)
+    user = ROOT / "results" / "test-user"
+    assert not (user / "evaluation").exists()  # no truth for a user's file: no evaluation, not a fake one
+    assert planned_jobs(*args) == set()
+    trade[trade["region"] != trade["region"].iloc[0]].to_csv(path, index=False)  # new data arrive
+    assert {"ingest_trade", "clean_trade", "compute_rca", "infer_links"} <= planned_jobs(*args)
+
+
+def test_bad_trade_file_fails_with_location_and_writes_nothing(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("year,flow,country,region,partner,hs,value\n2019,export,BRA,SP,USA,8703,-4\n")
+    proc = snakemake("--config", "run=test-bad", f"trade={path}", check=False)
+    assert proc.returncode != 0
+    log = (ROOT / "logs" / "test-bad" / "ingest_trade.log").read_text()
+    assert "bad.csv: column 'value': negative value at row 1" in log
+    assert not (ROOT / "results" / "test-bad" / "data" / "trade.parquet").exists()
