@@ -1,0 +1,71 @@
+"""valuechain-icio command line (valuechain.cli_icio.main) on the leather table and the vendored WIOD."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valuechain import accounting as ac
+from valuechain import icio
+from valuechain.cli_icio import main
+
+ROOT = Path(__file__).resolve().parents[1]
+WIOD = ROOT / "resources" / "wiod2013"
+OECD = ROOT / "tests" / "fixtures" / "oecd_icio_small.csv"
+
+
+@pytest.fixture(scope="module")
+def wiod2011() -> ac.Model:
+    return ac.build_model(icio.read_wiod(WIOD / "wiot_2011.parquet"))
+
+
+def test_va_origin_destination_with_save(tmp_path, capsys, wiod2011):
+    out = tmp_path / "va.csv"
+    assert main([str(WIOD), "--year", "2011", "--method", "va", "--origin", "DEU", "--destination", "CHN",
+                 "--save", str(out)]) == 0
+    printed = capsys.readouterr().out
+    saved = pd.read_csv(out)
+    expected = ac.va_by_destination(wiod2011).loc["DEU", "CHN"].sum()
+    assert len(saved) == 1 and saved.va[0] == pytest.approx(expected)
+    assert f"{expected:,.1f}" in printed and "DEU" in printed
+
+
+def test_gvc_every_country_parquet(tmp_path, wiod2011):
+    out = tmp_path / "gvc.parquet"
+    assert main([str(WIOD), "--year", "2011", "--method", "gvc", "--save", str(out)]) == 0
+    df = pd.read_parquet(out)
+    assert len(df) == 41 and set(df.columns) >= {"year", "exporter", "gvc", "gvc_backward", "gvc_forward"}
+    ref = ac.gvc_participation(wiod2011).set_index("exporter")
+    got = df.set_index("exporter")
+    np.testing.assert_allclose(got.loc[ref.index, "gvc_backward"], ref.gvc_backward, rtol=1e-12)
+
+
+def test_filters_groups_and_years(tmp_path, wiod2011):
+    out = tmp_path / "bm.csv"
+    assert main([str(WIOD), "--year", "2010", "2011", "--method", "bm_source", "--exporter", "DEU",
+                 "--importer", "EU3", "--group", "EU3=FRA,ITA,ESP", "--level", "bilateral", "--save", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert list(df.year) == [2010, 2011] and set(df.importer) == {"EU3"}
+    src = ac.bm_source(wiod2011)
+    pair = src[(src.exporter == "DEU") & src.importer.isin(["FRA", "ITA", "ESP"])]
+    assert df.loc[df.year == 2011, "DVA"].item() == pytest.approx(pair.DVA.sum())
+    out2 = tmp_path / "wwz.csv"
+    assert main([str(WIOD / "wiot_2011.parquet"), "--method", "wwz", "--exporter", "DEU", "--importer", "CHN",
+                 "--sector", "c15", "--level", "detail", "--save", str(out2)]) == 0
+    w = pd.read_csv(out2)
+    assert len(w) == 1 and w[list(ac.WWZ_TERMS)].sum(axis=1).item() == pytest.approx(w.GEXP.item())
+
+
+def test_oecd_format_and_errors(tmp_path, capsys):
+    assert main([str(OECD), "--format", "oecd", "--method", "position", "--origin", "CHN"]) == 0
+    assert "CHN" in capsys.readouterr().out
+    assert main([str(WIOD), "--year", "1999"]) == 2
+    assert "no table for years [1999]" in capsys.readouterr().err
+    assert main([str(WIOD), "--year", "2011", "--exporter", "XXX"]) == 2
+    assert "unknown exporter ['XXX']" in capsys.readouterr().err
+    assert main([str(WIOD), "--group", "bad"]) == 2
+    with pytest.raises(SystemExit):
+        main([str(WIOD), "--method", "nope"])
