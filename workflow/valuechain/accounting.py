@@ -49,7 +49,16 @@ import numpy as np
 import pandas as pd
 import scipy.linalg as sla
 
-from .icio import IcioTable, final_demand_by_country, rebalanced
+from .icio import (
+    BALANCE_ATOL,
+    BALANCE_RTOL,
+    IcioTable,
+    final_demand_by_country,
+    merge_split_countries,
+    read_oecd_icio,
+    read_wiod,
+    rebalanced,
+)
 
 #: Terms of the Koopman-Wang-Wei decomposition, as decompr's ``kww()`` names them.
 KWW_TERMS = ("DVA_FIN", "DVA_INT", "DVA_INTrex", "RDV_FIN", "RDV_INT", "DDC", "FVA_FIN", "FVA_INT", "FDC")
@@ -241,7 +250,9 @@ def technical_coefficients(Z: np.ndarray, x: np.ndarray) -> np.ndarray:
     return Z * _ratio(1.0, x)[None, :]
 
 
-def build_model(table: IcioTable, rebalance: bool = True) -> Model:
+def build_model(
+    table: IcioTable, rebalance: bool = True, rtol: float = BALANCE_RTOL, atol: float = BALANCE_ATOL
+) -> Model:
     """Matrix form of a table for accounting: final demand summed by destination country.
 
     With ``rebalance`` (default) the table is checked with :func:`valuechain.icio.check_balance` and ``x`` and
@@ -252,7 +263,7 @@ def build_model(table: IcioTable, rebalance: bool = True) -> Model:
     if not table.is_square_block:
         raise ValueError("build_model: every country needs the same industries in the same order")
     if rebalance:
-        table = rebalanced(table)
+        table = rebalanced(table, rtol=rtol, atol=atol)
     Yc = final_demand_by_country(table)
     countries = table.countries
     extra = [c for c in Yc.columns if c not in countries]
@@ -270,6 +281,26 @@ def build_model(table: IcioTable, rebalance: bool = True) -> Model:
         x=table.x.to_numpy(dtype=float),
         va=table.va.to_numpy(dtype=float),
     )
+
+
+def model_from_file(
+    path,
+    fmt: str,
+    split_countries: Mapping[str, str] | None = None,
+    rtol: float = BALANCE_RTOL,
+    atol: float = BALANCE_ATOL,
+) -> Model:
+    """Read a table (``fmt``: ``wiod`` or ``oecd``), merge split countries, check the balance, build the model.
+
+    Rest of the world and the household industry stay in: accounting needs the whole world.
+    """
+    if fmt == "wiod":
+        table = read_wiod(path)
+    elif fmt == "oecd":
+        table = read_oecd_icio(path)
+    else:
+        raise ValueError(f"model_from_file: format must be wiod or oecd, not {fmt!r}")
+    return build_model(merge_split_countries(table, split_countries), rtol=rtol, atol=atol)
 
 
 def _fold(m: Model, F: np.ndarray) -> np.ndarray:

@@ -23,7 +23,6 @@ from typing import Sequence
 import pandas as pd
 
 from . import accounting as ac
-from . import icio
 
 METHODS = ("kww", "wwz", "bm_source", "bm_sink", "gvc", "position", "production", "va")
 LEVELS = ("total", "bilateral", "sectoral", "detail")
@@ -64,12 +63,6 @@ def table_files(path: Path, fmt: str, years: Sequence[int] | None) -> list[tuple
     if missing:
         raise ValueError(f"{path}: no table for years {missing} (found {sorted(by_year)})")
     return [(y, by_year[y]) for y in wanted]
-
-
-def load_model(path: Path, fmt: str) -> ac.Model:
-    """Read, merge split countries (OECD), check the balance and build the accounting model."""
-    table = icio.read_wiod(path) if fmt == "wiod" else icio.merge_split_countries(icio.read_oecd_icio(path))
-    return ac.build_model(table)
 
 
 def _check_codes(kind: str, codes: Sequence[str], known: Sequence[str]) -> None:
@@ -181,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         frames = []
         files = table_files(args.table, args.format, args.year)
         for year, path in files:
-            df = compute(load_model(path, args.format), args, groups)
+            df = compute(ac.model_from_file(path, args.format), args, groups)
             if len(files) > 1 or year is not None:
                 df.insert(0, "year", year)
             frames.append(df)

@@ -1,0 +1,13 @@
+"""Rule icio_position: one ICIO table -> upstreamness, downstreamness, GVC production lengths and position."""
+
+from valuechain import accounting as ac
+from valuechain.provenance import write_table
+from valuechain.smk import meta, setup
+
+log = setup(snakemake)
+t = snakemake.params.table
+m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], **t["balance"])
+pos = ac.position(m)
+log.info("upstreamness %.3f-%.3f, downstreamness %.3f-%.3f", pos.upstreamness.min(), pos.upstreamness.max(),
+         pos.downstreamness.min(), pos.downstreamness.max())
+write_table(pos, snakemake.output.position, meta(snakemake, "icio_position/1"))

@@ -1,0 +1,122 @@
+# Value-added accounting on inter-country input-output tables (METHOD section 10, issue 5): for every configured
+# year of the table (default: the vendored WIOD 2013 tables 2009-2011), every measure for every country (and
+# sector), as Parquet under results/<run>/icio/<year>/.
+
+ICIO = config["icio"]
+ICIO_YEARS = [int(y) for y in ICIO["years"]]
+ICIO_TABLES = {
+    "decompositions": ["kww", "wwz", "bm_source", "bm_sink"],
+    "participation": ["gvc_total", "gvc_sectoral", "production"],
+    "position": ["position"],
+    "va": ["va_origin_destination"],
+}
+ICIO_ARTIFACTS = [
+    res(f"icio/{year}/{name}.parquet") for year in ICIO_YEARS for names in ICIO_TABLES.values() for name in names
+]
+
+
+wildcard_constraints:
+    icio_year=r"\d{4}",
+
+
+def icio_table(wildcards):
+    return ICIO["path"].format(year=wildcards.icio_year)
+
+
+def icio_params():
+    """The config subset every accounting rule uses to read the table."""
+    return {
+        "format": ICIO["format"],
+        "split_countries": ICIO["split_countries"],
+        "balance": ICIO["balance"],
+    }
+
+
+rule icio_decompositions:
+    input:
+        table=icio_table,
+    output:
+        kww=res("icio/{icio_year}/kww.parquet"),
+        wwz=res("icio/{icio_year}/wwz.parquet"),
+        bm_source=res("icio/{icio_year}/bm_source.parquet"),
+        bm_sink=res("icio/{icio_year}/bm_sink.parquet"),
+    log:
+        logfile("icio/{icio_year}/decompositions.log"),
+    benchmark:
+        bench("icio/{icio_year}/decompositions.tsv")
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        table=icio_params(),
+    message:
+        "ICIO {wildcards.icio_year}: gross-export decompositions (KWW, WWZ 16 terms, Borin-Mancini source and sink)"
+    script:
+        rule_script("icio_decompositions.py")
+
+
+rule icio_participation:
+    input:
+        table=icio_table,
+    output:
+        gvc_total=res("icio/{icio_year}/gvc_total.parquet"),
+        gvc_sectoral=res("icio/{icio_year}/gvc_sectoral.parquet"),
+        production=res("icio/{icio_year}/production.parquet"),
+    log:
+        logfile("icio/{icio_year}/participation.log"),
+    benchmark:
+        bench("icio/{icio_year}/participation.tsv")
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        table=icio_params(),
+    message:
+        "ICIO {wildcards.icio_year}: GVC participation (Borin-Mancini) and UIBE production decomposition"
+    script:
+        rule_script("icio_participation.py")
+
+
+rule icio_position:
+    input:
+        table=icio_table,
+    output:
+        position=res("icio/{icio_year}/position.parquet"),
+    log:
+        logfile("icio/{icio_year}/position.log"),
+    benchmark:
+        bench("icio/{icio_year}/position.tsv")
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        table=icio_params(),
+    message:
+        "ICIO {wildcards.icio_year}: upstreamness, downstreamness and GVC production length"
+    script:
+        rule_script("icio_position.py")
+
+
+rule icio_va:
+    input:
+        table=icio_table,
+    output:
+        va=res("icio/{icio_year}/va_origin_destination.parquet"),
+    log:
+        logfile("icio/{icio_year}/va.log"),
+    benchmark:
+        bench("icio/{icio_year}/va.tsv")
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        table=icio_params(),
+        groups=ICIO["groups"],
+    message:
+        "ICIO {wildcards.icio_year}: value added by country-sector of origin and country of final absorption"
+    script:
+        rule_script("icio_va.py")
