@@ -60,7 +60,8 @@ rule retrieve_oecd_icio:
         runtime=60,
     params:
         url=FINETUNE["oecd"]["url"],
-        member=FINETUNE["oecd"]["member"],
+        # a function, so that its "{year}" is not taken for a wildcard
+        member=lambda w: FINETUNE["oecd"]["member"],
         years=FINETUNE["oecd"]["years"],
     message:
         "Downloading the OECD ICIO tables {params.years} from {params.url}"
