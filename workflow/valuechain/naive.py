@@ -18,14 +18,20 @@ def _pivot(rca: pd.DataFrame, locations, column: str) -> pd.DataFrame:
     return sub.pivot_table(index="location", columns="hs", values=column, fill_value=0.0)
 
 
-def naive_backward_forward(rca: pd.DataFrame, thresholds: Thresholds, n_candidates: int = 240) -> pd.DataFrame:
-    """B&F candidates from a long RCA table (``location, hs, rca_export, rca_import``), one product at a time."""
+def naive_backward_forward(
+    rca: pd.DataFrame, thresholds: Thresholds, n_candidates: int = 240, outputs=None
+) -> pd.DataFrame:
+    """B&F candidates from a long RCA table (``location, hs, rca_export, rca_import``), one product at a time.
+
+    ``outputs`` restricts the loop to some output products (all products stay candidate inputs).
+    """
     t = thresholds
     products = sorted(rca["hs"].unique())
     all_locations = rca["location"].unique()
     exports = _pivot(rca, all_locations, "rca_export").reindex(columns=products, fill_value=0.0)
+    imports_all = _pivot(rca, all_locations, "rca_import").reindex(columns=products, fill_value=0.0)
     rows = []
-    for p in products:
+    for p in products if outputs is None else sorted(outputs):
         # Backward: locations over-exporting p, and how many of them over-import each q.
         backward_set = exports.index[exports[p] > t.t1]
         if len(backward_set) == 0:
@@ -38,7 +44,6 @@ def naive_backward_forward(rca: pd.DataFrame, thresholds: Thresholds, n_candidat
             if q == p:
                 continue
             # Forward: locations over-importing q, and how many of them over-export each product.
-            imports_all = _pivot(rca, all_locations, "rca_import").reindex(columns=products, fill_value=0.0)
             forward_set = imports_all.index[imports_all[q] > t.t3]
             fwd_exports = _pivot(rca, forward_set, "rca_export").reindex(columns=products, fill_value=0.0)
             cf = (fwd_exports > t.t4).sum(axis=0) if len(forward_set) else pd.Series(0, index=products)
