@@ -3,6 +3,7 @@
 import pandas as pd
 
 from valuechain.evaluate import evaluation_table
+from valuechain.figures import link_recovery
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 
@@ -14,3 +15,4 @@ methods["random_baseline"] = pd.read_parquet(snakemake.input.baseline)
 table = evaluation_table(methods, truth[["output", "input"]], snakemake.params.k)
 log.info("\n%s", table.to_string(index=False))
 write_table(table, snakemake.output.evaluation, meta(snakemake, "evaluation/1"))
+link_recovery(table, snakemake.output.figure)

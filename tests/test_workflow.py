@@ -11,6 +11,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from valuechain.query import query_flows
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml"]
 pytestmark = pytest.mark.workflow
@@ -65,6 +67,10 @@ def test_full_run_outputs_manifest_and_provenance(small_run):
     assert len(flows) > 1000
     assert ((flows["lower"] <= flows["value"] * (1 + 1e-12)) & (flows["value"] <= flows["upper"] * (1 + 1e-12))).all()
     assert (flows["country_from"] != flows["country_to"]).all()
+    top = query_flows(small_run / "flows/dataset",
+                      "SELECT input, output, sum(value) AS usd FROM flows GROUP BY ALL ORDER BY usd DESC LIMIT 1")
+    first = flows.groupby(["input", "output"])["value"].sum().sort_values().index[-1]
+    assert tuple(top.loc[0, ["input", "output"]]) == first
 
 
 def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_path):

@@ -92,5 +92,5 @@ def final_artifacts(wildcards):
     if DEMO:
         files += [res("data/truth_links.parquet"), res("data/products.parquet")]
     if DEMO or config.get("truth"):
-        files.append(res("evaluation/links.parquet"))
+        files += [res("evaluation/links.parquet"), res("figures/link_recovery.png")]
     return files

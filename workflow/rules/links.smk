@@ -52,6 +52,7 @@ rule evaluate_links:
         truth=truth_file,
     output:
         evaluation=res("evaluation/links.parquet"),
+        figure=res("figures/link_recovery.png"),
     log:
         logfile("evaluate_links.log"),
     threads: 1
