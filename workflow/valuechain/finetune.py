@@ -38,9 +38,6 @@ from .rca import balassa_rca
 #: The paper's grid: 1, 1.5, ..., 5.5 for each of t1..t4 (preprint section 5.2: "[1, 6[ with step 0.5").
 GRID_VALUES: tuple[float, ...] = tuple(float(v) for v in np.arange(1.0, 6.0, 0.5))
 
-#: Columns of the grid table written by :func:`grid_table`.
-GRID_COLUMNS = ["t1", "t2", "t3", "t4", "n_predicted", "n_true", "n_false", "precision", "recall", "n_outputs"]
-
 #: Default number of elements of the int64 key array built per chunk of :func:`grid_top_k` (about 32 MB).
 CHUNK_ELEMENTS = 1 << 22
 
@@ -239,14 +236,16 @@ def threshold_combinations(values: Sequence[float] = GRID_VALUES) -> np.ndarray:
 def pair_counts(A: np.ndarray, B: np.ndarray, values: Sequence[float] = GRID_VALUES) -> np.ndarray:
     """Stack of :func:`valuechain.bf.cooccurrence_counts` ``(A > ta)^T (B > tb)`` for every pair of grid values.
 
-    Shape (len(values)**2, n, n); index ``ia * len(values) + ib`` for ``(values[ia], values[ib])``. Backward counts
-    ``Cb`` are ``pair_counts(E, I)`` over ``(t1, t2)``; forward counts ``Cf`` are ``pair_counts(I, E)`` over ``(t3, t4)``.
+    Shape (len(values)**2, n, n); index ``ia * len(values) + ib`` for ``(values[ia], values[ib])``. Backward
+    counts ``Cb`` are ``pair_counts(E, I)`` over ``(t1, t2)``; forward counts ``Cf`` are ``pair_counts(I, E)`` over
+    ``(t3, t4)``. One BLAS product per pair (100 for the paper's grid), reusing the core count function.
     """
     return np.stack([cooccurrence_counts(A, B, ta, tb) for ta in values for tb in values])
 
 
 def _key_scales(n: int, c_max: int) -> tuple[int, int]:
-    """``S2 = (c_max + 1) n`` bounds ``(c_max - Cb) n + q``; ``S1 = (n + 1) S2`` bounds ``rb S2 + (c_max - Cb) n + q``."""
+    """Scales of the sort key: ``S2 = (c_max + 1) n`` bounds ``(c_max - Cb) n + q`` and ``S1 = (n + 1) S2`` bounds
+    ``rb S2 + (c_max - Cb) n + q``, so the key orders by (score, rb, -Cb, q)."""
     s2 = (c_max + 1) * n
     return (n + 1) * s2, s2
 
@@ -378,7 +377,8 @@ def grid_search(
 
 
 def grid_table(counts: GridCounts, outputs: np.ndarray | None = None) -> pd.DataFrame:
-    """One row per combination (columns :data:`GRID_COLUMNS`), summed over ``outputs`` (a boolean mask; all).
+    """One row per combination: ``t1..t4, n_predicted, n_true, n_false, precision, recall, n_outputs``, summed
+    over ``outputs`` (a boolean mask; default all).
 
     ``precision`` = true / predicted (NaN when nothing is predicted); ``recall`` = true / true off-diagonal labels
     of those outputs; ``n_outputs`` = outputs with at least one predicted link.
