@@ -13,6 +13,8 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/rca.smk"
 include: "workflow/rules/links.smk"
 include: "workflow/rules/flows.smk"
+include: "workflow/rules/finetune.smk"
+include: "workflow/rules/icio.smk"
 include: "workflow/rules/manifest.smk"
 
 

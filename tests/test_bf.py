@@ -86,6 +86,16 @@ def test_strict_thresholds():
     assert backward_forward(exp, imp, Thresholds(2, 2, 2, 2)).empty
 
 
+def test_output_whose_exporters_import_nothing_gets_no_candidates():
+    exp, imp = _frames()
+    # t2 = 3: no location over-imports anything, so every Cb row is 0, although exporters exist.
+    t = Thresholds(1, 3, 1, 1)
+    assert backward_forward(exp, imp, t).empty
+    long = pd.DataFrame({"location": np.repeat([r for _, r in exp.index], 4), "hs": np.tile(PRODUCTS, 5),
+                         "rca_export": exp.to_numpy().ravel(), "rca_import": imp.to_numpy().ravel()})
+    assert naive_backward_forward(long, t).empty
+
+
 def test_top_k():
     got = top_k(backward_forward(*_frames(), T1, n_candidates=3), 2)
     assert got.groupby("output").size().to_dict() == {"01": 2, "02": 2, "03": 2}

@@ -68,6 +68,16 @@ def truth_file(wildcards):
     return rules.generate_demo_world.output.truth if DEMO else []
 
 
+FINETUNE_ARTIFACTS = [
+    res("finetune/grid.parquet"),
+    res("finetune/heldout.parquet"),
+    res("finetune/thresholds.json"),
+    res("finetune/industry_links.parquet"),
+    res("finetune/parallel_coordinates.png"),
+    res("finetune/industry_network.png"),
+]
+
+
 def links_inputs(wildcards):
     inputs = {"rca": res(f"rca/{wildcards.reconcile}/rca.parquet")}
     if config["links"]["thresholds"] == "tuned":
@@ -89,6 +99,7 @@ def final_artifacts(wildcards):
         res("flows/dataset"),
         res("flows/summary.parquet"),
     ]
+    files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS
     if DEMO:
         files += [res("data/truth_links.parquet"), res("data/products.parquet")]
     if DEMO or config.get("truth"):

@@ -15,9 +15,9 @@ METHOD section 4).
   "worst rank + 1".
 - ``score = rb + rf`` (2 is best); order by score, then ``rb``, then ``Cb`` descending, then product code.
 
-Choice left open by the paper and METHOD, made here: an output that no location is specialised in
-exporting (``E > t1`` nowhere, so its whole ``Cb`` row is 0) has no backward evidence at all and gets no
-candidates, instead of 240 arbitrary ties.
+Choice left open by the paper and METHOD, made here: an output whose whole ``Cb`` row is 0 has no
+backward evidence at all (no location over-exports it, or none of those over-imports anything) and gets no
+candidates, instead of ``n_candidates`` arbitrary ties.
 """
 
 from __future__ import annotations

@@ -38,6 +38,8 @@ def naive_backward_forward(
             continue
         imports = _pivot(rca, backward_set, "rca_import").reindex(columns=products, fill_value=0.0)
         cb = (imports > t.t2).sum(axis=0)
+        if cb.sum() == 0:  # no backward evidence: no candidates (see valuechain.bf)
+            continue
         rb = cb.rank(method="dense", ascending=False).astype(int)
         candidates = cb.sort_index().sort_values(ascending=False, kind="stable").index[:n_candidates]
         for q in candidates:
