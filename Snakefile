@@ -8,6 +8,10 @@ min_version("9.12")
 configfile: "config/config.default.yaml"
 
 
+# Used only with --sdm conda; the pip-installed environment (README) needs nothing more.
+conda: "envs/valuechain.yaml"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/rca.smk"
