@@ -1,0 +1,211 @@
+"""Analyses of a product input-output network (METHOD section 9; Karbevska and Hidalgo 2025, section 7).
+
+A links table has one row per edge ``input -> output`` (columns ``output, input, ...``: ``input`` is used to
+make ``output``). The extended network of the paper is every Backward & Forward candidate with rank <= 10.
+
+- Weakly connected components and betweenness centrality (Brandes 2001, via networkx, normalised by
+  ``(n-1)(n-2)`` for directed graphs).
+- HS-section network: ``n(S->T)`` = links from a product of section ``S`` to a product of section ``T``;
+  weight ``n(S->T) / (out(S) + in(T))`` where ``out(S)`` is the total out-degree of the products of ``S`` and
+  ``in(T)`` the total in-degree of those of ``T`` (paper section 7, fig. 3B).
+- Complexity along the chain: each product's PCI against the mean PCI of the products it feeds (its
+  outputs), summarised by HS section and by trophic level (paper section 7, fig. 3C).
+- PCI: the real 2017 values shipped in ``resources/world2017/pci_hs4_2017.csv`` by default, or computed from
+  a binary export-specialisation matrix by the eigenvector method of Hidalgo and Hausmann (2009), in the
+  form of Hausmann et al. (2014, The Atlas of Economic Complexity, technical box 2.1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .trophic import adjacency_from_edges, weak_components
+
+UNCLASSIFIED = "unclassified"
+
+
+def _check_links(links: pd.DataFrame) -> None:
+    missing = {"output", "input"} - set(links.columns)
+    if missing:
+        raise ValueError(f"links lack columns {sorted(missing)}")
+
+
+def network_nodes(links: pd.DataFrame) -> pd.Index:
+    """Sorted products appearing in ``links`` as input or output."""
+    _check_links(links)
+    return pd.Index(np.unique(links[["input", "output"]].to_numpy().ravel()), name="hs")
+
+
+def node_table(links: pd.DataFrame) -> pd.DataFrame:
+    """Per product: ``hs, in_degree, out_degree, component, component_size``.
+
+    In-degree counts a product's inputs, out-degree the products it feeds. Components are the weakly
+    connected ones, numbered 0.. by decreasing size (ties by their smallest code), so 0 is the giant one.
+    """
+    nodes = network_nodes(links)
+    W, _ = adjacency_from_edges(links["input"], links["output"], nodes=nodes)
+    W.data[:] = 1.0
+    n_comp, labels = weak_components(W)
+    sizes = np.bincount(labels, minlength=n_comp)
+    first = np.full(n_comp, len(nodes))
+    np.minimum.at(first, labels, np.arange(len(nodes)))  # nodes are sorted: position order = code order
+    order = np.lexsort((first, -sizes))
+    rank = np.empty(n_comp, dtype=np.int64)
+    rank[order] = np.arange(n_comp)
+    return pd.DataFrame(
+        {
+            "hs": nodes.to_numpy(),
+            "in_degree": np.asarray((W > 0).sum(axis=0)).ravel().astype(np.int64),
+            "out_degree": np.asarray((W > 0).sum(axis=1)).ravel().astype(np.int64),
+            "component": rank[labels],
+            "component_size": sizes[labels].astype(np.int64),
+        }
+    )
+
+
+def betweenness(links: pd.DataFrame) -> pd.Series:
+    """Normalised betweenness centrality of every product in the directed network (networkx, exact)."""
+    G = nx.DiGraph()
+    G.add_nodes_from(network_nodes(links))
+    G.add_edges_from(zip(links["input"], links["output"]))
+    b = nx.betweenness_centrality(G, normalized=True)
+    return pd.Series(b, name="betweenness").rename_axis("hs").sort_index()
+
+
+# ---------------------------------------------------------------------------------------------- HS sections
+def load_hs_sections(hs_csv: str | Path, sections_csv: str | Path) -> tuple[pd.Series, pd.Series]:
+    """HS chapter -> section, and section -> name, from the HS nomenclature files in ``resources/hs/``.
+
+    ``hs_csv`` has columns ``section, hscode, description, parent, level`` (chapters are the level-2 rows);
+    ``sections_csv`` has ``section, name`` (it may start with a byte-order mark).
+    """
+    hs = pd.read_csv(hs_csv, dtype=str)
+    chapters = hs[hs["level"] == "2"].set_index("hscode")["section"]
+    names = pd.read_csv(sections_csv, dtype=str, encoding="utf-8-sig").set_index("section")["name"]
+    if chapters.empty or names.empty:
+        raise ValueError(f"no HS chapters or sections in {hs_csv} / {sections_csv}")
+    return chapters.rename("section"), names.rename("section_name")
+
+
+def product_sections(products, chapters: pd.Series) -> pd.Series:
+    """Section of each HS code by its chapter (first two digits); codes of unknown chapters are
+    ``"unclassified"`` (so HS editions whose 4-digit codes were renumbered still map)."""
+    products = pd.Index(products)
+    sec = chapters.reindex(products.str[:2]).fillna(UNCLASSIFIED).to_numpy()
+    return pd.Series(sec, index=products, name="section")
+
+
+def section_network(links: pd.DataFrame, section_of: pd.Series) -> pd.DataFrame:
+    """Links aggregated by HS section with the paper's weight (section 7, fig. 3B).
+
+    Returns ``source, target, n_links, out_total_source, in_total_target, weight`` with
+    ``weight = n(S->T) / (out(S) + in(T))``; ``out(S)`` = links leaving products of ``S`` (any target),
+    ``in(T)`` = links entering products of ``T``. Pairs ``S == T`` are kept.
+    """
+    _check_links(links)
+    src = section_of.reindex(links["input"]).to_numpy()
+    dst = section_of.reindex(links["output"]).to_numpy()
+    if pd.isna(src).any() or pd.isna(dst).any():
+        raise ValueError("every linked product needs a section")
+    n = pd.DataFrame({"source": src, "target": dst}).value_counts().rename("n_links").reset_index()
+    out_total = n.groupby("source")["n_links"].sum()
+    in_total = n.groupby("target")["n_links"].sum()
+    n["out_total_source"] = out_total.reindex(n["source"]).to_numpy()
+    n["in_total_target"] = in_total.reindex(n["target"]).to_numpy()
+    n["weight"] = n["n_links"] / (n["out_total_source"] + n["in_total_target"])
+    return n.sort_values(["weight", "source", "target"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------------- PCI
+def load_pci(path: str | Path) -> pd.Series:
+    """PCI per HS4 code from a CSV with columns ``hs4, pci`` (codes kept as zero-padded strings)."""
+    df = pd.read_csv(path, dtype={"hs4": str})
+    if not {"hs4", "pci"} <= set(df.columns):
+        raise ValueError(f"{path} needs columns hs4, pci")
+    df["hs4"] = df["hs4"].str.zfill(4)
+    if df["hs4"].duplicated().any():
+        raise ValueError(f"{path} has duplicate hs4 codes")
+    return df.set_index("hs4")["pci"].astype(float).rename("pci").rename_axis("hs")
+
+
+def pci_eigenvector(M: pd.DataFrame) -> pd.Series:
+    """Product Complexity Index from a binary locations x products specialisation matrix.
+
+    ``k_l = M 1`` (diversity), ``k_p = M^T 1`` (ubiquity),
+    ``Mt[p,p'] = sum_l M[l,p] M[l,p'] / (k_l k_p)`` (Hausmann et al. 2014, box 2.1); PCI is the eigenvector of
+    ``Mt`` for its second-largest eigenvalue, standardised to mean 0 and standard deviation 1 (ddof 0), with
+    the sign that makes it negatively correlated with ubiquity. ``Mt`` is similar to the symmetric
+    ``D_p^{-1/2} M^T D_l^{-1} M D_p^{-1/2}``, whose eigenvectors ``x`` give ``D_p^{-1/2} x``. Locations and
+    products with no specialisation are left out; such products get NaN.
+    """
+    A = (M.to_numpy(dtype=float) > 0).astype(float)
+    kl, kp = A.sum(axis=1), A.sum(axis=0)
+    rows, cols = kl > 0, kp > 0
+    if cols.sum() < 3:
+        raise ValueError("PCI needs at least 3 products with a specialised location")
+    A = A[np.ix_(rows, cols)]
+    kl, kp = kl[rows], kp[cols]
+    inv_sqrt = 1.0 / np.sqrt(kp)
+    S = (A * inv_sqrt).T @ ((A * inv_sqrt) / kl[:, None])
+    vals, vecs = np.linalg.eigh(S)
+    y = vecs[:, -2] * inv_sqrt
+    y = (y - y.mean()) / y.std()
+    if np.corrcoef(y, kp)[0, 1] > 0:
+        y = -y
+    out = pd.Series(np.nan, index=pd.Index(M.columns, name="hs"), name="pci")
+    out[cols] = y
+    return out
+
+
+# ---------------------------------------------------------------------------- complexity along the chain
+def complexity_along_chain(links: pd.DataFrame, pci: pd.Series) -> pd.DataFrame:
+    """Per input product: ``hs, pci, n_outputs, mean_pci_outputs, delta_pci`` (``mean - own``).
+
+    ``mean_pci_outputs`` averages the PCI of the products it feeds that have a PCI (``n_outputs`` counts
+    those); products with no PCI or no output with a PCI are left out.
+    """
+    _check_links(links)
+    e = pd.DataFrame(
+        {"hs": links["input"].to_numpy(), "pci_out": pci.reindex(links["output"]).to_numpy()}
+    ).dropna()
+    g = e.groupby("hs")["pci_out"].agg(["size", "mean"]).rename(
+        columns={"size": "n_outputs", "mean": "mean_pci_outputs"}
+    )
+    g.insert(0, "pci", pci.reindex(g.index).to_numpy())
+    g = g.dropna(subset=["pci"])
+    g["delta_pci"] = g["mean_pci_outputs"] - g["pci"]
+    return g.reset_index()
+
+
+def summarise_complexity(chain: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Mean own PCI, mean PCI of outputs, mean and share-positive of ``delta_pci``, per value of ``by``."""
+    if by not in chain.columns:
+        raise ValueError(f"column {by!r} missing from the complexity table")
+    g = chain.groupby(by, observed=True)
+    out = pd.DataFrame(
+        {
+            "products": g.size(),
+            "mean_pci": g["pci"].mean(),
+            "mean_pci_outputs": g["mean_pci_outputs"].mean(),
+            "mean_delta_pci": g["delta_pci"].mean(),
+            "share_outputs_more_complex": (chain["delta_pci"] > 0).groupby(chain[by], observed=True).mean(),
+        }
+    )
+    return out.reset_index().rename(columns={by: "group"}).assign(by=by)[
+        ["by", "group", "products", "mean_pci", "mean_pci_outputs", "mean_delta_pci", "share_outputs_more_complex"]
+    ]
+
+
+def level_bins(levels: pd.Series, n_bins: int) -> pd.Series:
+    """Trophic levels cut into ``n_bins`` equal-width intervals, labelled ``"[a, b)"`` with 2 decimals."""
+    if n_bins < 1:
+        raise ValueError("n_bins must be >= 1")
+    lo, hi = float(levels.min()), float(levels.max())
+    edges = np.linspace(lo, hi if hi > lo else lo + 1.0, n_bins + 1)
+    idx = np.clip(np.searchsorted(edges, levels.to_numpy(), side="right") - 1, 0, n_bins - 1)
+    labels = np.array([f"[{a:.2f}, {b:.2f})" for a, b in zip(edges[:-1], edges[1:])])
+    return pd.Series(pd.Categorical(labels[idx], categories=labels, ordered=True), index=levels.index)
