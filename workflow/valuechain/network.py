@@ -81,11 +81,12 @@ def load_hs_sections(hs_csv: str | Path, sections_csv: str | Path) -> tuple[pd.S
     """HS chapter -> section, and section -> name, from the HS nomenclature files in ``resources/hs/``.
 
     ``hs_csv`` has columns ``section, hscode, description, parent, level`` (chapters are the level-2 rows);
-    ``sections_csv`` has ``section, name`` (it may start with a byte-order mark).
+    ``sections_csv`` has ``section, name`` (it may start with a byte-order mark). Chapters outside the 21
+    sections (chapter 99, "not specified", sits under ``TOTAL``) are left out, hence unclassified.
     """
     hs = pd.read_csv(hs_csv, dtype=str)
-    chapters = hs[hs["level"] == "2"].set_index("hscode")["section"]
     names = pd.read_csv(sections_csv, dtype=str, encoding="utf-8-sig").set_index("section")["name"]
+    chapters = hs[(hs["level"] == "2") & hs["section"].isin(names.index)].set_index("hscode")["section"]
     if chapters.empty or names.empty:
         raise ValueError(f"no HS chapters or sections in {hs_csv} / {sections_csv}")
     return chapters.rename("section"), names.rename("section_name")

@@ -1,0 +1,97 @@
+"""Extended-network analyses (METHOD section 9)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valuechain.network import (
+    betweenness,
+    complexity_along_chain,
+    level_bins,
+    load_hs_sections,
+    load_pci,
+    node_table,
+    pci_eigenvector,
+    product_sections,
+    section_network,
+    summarise_complexity,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_section_weight_by_hand():
+    # sections: a1,a2 in A; b1 in B; c1 in C. Links (input -> output):
+    # a1->b1, a2->b1, a1->c1, b1->c1, a1->a2
+    sec = pd.Series({"a1": "A", "a2": "A", "b1": "B", "c1": "C"})
+    links = pd.DataFrame({"input": ["a1", "a2", "a1", "b1", "a1"], "output": ["b1", "b1", "c1", "c1", "a2"]})
+    out = section_network(links, sec).set_index(["source", "target"])
+    # out(A) = 4 links leave A's products; in(B) = 2, in(C) = 2, in(A) = 1; out(B) = 1
+    assert out.loc[("A", "B"), "n_links"] == 2 and out.loc[("A", "B"), "weight"] == pytest.approx(2 / (4 + 2))
+    assert out.loc[("A", "C"), "weight"] == pytest.approx(1 / (4 + 2))
+    assert out.loc[("B", "C"), "weight"] == pytest.approx(1 / (1 + 2))
+    assert out.loc[("A", "A"), "weight"] == pytest.approx(1 / (4 + 1))
+    assert len(out) == 4
+    with pytest.raises(ValueError, match="section"):
+        section_network(links, sec.drop("c1"))
+
+
+def test_sections_from_vendored_nomenclature():
+    chapters, names = load_hs_sections(ROOT / "resources/hs/harmonized-system.csv", ROOT / "resources/hs/sections.csv")
+    sec = product_sections(["0101", "8703", "2709", "9999"], chapters)
+    assert sec.tolist() == ["I", "XVII", "V", "unclassified"]
+    assert len(names) == 21 and names["XVII"].lower().startswith("vehicles")
+
+
+def test_node_table_and_betweenness_on_a_path():
+    links = pd.DataFrame({"input": ["a", "b", "x"], "output": ["b", "c", "y"]})
+    nt = node_table(links).set_index("hs")
+    assert nt["component"].to_dict() == {"a": 0, "b": 0, "c": 0, "x": 1, "y": 1}
+    assert nt.loc["b", "in_degree"] == 1 and nt.loc["b", "out_degree"] == 1 and nt.loc["a", "in_degree"] == 0
+    b = betweenness(links)
+    # only b lies on a shortest path (a -> c); normalised by (n-1)(n-2) = 12
+    assert b["b"] == pytest.approx(1 / 12) and b.drop("b").eq(0).all()
+
+
+def test_pci_eigenvector_matches_direct_eigendecomposition():
+    rng = np.random.default_rng(0)
+    M = pd.DataFrame((rng.random((40, 25)) < rng.uniform(0.1, 0.8, 25)).astype(int))
+    M.iloc[:, 3] = 0  # nobody specialised: NaN
+    pci = pci_eigenvector(M)
+    assert np.isnan(pci[3])
+    A = M.drop(columns=3).to_numpy(float)
+    kl, kp = A.sum(1), A.sum(0)
+    keep = kl > 0
+    A, kl = A[keep], kl[keep]
+    Mt = (A / kp).T @ (A / kl[:, None])  # Mt[p, p'] = sum_l M_lp M_lp' / (k_l k_p)
+    vals, vecs = np.linalg.eig(Mt)
+    v = np.real(vecs[:, np.argsort(-np.real(vals))[1]])
+    v = (v - v.mean()) / v.std()
+    got = pci.drop(3).to_numpy()
+    assert abs(np.corrcoef(got, v)[0, 1]) == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(np.abs(got), np.abs(v), atol=1e-8)
+    assert np.corrcoef(got, kp)[0, 1] < 0
+
+
+def test_real_pci_loads_with_padded_codes():
+    pci = load_pci(ROOT / "resources/world2017/pci_hs4_2017.csv")
+    assert len(pci) == 1222 and (pci.index.str.len() == 4).all() and "0101" in pci.index
+
+
+def test_complexity_along_chain_by_hand():
+    links = pd.DataFrame({"input": ["a", "a", "b", "c"], "output": ["b", "c", "c", "z"]})
+    pci = pd.Series({"a": 0.0, "b": 1.0, "c": 3.0})  # z has no PCI
+    ch = complexity_along_chain(links, pci).set_index("hs")
+    assert ch.loc["a", "mean_pci_outputs"] == 2.0 and ch.loc["a", "n_outputs"] == 2
+    assert ch.loc["b", "delta_pci"] == 2.0
+    assert "c" not in ch.index  # its only output has no PCI
+    ch["section"] = ["S", "S"]
+    s = summarise_complexity(ch.reset_index(), "section")
+    assert s.loc[0, "mean_delta_pci"] == 2.0 and s.loc[0, "share_outputs_more_complex"] == 1.0
+
+
+def test_level_bins():
+    b = level_bins(pd.Series([1.0, 1.5, 2.0, 3.0]), 2)
+    assert b.astype(str).tolist() == ["[1.00, 2.00)", "[1.00, 2.00)", "[2.00, 3.00)", "[2.00, 3.00)"]
