@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .trophic import adjacency_from_edges, weak_components
+from .trophic import levels_table
 
 UNCLASSIFIED = "unclassified"
 
@@ -41,30 +41,18 @@ def network_nodes(links: pd.DataFrame) -> pd.Index:
 
 
 def node_table(links: pd.DataFrame) -> pd.DataFrame:
-    """Per product: ``hs, in_degree, out_degree, component, component_size``.
+    """Per product: ``hs, in_degree, out_degree, component, component_size, trophic_level``.
 
     In-degree counts a product's inputs, out-degree the products it feeds. Components are the weakly
     connected ones, numbered 0.. by decreasing size (ties by their smallest code), so 0 is the giant one.
+    Trophic levels as in :func:`valuechain.trophic.levels_table`.
     """
-    nodes = network_nodes(links)
-    W, _ = adjacency_from_edges(links["input"], links["output"], nodes=nodes)
-    W.data[:] = 1.0
-    n_comp, labels = weak_components(W)
-    sizes = np.bincount(labels, minlength=n_comp)
-    first = np.full(n_comp, len(nodes))
-    np.minimum.at(first, labels, np.arange(len(nodes)))  # nodes are sorted: position order = code order
-    order = np.lexsort((first, -sizes))
-    rank = np.empty(n_comp, dtype=np.int64)
-    rank[order] = np.arange(n_comp)
-    return pd.DataFrame(
-        {
-            "hs": nodes.to_numpy(),
-            "in_degree": np.asarray((W > 0).sum(axis=0)).ravel().astype(np.int64),
-            "out_degree": np.asarray((W > 0).sum(axis=1)).ravel().astype(np.int64),
-            "component": rank[labels],
-            "component_size": sizes[labels].astype(np.int64),
-        }
-    )
+    _check_links(links)
+    t = levels_table(links)
+    sizes = t.groupby("component")["hs"].transform("size").astype(np.int64)
+    return t.assign(component_size=sizes)[
+        ["hs", "in_degree", "out_degree", "component", "component_size", "trophic_level"]
+    ]
 
 
 def betweenness(links: pd.DataFrame) -> pd.Series:

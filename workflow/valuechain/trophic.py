@@ -379,3 +379,48 @@ def trophic_position(
             index=imports.index,
         )
     return out.reset_index()
+
+
+# ------------------------------------------------------------------------------------- tables for the workflow
+def levels_table(links: pd.DataFrame, solver: str = "cg") -> pd.DataFrame:
+    """Trophic level of every product of a links table (``input -> output``, binary edges):
+    ``hs, trophic_level, component, in_degree, out_degree``; components numbered as in
+    :func:`component_coherence` (0 is the giant one)."""
+    if not {"output", "input"} <= set(links.columns):
+        raise ValueError("links need columns output, input")
+    W, nodes = adjacency_from_edges(links["input"], links["output"])
+    W.data[:] = 1.0
+    h = trophic_levels(W, solver=solver)
+    n_comp, labels = connected_components(W, directed=True, connection="weak")
+    sizes = np.bincount(labels, minlength=n_comp)
+    first = np.full(n_comp, len(nodes))
+    np.minimum.at(first, labels, np.arange(len(nodes)))
+    rank = np.empty(n_comp, dtype=np.int64)
+    rank[np.lexsort((first, -sizes))] = np.arange(n_comp)
+    return pd.DataFrame(
+        {
+            "hs": nodes.to_numpy(),
+            "trophic_level": h,
+            "component": rank[labels],
+            "in_degree": np.diff(W.tocsc().indptr).astype(np.int64),
+            "out_degree": np.diff(W.indptr).astype(np.int64),
+        }
+    )
+
+
+def coherence_table(links: pd.DataFrame, n_samples: int = 200, seed: int = 0) -> pd.DataFrame:
+    """Coherence of the whole network (``scope = "network"``, with Erdos-Renyi and configuration-model
+    means, standard deviations, z-scores and empirical p-values) and of each weak component
+    (``scope = "component"``, null columns empty)."""
+    W, _ = adjacency_from_edges(links["input"], links["output"])
+    W.data[:] = 1.0
+    h = trophic_levels(W)
+    f0 = trophic_incoherence(W, h)
+    row = {"scope": "network", "component": -1, "nodes": W.shape[0], "edges": W.nnz,
+           "incoherence": f0, "coherence": 1.0 - f0}
+    for name, t in coherence_significance(W, n_samples, seed).items():
+        row.update({f"{name}_mean": t.mean, f"{name}_std": t.std, f"{name}_z": t.z,
+                    f"{name}_p_greater": t.p_greater, f"{name}_p_less": t.p_less})
+    row["null_samples"] = n_samples
+    comps = component_coherence(W, h).assign(scope="component")
+    return pd.concat([pd.DataFrame([row]), comps], ignore_index=True)

@@ -1,0 +1,23 @@
+"""Rule analysis_figures: trophic-level distribution, a product's layered value chain, the HS-section network,
+NITL/NTJ against diversification (valuechain.analysis_plots)."""
+
+import pandas as pd
+
+from valuechain import analysis_plots as plots
+from valuechain.smk import setup
+
+log = setup(snakemake)
+p = snakemake.params
+levels = pd.read_parquet(snakemake.input.levels)
+coherence = pd.read_parquet(snakemake.input.coherence)
+links = pd.read_parquet(snakemake.input.links)
+names = pd.read_csv(snakemake.input.names, dtype=str)
+names = names[names["level"] == "4digit"].set_index("code")["name_short_en"]
+
+plots.level_distribution(levels, coherence, snakemake.output.levels, f"Trophic levels ({p.link_method} links)")
+product = plots.choose_product(links, p.product)
+log.info("value chain drawn for %s", product)
+plots.value_chain(links, levels.set_index("hs")["trophic_level"], product, p.depth, names, snakemake.output.chain)
+plots.section_network(pd.read_parquet(snakemake.input.sections), pd.read_parquet(snakemake.input.section_nodes),
+                      p.top_section_edges, snakemake.output.sections)
+plots.position_scatter(pd.read_parquet(snakemake.input.regions), "regions", snakemake.output.position)

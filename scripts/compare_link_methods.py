@@ -1,0 +1,26 @@
+"""Rule compare_link_methods: B&F and validated links against the known truth (valuechain.evaluate)."""
+
+import pandas as pd
+
+from valuechain.evaluate import label_predictions, score_links
+from valuechain.provenance import write_table
+from valuechain.smk import meta, setup
+
+log = setup(snakemake)
+k = snakemake.params.k
+truth_path = str(snakemake.input.truth)
+truth = pd.read_parquet(truth_path) if truth_path.endswith(".parquet") else pd.read_csv(truth_path, dtype=str)
+truth = truth[["output", "input"]]
+methods = {"bf": pd.read_parquet(snakemake.input.bf), "validated": pd.read_parquet(snakemake.input.validated)}
+rows = []
+for name, links in methods.items():
+    # top k inputs per output, the paper's measure; and every link the method outputs
+    rows.append({"method": name, "scope": f"top_{k}", "k": k, **score_links(links, truth, k)})
+    lab = label_predictions(links, truth)
+    rows.append({"method": name, "scope": "all", "links": len(links), "predicted_links": len(lab),
+                 "true_predicted_links": int(lab["correct"].sum()),
+                 "precision_at_k": float(lab["correct"].mean()) if len(lab) else float("nan"),
+                 "recall": float(lab["correct"].sum() / len(truth))})
+table = pd.DataFrame(rows).rename(columns={"precision_at_k": "precision"})
+log.info("\n%s", table.to_string(index=False))
+write_table(table, snakemake.output.evaluation, meta(snakemake, "link_methods_evaluation/1"))

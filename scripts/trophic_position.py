@@ -1,0 +1,28 @@
+"""Rule trophic_position: import/export trophic level, jump, NITL and NTJ of regions and countries."""
+
+import pandas as pd
+
+from valuechain.provenance import write_table
+from valuechain.rca import rca_matrices, rca_table
+from valuechain.smk import meta, setup
+from valuechain.trophic import trophic_position
+
+log = setup(snakemake)
+p = snakemake.params
+levels = pd.read_parquet(snakemake.input.levels).set_index("hs")["trophic_level"]
+
+exp, imp = rca_matrices(pd.read_parquet(snakemake.input.rca))
+regions = trophic_position(imp, exp, levels, p.rca_threshold)
+
+# Countries: regional trade summed to the country, RCA among the reporting countries.
+trade = pd.read_parquet(snakemake.input.trade, columns=["flow", "country", "hs", "value"])
+country_trade = trade.groupby(["flow", "country", "hs"], as_index=False, observed=True)["value"].sum()
+country_rca = rca_table(country_trade.assign(region=country_trade["country"]), p.reconcile)
+exp_c, imp_c = rca_matrices(country_rca)
+countries = trophic_position(imp_c, exp_c, levels, p.rca_threshold).drop(columns="region")
+
+for name, df in [("regions", regions), ("countries", countries)]:
+    log.info("%s:\n%s", name, df.describe().T[["mean", "min", "max"]].to_string())
+write_table(regions.assign(link_method=p.link_method), snakemake.output.regions, meta(snakemake, "trophic_position/1"))
+write_table(countries.assign(link_method=p.link_method), snakemake.output.countries,
+            meta(snakemake, "trophic_position/1"))

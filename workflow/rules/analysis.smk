@@ -1,0 +1,186 @@
+# Value-chain analyses (METHOD sections 7-9): the statistically validated co-specialisation network, trophic
+# levels and coherence, trophic position of regions and countries, the extended B&F network, figures.
+
+LINK_METHOD = config["link_method"]
+ANALYSIS = config["analysis"]
+
+
+def analysed_links(wildcards):
+    """The product network the analyses read: B&F top-k links or the validated network (config link_method)."""
+    if LINK_METHOD == "validated":
+        return res("links/validated/links.parquet")
+    return res(f"links/{RECONCILE}/links.parquet")
+
+
+rule validated_network:
+    input:
+        rca=res(f"rca/{RECONCILE}/rca.parquet"),
+    output:
+        links=res("links/validated/links.parquet"),
+    log:
+        logfile("validated_network.log"),
+    benchmark:
+        bench("validated_network.tsv")
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    params:
+        alpha=ANALYSIS["validated"]["alpha"],
+        rca_threshold=ANALYSIS["validated"]["rca_threshold"],
+    message:
+        "Statistically validated co-specialisation network (two BiCMs, exact Poisson-binomial p-values, BH)"
+    script:
+        rule_script("validated_network.py")
+
+
+rule trophic_levels:
+    input:
+        links=analysed_links,
+    output:
+        levels=res("analysis/trophic_levels.parquet"),
+        coherence=res("analysis/trophic_coherence.parquet"),
+    log:
+        logfile("trophic_levels.log"),
+    benchmark:
+        bench("trophic_levels.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        link_method=LINK_METHOD,
+        null_samples=ANALYSIS["trophic"]["null_samples"],
+        seed=ANALYSIS["trophic"]["seed"],
+    message:
+        "Trophic levels and coherence of the {params.link_method} network, against ER and DCM samples"
+    script:
+        rule_script("trophic_levels.py")
+
+
+rule trophic_position:
+    input:
+        levels=rules.trophic_levels.output.levels,
+        rca=res(f"rca/{RECONCILE}/rca.parquet"),
+        trade=res("clean/trade.parquet"),
+    output:
+        regions=res("analysis/trophic_position_regions.parquet"),
+        countries=res("analysis/trophic_position_countries.parquet"),
+    log:
+        logfile("trophic_position.log"),
+    benchmark:
+        bench("trophic_position.tsv")
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        link_method=LINK_METHOD,
+        rca_threshold=ANALYSIS["trophic"]["rca_threshold"],
+        reconcile=RECONCILE,
+    message:
+        "Trophic position (TL_imp, TL_exp, jump, NITL, NTJ) of regions and countries"
+    script:
+        rule_script("trophic_position.py")
+
+
+rule extended_network:
+    input:
+        candidates=res(f"links/{RECONCILE}/candidates.parquet"),
+        rca=res(f"rca/{RECONCILE}/rca.parquet"),
+        hs="resources/hs/harmonized-system.csv",
+        sections="resources/hs/sections.csv",
+        pci="resources/world2017/pci_hs4_2017.csv",
+    output:
+        nodes=res("analysis/extended_nodes.parquet"),
+        coherence=res("analysis/extended_coherence.parquet"),
+        sections=res("analysis/extended_sections.parquet"),
+        section_nodes=res("analysis/extended_section_nodes.parquet"),
+        complexity=res("analysis/extended_complexity.parquet"),
+        complexity_summary=res("analysis/extended_complexity_summary.parquet"),
+    log:
+        logfile("extended_network.log"),
+    benchmark:
+        bench("extended_network.tsv")
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        max_rank=config["links"]["extended_max_rank"],
+        pci=ANALYSIS["extended"]["pci"],
+        rca_threshold=ANALYSIS["trophic"]["rca_threshold"],
+        level_bins=ANALYSIS["extended"]["level_bins"],
+        null_samples=ANALYSIS["trophic"]["null_samples"],
+        seed=ANALYSIS["trophic"]["seed"],
+    message:
+        "Extended network (B&F candidates with rank <= {params.max_rank}): components, betweenness, sections, PCI"
+    script:
+        rule_script("extended_network.py")
+
+
+rule compare_link_methods:
+    input:
+        bf=res(f"links/{RECONCILE}/links.parquet"),
+        validated=rules.validated_network.output.links,
+        truth=truth_file,
+    output:
+        evaluation=res("analysis/link_methods_evaluation.parquet"),
+    log:
+        logfile("compare_link_methods.log"),
+    benchmark:
+        bench("compare_link_methods.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        k=config["links"]["k"],
+    message:
+        "Precision of the B&F and validated links against the known truth"
+    script:
+        rule_script("compare_link_methods.py")
+
+
+rule analysis_figures:
+    input:
+        levels=rules.trophic_levels.output.levels,
+        coherence=rules.trophic_levels.output.coherence,
+        links=analysed_links,
+        names="resources/hs/hs92_atlas_names.csv",
+        sections=rules.extended_network.output.sections,
+        section_nodes=rules.extended_network.output.section_nodes,
+        regions=rules.trophic_position.output.regions,
+    output:
+        levels=res("figures/trophic_levels.png"),
+        chain=res("figures/value_chain.png"),
+        sections=res("figures/section_network.png"),
+        position=res("figures/trophic_position.png"),
+    log:
+        logfile("analysis_figures.log"),
+    benchmark:
+        bench("analysis_figures.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        link_method=LINK_METHOD,
+        product=ANALYSIS["figures"]["product"],
+        depth=ANALYSIS["figures"]["depth"],
+        top_section_edges=ANALYSIS["figures"]["top_section_edges"],
+    message:
+        "Analysis figures: trophic levels, a value chain, the HS-section network, trophic position"
+    script:
+        rule_script("analysis_figures.py")
+
+
+ANALYSIS_ARTIFACTS = [
+    res("links/validated/links.parquet"),
+    res("analysis/trophic_levels.parquet"),
+    res("analysis/trophic_coherence.parquet"),
+    res("analysis/trophic_position_regions.parquet"),
+    res("analysis/trophic_position_countries.parquet"),
+    *rules.extended_network.output,
+    *rules.analysis_figures.output,
+]
