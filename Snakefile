@@ -19,6 +19,7 @@ include: "workflow/rules/links.smk"
 include: "workflow/rules/flows.smk"
 include: "workflow/rules/finetune.smk"
 include: "workflow/rules/icio.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/manifest.smk"
 
 

@@ -99,9 +99,13 @@ def final_artifacts(wildcards):
         res("flows/dataset"),
         res("flows/summary.parquet"),
     ]
-    files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS
+    files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS + ANALYSIS_ARTIFACTS
     if DEMO:
         files += [res("data/truth_links.parquet"), res("data/products.parquet")]
     if DEMO or config.get("truth"):
-        files += [res("evaluation/links.parquet"), res("figures/link_recovery.png")]
+        files += [
+            res("evaluation/links.parquet"),
+            res("figures/link_recovery.png"),
+            res("analysis/link_methods_evaluation.parquet"),
+        ]
     return files
