@@ -1,5 +1,6 @@
 """Rule extended_network: components, betweenness, HS-section network, complexity along the chain
-(valuechain.network) of the B&F candidates with rank <= extended_max_rank."""
+(valuechain.network) of the B&F candidates with score rb + rf <= extended_max_score (the paper's "rank <= 10":
+the updated rank of its Algorithm 1)."""
 
 import pandas as pd
 
@@ -12,8 +13,8 @@ from valuechain.validated import specialisation_matrices
 log = setup(snakemake)
 p = snakemake.params
 cand = pd.read_parquet(snakemake.input.candidates)
-links = cand[cand["rank"] <= p.max_rank]
-log.info("extended network: %d links (rank <= %d) over %d products", len(links), p.max_rank,
+links = cand[cand["score"] <= p.max_score]
+log.info("extended network: %d links (score <= %d) over %d products", len(links), p.max_score,
          net.network_nodes(links).size)
 
 nodes = net.node_table(links)

@@ -107,14 +107,14 @@ rule extended_network:
         mem_mb=4000,
         runtime=30,
     params:
-        max_rank=config["links"]["extended_max_rank"],
+        max_score=config["links"]["extended_max_score"],
         pci=ANALYSIS["extended"]["pci"],
         rca_threshold=ANALYSIS["trophic"]["rca_threshold"],
         level_bins=ANALYSIS["extended"]["level_bins"],
         null_samples=ANALYSIS["trophic"]["null_samples"],
         seed=ANALYSIS["trophic"]["seed"],
     message:
-        "Extended network (B&F candidates with rank <= {params.max_rank}): components, betweenness, sections, PCI"
+        "Extended network (B&F candidates with score <= {params.max_score}): components, betweenness, sections, PCI"
     script:
         rule_script("extended_network.py")
 
