@@ -2,15 +2,13 @@
 
 import pandas as pd
 
-from valuechain.evaluate import label_predictions, score_links
+from valuechain.evaluate import label_predictions, read_truth, score_links
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 
 log = setup(snakemake)
 k = snakemake.params.k
-truth_path = str(snakemake.input.truth)
-truth = pd.read_parquet(truth_path) if truth_path.endswith(".parquet") else pd.read_csv(truth_path, dtype=str)
-truth = truth[["output", "input"]]
+truth = read_truth(snakemake.input.truth)
 methods = {"bf": pd.read_parquet(snakemake.input.bf), "validated": pd.read_parquet(snakemake.input.validated)}
 rows = []
 for name, links in methods.items():

@@ -7,6 +7,6 @@ from valuechain.rca import rca_table
 from valuechain.smk import meta, setup
 
 log = setup(snakemake)
-table = rca_table(pd.read_parquet(snakemake.input.trade), snakemake.wildcards.reconcile)
-log.info("%s join: %d region-product pairs", snakemake.wildcards.reconcile, len(table))
+table = rca_table(pd.read_parquet(snakemake.input.trade), snakemake.params.reconcile)
+log.info("%s join: %d region-product pairs", snakemake.params.reconcile, len(table))
 write_table(table, snakemake.output.rca, meta(snakemake, "rca/1"))

@@ -2,17 +2,16 @@
 
 import pandas as pd
 
-from valuechain.evaluate import evaluation_table
+from valuechain.evaluate import evaluation_table, read_truth
 from valuechain.figures import link_recovery
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 
 log = setup(snakemake)
-truth_path = str(snakemake.input.truth)
-truth = pd.read_parquet(truth_path) if truth_path.endswith(".parquet") else pd.read_csv(truth_path, dtype=str)
+truth = read_truth(snakemake.input.truth)
 methods = {f"bf_{mode}": pd.read_parquet(path) for mode, path in zip(snakemake.params.reconcile, snakemake.input.links)}
 methods["random_baseline"] = pd.read_parquet(snakemake.input.baseline)
-table = evaluation_table(methods, truth[["output", "input"]], snakemake.params.k)
+table = evaluation_table(methods, truth, snakemake.params.k)
 log.info("\n%s", table.to_string(index=False))
 write_table(table, snakemake.output.evaluation, meta(snakemake, "evaluation/1"))
 link_recovery(table, snakemake.output.figure)

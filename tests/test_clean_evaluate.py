@@ -21,6 +21,8 @@ def test_cleaning_drops_pseudo_regions_small_regions_and_years(tmp_path):
     assert sorted(clean["hs"]) == ["87", "87", "87"]
     only_2020, rows, _ = clean_trade(t, {}, 0, years=[2020], hs_digits=4)
     assert (rows["reason"] == "year not selected").sum() == 4
+    # 2020 holds Minas Gerais' ore exports and the Exterior row, which this call does not drop
+    assert sorted(only_2020["region"]) == ["Exterior", "Minas Gerais"]
     with pytest.raises(ValueError, match="fewer than 6 digits"):
         clean_trade(t, {}, 0, hs_digits=6)
 

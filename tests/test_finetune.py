@@ -163,6 +163,7 @@ def test_heldout_schemes():
     assert folds.iloc[5]["heldout_base_rate"] == ft.base_rate(L)
     # each fold is scored on 2 outputs with 3 links each when all outputs have candidates
     assert per_fold["scored_on"].eq("2 outputs").all()
+    assert per_fold["heldout_predicted"].eq(6).all() and folds.iloc[5]["heldout_predicted"] == 30
     # tuning and scoring on the same data gives back the in-sample best
     same = ft.heldout_years((E, I, L), (E, I, L), "a", "a", values)
     best = ft.best_combination(ft.grid_table(counts))

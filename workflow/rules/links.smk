@@ -32,6 +32,8 @@ rule random_baseline:
         links=res("links/baseline.parquet"),
     log:
         logfile("random_baseline.log"),
+    benchmark:
+        bench("random_baseline.tsv")
     threads: 1
     resources:
         mem_mb=2000,
@@ -55,6 +57,8 @@ rule evaluate_links:
         figure=res("figures/link_recovery.png"),
     log:
         logfile("evaluate_links.log"),
+    benchmark:
+        bench("evaluate_links.tsv")
     threads: 1
     resources:
         mem_mb=2000,

@@ -8,6 +8,8 @@ rule write_manifest:
         manifest=res("MANIFEST.json"),
     log:
         logfile("write_manifest.log"),
+    benchmark:
+        bench("write_manifest.tsv")
     threads: 1
     resources:
         mem_mb=1000,

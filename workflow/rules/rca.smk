@@ -14,6 +14,8 @@ rule compute_rca:
     resources:
         mem_mb=4000,
         runtime=10,
+    params:
+        reconcile="{reconcile}",
     message:
         "RCA of exports and imports ({wildcards.reconcile} join)"
     script:

@@ -12,6 +12,16 @@ import numpy as np
 import pandas as pd
 
 
+def read_truth(path) -> pd.DataFrame:
+    """Known links ``output, input`` from a Parquet or CSV file (codes kept as text)."""
+    path = str(path)
+    truth = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path, dtype=str)
+    missing = {"output", "input"} - set(truth.columns)
+    if missing:
+        raise ValueError(f"{path}: truth file lacks column(s) {sorted(missing)}")
+    return truth[["output", "input"]]
+
+
 def label_predictions(pred: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """``pred`` (``output, input, ...``) with a boolean ``correct`` column, restricted to scored outputs."""
     scored = truth["output"].unique()

@@ -1,7 +1,9 @@
 """Analyses of a product input-output network (METHOD section 9; Karbevska and Hidalgo 2025, section 7).
 
 A links table has one row per edge ``input -> output`` (columns ``output, input, ...``: ``input`` is used to
-make ``output``). The extended network of the paper is every Backward & Forward candidate with rank <= 10.
+make ``output``). The extended network of the paper is every Backward & Forward candidate with "rank <= 10", where the rank is
+the updated rank of its Algorithm 1, ``rb + rf`` (our ``score``): about 45 inputs per product, as the paper's
+55,932 links over 1,227 products.
 
 - Weakly connected components and betweenness centrality (Brandes 2001, via networkx, normalised by
   ``(n-1)(n-2)`` for directed graphs).

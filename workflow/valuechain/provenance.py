@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import subprocess
+from functools import lru_cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -32,6 +33,7 @@ def project_version() -> str:
         return "0+unknown"
 
 
+@lru_cache(maxsize=None)
 def git_commit(start: str | Path | None = None) -> str:
     """The commit of the checkout that holds the code, or "unknown" outside git."""
     here = Path(start) if start else Path(__file__).resolve().parent
@@ -45,8 +47,23 @@ def git_commit(start: str | Path | None = None) -> str:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """sha256 of a file, or of every file under a directory (sorted by relative path)."""
+    """sha256 of a file, or of every file under a directory (sorted by relative path).
+
+    Cached per (path, size, mtime): a script stamping several artifacts with the same inputs reads each once.
+    """
     path = Path(path)
+    if path.is_file():
+        st = path.stat()
+        return _sha256_cached(str(path.resolve()), st.st_size, st.st_mtime_ns, chunk)
+    return _sha256(path, chunk)
+
+
+@lru_cache(maxsize=256)
+def _sha256_cached(path: str, size: int, mtime_ns: int, chunk: int) -> str:
+    return _sha256(Path(path), chunk)
+
+
+def _sha256(path: Path, chunk: int) -> str:
     h = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for f in files:

@@ -70,11 +70,6 @@ def adjacency_from_edges(inputs, outputs, nodes=None, weights=None) -> tuple[sp.
     return as_adjacency(sp.coo_matrix((w, (i, j)), shape=(n, n)).tocsr()), nodes
 
 
-def weak_components(W) -> tuple[int, np.ndarray]:
-    """Number of weakly connected components and each node's component label (scipy.sparse.csgraph)."""
-    return connected_components(as_adjacency(W), directed=True, connection="weak")
-
-
 def trophic_levels(W, solver: str = "cg", rtol: float = 1e-12) -> np.ndarray:
     """MacKay-Johnson-Sansom trophic levels ``h`` (METHOD section 7), minimum 1 in every weak component.
 

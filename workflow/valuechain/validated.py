@@ -31,6 +31,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from .rca import rca_matrices
+
 LINK_COLUMNS = ["output", "input", "rank", "v", "expected", "pvalue"]
 
 
@@ -45,11 +47,8 @@ def specialisation_matrices(rca: pd.DataFrame, threshold: float = 1.0) -> tuple[
         raise ValueError(f"RCA table lacks columns {sorted(missing)}")
     if rca.duplicated(["country", "region", "hs"]).any():
         raise ValueError("RCA table has duplicate (country, region, hs) rows")
-    wide = rca.set_index(["country", "region", "hs"])[["rca_import", "rca_export"]] >= threshold
-    wide = wide.astype(np.int8)
-    I = wide["rca_import"].unstack("hs", fill_value=0).sort_index().sort_index(axis=1)
-    E = wide["rca_export"].unstack("hs", fill_value=0).reindex_like(I).fillna(0).astype(np.int8)
-    return I, E
+    rca_exp, rca_imp = rca_matrices(rca)
+    return (rca_imp >= threshold).astype(np.int8), (rca_exp >= threshold).astype(np.int8)
 
 
 @dataclass
