@@ -8,7 +8,8 @@ real HS4 codes with their short names.
 How the trade is made (all draws from one seeded generator, so a seed gives the same world):
 
 1. Planted graph: every product gets 2-5 inputs (config), drawn among products of a lower "stage" (raw
-   materials < processed materials < manufactures, by HS chapter), half of them from its own HS section.
+   materials < processed materials < manufactures, by HS chapter), with inputs from the product's own
+   group of ten HS chapters (a coarse stand-in for its HS section) four times likelier.
    Input shares per product are Dirichlet. A few real chains are always planted when their products are in
    the sample (cars <- parts, engines, tyres; phones <- integrated circuits; ...).
 2. Exports ``X[r, p] = size_r * world_p * exp(sigma_e * z)``: heavy-tailed region specialisation.
