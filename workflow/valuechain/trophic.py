@@ -148,6 +148,21 @@ def trophic_incoherence(W, h: np.ndarray) -> float:
     return float(np.sum(W.data * (h[W.col] - h[W.row] - 1.0) ** 2) / total)
 
 
+def ranked_weak_components(W, key: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weakly connected component of every node and each component's rank: 0 is the largest, ties go to the
+    component holding the smallest ``key`` (the node index by default). Returns ``(labels, rank)``."""
+    W = as_adjacency(W)
+    n = W.shape[0]
+    key = np.arange(n) if key is None else np.asarray(key)
+    n_comp, labels = connected_components(W, directed=True, connection="weak")
+    sizes = np.bincount(labels, minlength=n_comp)
+    smallest = np.full(n_comp, n)
+    np.minimum.at(smallest, labels, key)
+    rank = np.empty(n_comp, dtype=np.int64)
+    rank[np.lexsort((smallest, -sizes))] = np.arange(n_comp)
+    return labels, rank
+
+
 def component_coherence(W, h: np.ndarray | None = None) -> pd.DataFrame:
     """Incoherence and coherence of every weakly connected component with at least one edge.
 
@@ -157,13 +172,9 @@ def component_coherence(W, h: np.ndarray | None = None) -> pd.DataFrame:
     W = as_adjacency(W)
     if h is None:
         h = trophic_levels(W)
-    n_comp, labels = connected_components(W, directed=True, connection="weak")
+    labels, rank = ranked_weak_components(W)
+    n_comp = len(rank)
     sizes = np.bincount(labels, minlength=n_comp)
-    first = np.full(n_comp, W.shape[0])
-    np.minimum.at(first, labels, np.arange(W.shape[0]))
-    order = np.lexsort((first, -sizes))
-    rank = np.empty(n_comp, dtype=int)
-    rank[order] = np.arange(n_comp)
     coo = W.tocoo()
     comp_of_edge = labels[coo.row]
     sq = coo.data * (h[coo.col] - h[coo.row] - 1.0) ** 2
@@ -389,12 +400,7 @@ def levels_table(links: pd.DataFrame, solver: str = "cg") -> pd.DataFrame:
     W, nodes = adjacency_from_edges(links["input"], links["output"])
     W.data[:] = 1.0
     h = trophic_levels(W, solver=solver)
-    n_comp, labels = connected_components(W, directed=True, connection="weak")
-    sizes = np.bincount(labels, minlength=n_comp)
-    first = np.full(n_comp, len(nodes))
-    np.minimum.at(first, labels, np.arange(len(nodes)))
-    rank = np.empty(n_comp, dtype=np.int64)
-    rank[np.lexsort((first, -sizes))] = np.arange(n_comp)
+    labels, rank = ranked_weak_components(W)
     return pd.DataFrame(
         {
             "hs": nodes.to_numpy(),

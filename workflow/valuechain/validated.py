@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from .rca import rca_matrices
+from .trophic import ranked_weak_components
 
 LINK_COLUMNS = ["output", "input", "rank", "v", "expected", "pvalue"]
 
@@ -216,18 +216,12 @@ def giant_weak_component(inputs: np.ndarray, outputs: np.ndarray, nodes: pd.Inde
     if len(inputs) == 0:
         return np.zeros(0, dtype=bool)
     i, j = nodes.get_indexer(inputs), nodes.get_indexer(outputs)
-    A = sp.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
-    n_comp, labels = connected_components(A, directed=True, connection="weak")
-    used = np.zeros(n, dtype=bool)
-    used[i] = used[j] = True
-    sizes = np.bincount(labels[used], minlength=n_comp)
-    smallest = np.full(n_comp, n)
-    order = np.argsort(nodes.to_numpy(), kind="stable")  # label order, independent of positions
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
-    np.minimum.at(smallest, labels[used], rank[used])
-    best = np.lexsort((smallest, -sizes))[0]
-    return labels[i] == best
+    A = sp.csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    # Rank nodes by label, not position; nodes without edges are singletons and never the giant component.
+    label_rank = np.empty(n, dtype=np.int64)
+    label_rank[np.argsort(nodes.to_numpy(), kind="stable")] = np.arange(n)
+    labels, rank = ranked_weak_components(A, key=label_rank)
+    return rank[labels[i]] == 0
 
 
 @dataclass
