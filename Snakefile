@@ -20,6 +20,7 @@ include: "workflow/rules/flows.smk"
 include: "workflow/rules/finetune.smk"
 include: "workflow/rules/icio.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/reference.smk"
 include: "workflow/rules/manifest.smk"
 
 

@@ -1,5 +1,5 @@
-"""Rule analysis_figures: trophic-level distribution, a product's layered value chain, the HS-section network,
-NITL/NTJ against diversification (valuechain.analysis_plots)."""
+"""Rule analysis_figures: trophic-level distribution, a product's layered value chain and the HS-section network
+(valuechain.analysis_plots)."""
 
 import pandas as pd
 
@@ -20,4 +20,3 @@ log.info("value chain drawn for %s", product)
 plots.value_chain(links, levels.set_index("hs")["trophic_level"], product, p.depth, names, snakemake.output.chain)
 plots.section_network(pd.read_parquet(snakemake.input.sections), pd.read_parquet(snakemake.input.section_nodes),
                       p.top_section_edges, snakemake.output.sections)
-plots.position_scatter(pd.read_parquet(snakemake.input.regions), "regions", snakemake.output.position)

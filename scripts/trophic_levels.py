@@ -9,9 +9,12 @@ from valuechain.trophic import coherence_table, levels_table
 log = setup(snakemake)
 p = snakemake.params
 links = pd.read_parquet(snakemake.input.links)
-log.info("%s network: %d links", p.link_method, len(links))
-levels = levels_table(links)
-coherence = coherence_table(links, n_samples=p.null_samples, seed=p.seed)
+# A network whose links all carry a weight (a user file's weight column) gets weighted levels; the null
+# models behind the coherence z-scores are binary, so the coherence table is always of the binary network.
+weight = "weight" if "weight" in links.columns and links["weight"].notna().all() else None
+log.info("%s network: %d links, levels %s", p.link_method, len(links), f"weighted by {weight}" if weight else "binary")
+levels = levels_table(links, weight=weight).assign(weight=weight or "none")
+coherence = coherence_table(links, n_samples=p.null_samples, seed=p.seed).assign(weight="none")
 log.info("\n%s", coherence.head(5).to_string(index=False))
 write_table(levels.assign(link_method=p.link_method), snakemake.output.levels, meta(snakemake, "trophic_levels/1"))
 write_table(coherence.assign(link_method=p.link_method), snakemake.output.coherence,

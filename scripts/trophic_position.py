@@ -1,7 +1,9 @@
-"""Rule trophic_position: import/export trophic level, jump, NITL and NTJ of regions and countries."""
+"""Rule trophic_position: import/export trophic level, jump, NITL and NTJ of regions and countries, and NITL and
+NTJ against diversification (figure)."""
 
 import pandas as pd
 
+from valuechain.analysis_plots import position_scatter
 from valuechain.provenance import write_table
 from valuechain.rca import rca_matrices, rca_table
 from valuechain.smk import meta, setup
@@ -26,3 +28,4 @@ for name, df in [("regions", regions), ("countries", countries)]:
 write_table(regions.assign(link_method=p.link_method), snakemake.output.regions, meta(snakemake, "trophic_position/1"))
 write_table(countries.assign(link_method=p.link_method), snakemake.output.countries,
             meta(snakemake, "trophic_position/1"))
+position_scatter(regions, "regions", snakemake.output.figure)

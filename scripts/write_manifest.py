@@ -7,6 +7,9 @@ from valuechain.smk import setup
 
 log = setup(snakemake)
 manifest = build_manifest(snakemake.params.root, snakemake.input.artifacts)
+manifest["skipped"] = snakemake.params.skipped  # stages this run does not have, and why
+for stage, why in manifest["skipped"].items():
+    log.info("skipped: %s (%s)", stage, why)
 with open(snakemake.output.manifest, "w") as fh:
     json.dump(manifest, fh, indent=2)
 log.info("%d artifacts", len(manifest["artifacts"]))

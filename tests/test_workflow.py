@@ -36,7 +36,7 @@ def planned_jobs(*args) -> set[str]:
 
 @pytest.fixture(scope="module")
 def small_run():
-    for run in ("test-small", "test-user"):
+    for run in ("test-small", "test-user", "test-published"):
         shutil.rmtree(ROOT / "results" / run, ignore_errors=True)
     snakemake()
     return ROOT / "results" / "test-small"
@@ -67,6 +67,16 @@ def test_full_run_outputs_manifest_and_provenance(small_run):
     assert len(flows) > 1000
     assert ((flows["lower"] <= flows["value"] * (1 + 1e-12)) & (flows["value"] <= flows["upper"] * (1 + 1e-12))).all()
     assert (flows["country_from"] != flows["country_to"]).all()
+    reference = pd.read_parquet(small_run / "evaluation/reference.parquet").set_index(["network", "min_share"])
+    assert set(reference.index.get_level_values(0)) == {
+        "bf_outer", "bf_inner", "validated", "baseline", "demo_truth", "published_kh2025", "random_expected"}
+    assert sorted(set(reference.index.get_level_values(1))) == [0.005, 0.01, 0.02]
+    assert reference.loc[("published_kh2025", 0.01), "scored_links"] == 3483
+    # the planted world is drawn from the reference, so its truth scores near 1 against it
+    assert reference.loc[("demo_truth", 0.01), "precision"] > 0.95
+    levels = pd.read_parquet(small_run / "evaluation/end_use_levels.parquet")
+    assert {"reference_top3", "demo_truth", "bf_outer"} <= set(levels["network"])
+    assert set(levels.loc[levels["network"] == "demo_truth", "weight"]) == {"none", "weight"}
     top = query_flows(small_run / "flows/dataset",
                       "SELECT input, output, sum(value) AS usd FROM flows GROUP BY ALL ORDER BY usd DESC LIMIT 1")
     first = flows.groupby(["input", "output"])["value"].sum().sort_values().index[-1]
@@ -88,7 +98,9 @@ def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path):
     args = ("--config", "run=test-user", f"trade={path}")
     snakemake(*args)
     user = ROOT / "results" / "test-user"
-    assert not (user / "evaluation").exists()  # no truth for a user's file: no evaluation, not a fake one
+    # no truth for a user's file: no truth-based evaluation, not a fake one; the reference scores it still
+    assert not (user / "evaluation/links.parquet").exists()
+    assert (user / "evaluation/reference.parquet").exists()
     assert planned_jobs(*args) == set()
     trade[trade["region"] != trade["region"].iloc[0]].to_csv(path, index=False)  # new data arrive
     assert {"ingest_trade", "clean_trade", "compute_rca", "infer_links"} <= planned_jobs(*args)
@@ -102,3 +114,30 @@ def test_bad_trade_file_fails_with_location_and_writes_nothing(tmp_path):
     log = (ROOT / "logs" / "test-bad" / "ingest_trade.log").read_text()
     assert "bad.csv: column 'value': negative value at row 1" in log
     assert not (ROOT / "results" / "test-bad" / "data" / "trade.parquet").exists()
+
+
+def test_published_network_runs_offline_without_trade_data():
+    snakemake("--configfile", "config/published.yaml", "--config", "run=test-published")
+    run = ROOT / "results" / "test-published"
+    manifest = json.loads((run / "MANIFEST.json").read_text())
+    paths = {a["path"] for a in manifest["artifacts"]}
+    assert {"evaluation/reference.parquet", "evaluation/end_use_levels.parquet", "analysis/trophic_levels.parquet",
+            "analysis/sections.parquet", "figures/section_network.png", "reference/product_io.parquet"} <= paths
+    assert not any(p.startswith(("flows", "rca", "clean", "finetune", "icio")) for p in paths)
+    assert any("trophic position" in stage for stage in manifest["skipped"])
+    ev = pd.read_parquet(run / "evaluation/reference.parquet").set_index(["network", "min_share"])
+    pd.testing.assert_series_equal(ev.loc[("user", 0.01)], ev.loc[("published_kh2025", 0.01)], check_names=False)
+    assert ev.loc[("user", 0.01), "precision"] == pytest.approx(0.306, abs=0.005)
+    levels = pd.read_parquet(run / "analysis/trophic_levels.parquet")
+    assert len(levels) == 1229 and set(levels["link_method"]) == {"user"}
+
+
+def test_bad_network_file_fails_with_location_and_writes_nothing(tmp_path):
+    path = tmp_path / "net.csv"
+    path.write_text("output,input\n8703,8708\n8703,99X9\n")
+    proc = snakemake("--configfile", "config/published.yaml", "--config", "run=test-badnet", f"links_file={path}",
+                     check=False)
+    assert proc.returncode != 0
+    log = (ROOT / "logs" / "test-badnet" / "ingest_links.log").read_text()
+    assert "net.csv: column 'input': not an HS code of 4 digits at row 2 ('99X9')" in log
+    assert not (ROOT / "results" / "test-badnet" / "links" / "user").exists()

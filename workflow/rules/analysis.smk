@@ -1,15 +1,52 @@
 # Value-chain analyses (METHOD sections 7-9): the statistically validated co-specialisation network, trophic
 # levels and coherence, trophic position of regions and countries, the extended B&F network, figures.
 
-LINK_METHOD = config["link_method"]
+LINK_METHOD = "user" if LINKS_FILE else config["link_method"]
 ANALYSIS = config["analysis"]
 
 
 def analysed_links(wildcards):
-    """The product network the analyses read: B&F top-k links or the validated network (config link_method)."""
+    """The product network the analyses read: the user's links_file, else B&F top-k links or the validated
+    network (config link_method)."""
+    if LINKS_FILE:
+        return res("links/user/links.parquet")
     if LINK_METHOD == "validated":
         return res("links/validated/links.parquet")
     return res(f"links/{RECONCILE}/links.parquet")
+
+
+def drawn_sections(wildcards):
+    """The HS-section network drawn: the extended B&F network's (the paper's fig. 3B) when there is trade data,
+    else the analysed network's."""
+    if HAS_TRADE:
+        return {"sections": rules.extended_network.output.sections,
+                "section_nodes": rules.extended_network.output.section_nodes}
+    return {"sections": rules.section_network.output.sections,
+            "section_nodes": rules.section_network.output.section_nodes}
+
+
+rule ingest_links:
+    """A user-supplied product network (config links_file), validated into the canonical links table."""
+    input:
+        links=LINKS_FILE or [],
+        hs="resources/hs/harmonized-system.csv",
+        names="resources/hs/hs92_atlas_names.csv",
+    output:
+        links=res("links/user/links.parquet"),
+    log:
+        logfile("ingest_links.log"),
+    benchmark:
+        bench("ingest_links.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        digits=config["clean"]["hs_digits"],
+    message:
+        "Reading and validating the product network {input.links}"
+    script:
+        rule_script("ingest_links.py")
 
 
 rule validated_network:
@@ -66,6 +103,7 @@ rule trophic_position:
     output:
         regions=res("analysis/trophic_position_regions.parquet"),
         countries=res("analysis/trophic_position_countries.parquet"),
+        figure=res("figures/trophic_position.png"),
     log:
         logfile("trophic_position.log"),
     benchmark:
@@ -142,20 +180,42 @@ rule compare_link_methods:
         rule_script("compare_link_methods.py")
 
 
+rule section_network:
+    """The analysed network aggregated by HS section with the paper's edge weight (fig. 3B)."""
+    input:
+        links=analysed_links,
+        hs="resources/hs/harmonized-system.csv",
+        sections="resources/hs/sections.csv",
+    output:
+        sections=res("analysis/sections.parquet"),
+        section_nodes=res("analysis/section_nodes.parquet"),
+    log:
+        logfile("section_network.log"),
+    benchmark:
+        bench("section_network.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        link_method=LINK_METHOD,
+    message:
+        "HS-section network of the {params.link_method} network"
+    script:
+        rule_script("section_network.py")
+
+
 rule analysis_figures:
     input:
+        unpack(drawn_sections),
         levels=rules.trophic_levels.output.levels,
         coherence=rules.trophic_levels.output.coherence,
         links=analysed_links,
         names="resources/hs/hs92_atlas_names.csv",
-        sections=rules.extended_network.output.sections,
-        section_nodes=rules.extended_network.output.section_nodes,
-        regions=rules.trophic_position.output.regions,
     output:
         levels=res("figures/trophic_levels.png"),
         chain=res("figures/value_chain.png"),
         sections=res("figures/section_network.png"),
-        position=res("figures/trophic_position.png"),
     log:
         logfile("analysis_figures.log"),
     benchmark:
@@ -170,17 +230,18 @@ rule analysis_figures:
         depth=ANALYSIS["figures"]["depth"],
         top_section_edges=ANALYSIS["figures"]["top_section_edges"],
     message:
-        "Analysis figures: trophic levels, a value chain, the HS-section network, trophic position"
+        "Analysis figures: trophic levels, a value chain, the HS-section network"
     script:
         rule_script("analysis_figures.py")
 
 
-ANALYSIS_ARTIFACTS = [
-    res("links/validated/links.parquet"),
-    res("analysis/trophic_levels.parquet"),
-    res("analysis/trophic_coherence.parquet"),
-    res("analysis/trophic_position_regions.parquet"),
-    res("analysis/trophic_position_countries.parquet"),
-    *rules.extended_network.output,
+NETWORK_ANALYSIS_ARTIFACTS = [
+    *rules.trophic_levels.output,
+    *rules.section_network.output,
     *rules.analysis_figures.output,
+]
+TRADE_ANALYSIS_ARTIFACTS = [
+    res("links/validated/links.parquet"),
+    *rules.trophic_position.output,
+    *rules.extended_network.output,
 ]

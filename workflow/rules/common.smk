@@ -1,7 +1,9 @@
 # Config loading and validation, path helpers and the list of final artifacts.
 import os
+import re
 from pathlib import Path
 
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 if os.path.exists("config/config.yaml"):
@@ -42,7 +44,21 @@ RECONCILE = config["rca"]["reconcile"]
 RECONCILE_MODES = (
     ["outer", "inner"] if config["rca"]["compare_reconcile"] else [RECONCILE]
 )
-DEMO = config["trade"] is None
+LINKS_FILE = config.get("links_file")
+# No trade file and no network file: the demo world. A network file alone: no trade data at all.
+DEMO = config["trade"] is None and LINKS_FILE is None
+HAS_TRADE = DEMO or config["trade"] is not None
+SKIPPED = (
+    {}
+    if HAS_TRADE
+    else {
+        "ingestion, cleaning, RCA, B&F, baseline, validated network": "no trade data: the run analyses links_file",
+        "trophic position, extended network, flows": "no trade data: these stages read regional trade",
+        "fine-tuning, ICIO accounting": "not needed to analyse a given network",
+    }
+)
+for _stage, _why in SKIPPED.items():
+    logger.info(f"skipped: {_stage} ({_why})")
 
 
 def trade_files(wildcards):
@@ -85,9 +101,49 @@ def links_inputs(wildcards):
     return inputs
 
 
+def scored_networks():
+    """The product networks of the run scored against the reference, by name (their link files)."""
+    nets = {}
+    if HAS_TRADE:
+        nets.update({f"bf_{m}": res(f"links/{m}/links.parquet") for m in RECONCILE_MODES})
+        nets["validated"] = res("links/validated/links.parquet")
+        nets["baseline"] = res("links/baseline.parquet")
+    if LINKS_FILE:
+        nets["user"] = res("links/user/links.parquet")
+    if DEMO:
+        nets["demo_truth"] = res("data/truth_links.parquet")
+    elif config.get("truth"):
+        nets["truth"] = config["truth"]
+    if config["clean"]["hs_digits"] == 4:
+        nets["published_kh2025"] = res("reference/published_kh2025.parquet")
+    return nets
+
+
+def product_universe():
+    """The run's products (where random inputs are drawn from): the RCA table's, or the given network's."""
+    return res(f"rca/{RECONCILE}/rca.parquet") if HAS_TRADE else res("links/user/links.parquet")
+
+
+def reference_inputs(wildcards):
+    return {
+        "reference": res("reference/product_io.parquet"),
+        "coverage": res("reference/coverage.parquet"),
+        "end_use": res("reference/end_use.parquet"),
+        "hs": "resources/hs/harmonized-system.csv",
+        "sections": "resources/hs/sections.csv",
+        "universe": product_universe(),
+        "networks": list(scored_networks().values()),
+    }
+
+
 def final_artifacts(wildcards):
     """Every artifact the run produces, for the manifest (and so for rule all)."""
-    files = [
+    files = REFERENCE_ARTIFACTS + NETWORK_ANALYSIS_ARTIFACTS
+    if LINKS_FILE:
+        files += [res("links/user/links.parquet")]
+    if not HAS_TRADE:
+        return files
+    files += [
         res("data/trade.parquet"),
         res("clean/trade.parquet"),
         res("clean/dropped_rows.parquet"),
@@ -99,7 +155,7 @@ def final_artifacts(wildcards):
         res("flows/dataset"),
         res("flows/summary.parquet"),
     ]
-    files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS + ANALYSIS_ARTIFACTS
+    files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS + TRADE_ANALYSIS_ARTIFACTS
     if DEMO:
         files += [res("data/truth_links.parquet"), res("data/products.parquet")]
     if DEMO or config.get("truth"):

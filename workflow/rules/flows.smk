@@ -4,7 +4,8 @@
 rule allocate_flows:
     input:
         trade=rules.clean_trade.output.trade,
-        links=res(f"links/{RECONCILE}/links.parquet"),
+        # the user's network when one is given, else the B&F top-k links
+        links=res("links/user/links.parquet") if LINKS_FILE else res(f"links/{RECONCILE}/links.parquet"),
     output:
         flows=directory(res("flows/dataset")),
         summary=res("flows/summary.parquet"),

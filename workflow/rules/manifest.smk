@@ -16,6 +16,7 @@ rule write_manifest:
         runtime=5,
     params:
         root=RESULTS,
+        skipped=SKIPPED,
     message:
         "Writing the manifest of results/{config[run]}"
     script:

@@ -7,10 +7,10 @@ real HS4 codes with their short names.
 
 How the trade is made (all draws from one seeded generator, so a seed gives the same world):
 
-1. Planted graph: every product gets 2-5 inputs (config), drawn among products of a lower "stage" (raw
-   materials < processed materials < manufactures, by HS chapter), with inputs from the product's own
-   group of ten HS chapters (a coarse stand-in for its HS section) four times likelier.
-   Input shares per product are Dirichlet. A few real chains are always planted when their products are in
+1. Planted graph from real value chains: products are sampled among those the BEA reference network maps
+   (``valuechain.reference``), and every product gets 2-5 inputs (config), drawn among the sampled products
+   with the largest reference input shares for it (the 10 largest by default), weighted by share. Input shares
+   are the reference shares, normalised. A few real chains are always planted when their products are in
    the sample (cars <- parts, engines, tyres; phones <- integrated circuits; ...).
 2. Exports ``X[r, p] = size_r * world_p * exp(sigma_e * z)``: heavy-tailed region specialisation.
 3. Imports = final demand ``size_r * world_q * exp(sigma_i * z')`` (noise) + intermediate demand
@@ -47,6 +47,7 @@ class DemoSettings:
     regions: dict[str, int]
     n_other_partners: int
     inputs_per_product: tuple[int, int]
+    reference_pool: int
     sigma_exports: float = 1.6
     sigma_imports: float = 0.8
     intermediate_share: float = 0.6
@@ -63,22 +64,19 @@ class DemoSettings:
             regions={str(k): int(v) for k, v in cfg["regions"].items()},
             n_other_partners=int(cfg["n_other_partners"]),
             inputs_per_product=tuple(int(v) for v in cfg["inputs_per_product"]),
+            reference_pool=int(cfg["reference_pool"]),
         )
 
 
-def product_stage(hs: pd.Series) -> np.ndarray:
-    """Value-chain stage of an HS4 code by chapter: 0 raw (animals, plants, minerals, raw hides, wood,
-    fibres, ores), 1 processed materials (food, chemicals, plastics, textiles, metals), 2 manufactures."""
-    ch = hs.str[:2].astype(int).to_numpy()
-    raw = (ch <= 14) | ((ch >= 25) & (ch <= 27)) | np.isin(ch, [41, 44, 47, 50, 51, 52, 53, 71])
-    manufactured = (ch >= 84) | np.isin(ch, [42, 43, 61, 62, 63, 64, 65, 66, 82, 83])
-    return np.where(raw, 0, np.where(manufactured, 2, 1))
-
-
-def sample_products(world: pd.DataFrame, names: pd.DataFrame, n: int, rng) -> pd.DataFrame:
-    """``n`` HS4 products with real names: the showcase products, then a draw weighted by world exports."""
+def sample_products(world: pd.DataFrame, names: pd.DataFrame, n: int, rng, allowed=None) -> pd.DataFrame:
+    """``n`` HS4 products with real names: the showcase products, then a draw weighted by world exports, among
+    ``allowed`` codes (the products the reference network maps) when given."""
     totals = world.groupby("hs4")["value"].sum()
     totals = totals[totals.index.isin(names["code"])]
+    if allowed is not None:
+        totals = totals[totals.index.isin(allowed)]
+    if len(totals) < n:
+        raise ValueError(f"demo: {n} products asked for, only {len(totals)} have names, exports and a reference")
     fixed = [p for p in SHOWCASE_PRODUCTS if p in totals.index][:n]
     rest = totals.drop(fixed)
     weights = np.sqrt(rest.to_numpy())  # sqrt: big products likelier, small ones still present
@@ -89,42 +87,57 @@ def sample_products(world: pd.DataFrame, names: pd.DataFrame, n: int, rng) -> pd
                          "world_exports": totals.reindex(codes).to_numpy()})
 
 
-def plant_links(products: pd.DataFrame, lo: int, hi: int, rng) -> pd.DataFrame:
-    """The planted graph: columns ``output, input, share`` (the input's share of the output's input cost)."""
-    hs = products["hs"]
-    stage = product_stage(hs) + rng.uniform(0, 0.9, len(hs))  # ties within a stage broken at random
-    section = hs.str[:2].astype(int).to_numpy() // 10  # chapter decades as a coarse section
+def plant_links(products: pd.DataFrame, reference: pd.DataFrame, lo: int, hi: int, pool: int, rng) -> pd.DataFrame:
+    """The planted graph, drawn from real value chains: columns ``output, input, share``.
+
+    ``reference``: ``output, input, share`` (the BEA reference input shares, :mod:`valuechain.reference`).
+    Every product gets ``lo``..``hi`` inputs (fewer when the reference gives it fewer), drawn without
+    replacement among the ``pool`` sampled products with the largest reference shares for it, with
+    probability proportional to the share (Efraimidis-Spirakis keys ``u^(1/share)``, all outputs at once).
+    The showcase links are added; ``share`` is the input's reference share, normalised per output.
+    """
+    hs = products["hs"].to_numpy()
     n = len(hs)
+    idx = pd.Index(hs)
+    ref = reference[reference["output"].isin(idx) & reference["input"].isin(idx) &
+                    (reference["output"] != reference["input"])]
+    R = np.zeros((n, n))  # R[q, p]: reference share of input q in output p
+    R[idx.get_indexer(ref["input"]), idx.get_indexer(ref["output"])] = ref["share"].to_numpy()
+    # The pool: each output's `pool` largest shares (rank within the column).
+    order = np.argsort(-R, axis=0, kind="stable")
+    in_pool = np.zeros_like(R, dtype=bool)
+    np.put_along_axis(in_pool, order[:pool], True, axis=0)
+    in_pool &= R > 0
+    keys = np.where(in_pool, rng.random((n, n)) ** (1.0 / np.where(in_pool, R, 1.0)), -1.0)
     n_inputs = rng.integers(lo, hi + 1, n)
-    # Candidate inputs: strictly lower stage; weight 4 for the same coarse section.
-    lower = stage[None, :] < stage[:, None]
-    weight = np.where(lower, 1.0 + 3.0 * (section[None, :] == section[:, None]), 0.0)
-    keys = np.where(weight > 0, rng.random((n, n)) ** (1.0 / np.maximum(weight, 1e-12)), -1.0)
-    order = np.argsort(-keys, axis=1)
-    ranks = np.arange(n)[None, :]
-    take = (ranks < n_inputs[:, None]) & (np.take_along_axis(keys, order, axis=1) > 0)
-    out_idx, pos = np.nonzero(take)
-    links = pd.DataFrame({"output": hs.to_numpy()[out_idx], "input": hs.to_numpy()[order[out_idx, pos]]})
+    chosen = np.argsort(-keys, axis=0, kind="stable")
+    take = (np.arange(n)[:, None] < n_inputs[None, :]) & (np.take_along_axis(keys, chosen, axis=0) > 0)
+    pos, out_idx = np.nonzero(take)
+    links = pd.DataFrame({"output": hs[out_idx], "input": hs[chosen[pos, out_idx]]})
     showcase = pd.DataFrame(SHOWCASE_LINKS, columns=["input", "output"])
-    showcase = showcase[showcase["input"].isin(hs) & showcase["output"].isin(hs)]
+    showcase = showcase[showcase["input"].isin(idx) & showcase["output"].isin(idx)]
     links = pd.concat([links, showcase[["output", "input"]]]).drop_duplicates().sort_values(["output", "input"])
-    links["share"] = rng.gamma(1.0, 1.0, len(links))
+    share = R[idx.get_indexer(links["input"]), idx.get_indexer(links["output"])]
+    links["share"] = np.where(share > 0, share, np.median(R[R > 0]))  # showcase links the table misses
     links["share"] /= links.groupby("output")["share"].transform("sum")
     return links.reset_index(drop=True)
 
 
-def generate(world: pd.DataFrame, names: pd.DataFrame, settings: DemoSettings) -> tuple[pd.DataFrame, ...]:
+def generate(world: pd.DataFrame, names: pd.DataFrame, reference: pd.DataFrame,
+             settings: DemoSettings) -> tuple[pd.DataFrame, ...]:
     """The demo world: ``(trade, truth, products)``.
 
-    ``world``: real exports ``country, hs4, value``; ``names``: HS4 ``code, name_short_en``.
+    ``world``: real exports ``country, hs4, value``; ``names``: HS4 ``code, name_short_en``; ``reference``: the
+    HS4 reference network ``output, input, share`` (its products are the ones sampled).
     ``trade`` is canonical long form; ``truth`` the planted ``output, input, share``; ``products`` the
     sampled HS4 codes with names.
     """
     s = settings
     rng = np.random.default_rng(s.seed)
     world = world.assign(country=world["country"].str.upper())
-    products = sample_products(world, names, s.n_products, rng)
-    truth = plant_links(products, *s.inputs_per_product, rng)
+    allowed = pd.unique(pd.concat([reference["output"], reference["input"]]))
+    products = sample_products(world, names, s.n_products, rng, allowed)
+    truth = plant_links(products, reference, *s.inputs_per_product, s.reference_pool, rng)
     hs = products["hs"].to_numpy()
     n_p = len(hs)
     pidx = pd.Series(np.arange(n_p), index=hs)

@@ -56,3 +56,113 @@ def evaluation_table(methods: dict[str, pd.DataFrame], truth: pd.DataFrame, k: i
     """One row per method (e.g. ``{"bf_outer": links, "baseline": random}``) with :func:`score_links`."""
     rows = [{"method": name, "k": k, **score_links(pred, truth, k)} for name, pred in methods.items()]
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------- against the product reference
+def ranked(links: pd.DataFrame) -> pd.DataFrame:
+    """``links`` with a ``rank`` per output: its own ``rank`` column; else by ``weight`` (descending) or
+    ``pvalue`` (ascending), ties by input code; a network with none of these is unordered and every link gets
+    rank 1 (all of them count as the output's top ``k``)."""
+    if "rank" in links.columns:
+        return links
+    for col, ascending in (("weight", False), ("pvalue", True)):
+        if col in links.columns:
+            order = links.sort_values(["output", col, "input"], ascending=[True, ascending, True])
+            return order.assign(rank=order.groupby("output").cumcount() + 1).sort_index()
+    return links.assign(rank=1)
+
+
+def standard_network(links: pd.DataFrame) -> pd.DataFrame:
+    """Any link table as ``output, input, rank, weight``: ``weight`` is its own, or its ``share`` (planted
+    truth, reference), else missing (an unweighted network); ``rank`` as in :func:`ranked`."""
+    links = links.copy()
+    if "weight" not in links.columns:
+        links["weight"] = links["share"] if "share" in links.columns else np.nan
+    return ranked(links)[["output", "input", "rank", "weight"]].reset_index(drop=True)
+
+
+def reference_per_output(links: pd.DataFrame, ref: pd.DataFrame, scorable, k: int,
+                         min_share: float) -> pd.DataFrame:
+    """Per output of the top ``k`` of ``links``: ``output, links, scored, correct``.
+
+    A link ``q -> p`` is scored when both products are scorable (mapped to the reference), and correct when its
+    reference share (``ref``: ``output, input, share``, positive shares only; absent pairs have share 0) is at
+    least ``min_share``.
+    """
+    top = ranked(links)
+    top = top.loc[top["rank"] <= k, ["output", "input"]]
+    scorable = pd.Index(scorable)
+    top = top.assign(scored=top["output"].isin(scorable) & top["input"].isin(scorable))
+    share = top.merge(ref[["output", "input", "share"]], on=["output", "input"], how="left")["share"]
+    top["correct"] = top["scored"].to_numpy() & (share.fillna(0.0).to_numpy() >= min_share)
+    per = top.groupby("output").agg(links=("input", "size"), scored=("scored", "sum"), correct=("correct", "sum"))
+    return per.reset_index()
+
+
+def summarise_per_output(per: pd.DataFrame, k: int) -> dict[str, float]:
+    """Precision (correct / scored links), the shares of scored outputs with at least 1, ..., k-1 and all ``k``
+    inputs correct (the paper's Fig. 2C), and the counts of scored links and outputs."""
+    per = per[per["scored"] > 0]
+    out = {"precision": float(per["correct"].sum() / per["scored"].sum()) if len(per) else np.nan}
+    for n in range(1, k):
+        out[f"at_least_{n}"] = float((per["correct"] >= n).mean()) if len(per) else np.nan
+    out["all_k"] = float((per["correct"] >= k).mean()) if len(per) else np.nan
+    out["scored_links"] = int(per["scored"].sum())
+    out["scored_outputs"] = int(len(per))
+    return out
+
+
+def random_per_output(universe, ref: pd.DataFrame, scorable, k: int, min_share: float) -> pd.DataFrame:
+    """The exact expectation for ``k`` inputs drawn at random (without replacement, self excluded) among the
+    scorable products of ``universe``: per output, ``candidates`` N, ``true`` T, the expected precision ``T / N``
+    and ``P(at least n correct)`` from the hypergeometric law, for n = 1..k."""
+    from scipy.stats import hypergeom
+
+    pool = pd.Index(universe).intersection(pd.Index(scorable)).unique()
+    true = ref[(ref["share"] >= min_share) & ref["output"].isin(pool) & ref["input"].isin(pool)]
+    per = pd.DataFrame({"output": pool})
+    per["candidates"] = len(pool) - 1
+    per["true"] = true.groupby("output").size().reindex(pool, fill_value=0).to_numpy()
+    per = per[per["candidates"] >= k]
+    per["precision"] = per["true"] / per["candidates"]
+    for n in range(1, k + 1):
+        per[f"p_at_least_{n}"] = hypergeom.sf(n - 1, per["candidates"], per["true"], k)
+    return per.reset_index(drop=True)
+
+
+def summarise_random(per: pd.DataFrame, k: int) -> dict[str, float]:
+    """The :func:`summarise_per_output` figures expected of a random network (see :func:`random_per_output`)."""
+    out = {"precision": float(per["precision"].mean()) if len(per) else np.nan}
+    for n in range(1, k):
+        out[f"at_least_{n}"] = float(per[f"p_at_least_{n}"].mean()) if len(per) else np.nan
+    out["all_k"] = float(per[f"p_at_least_{k}"].mean()) if len(per) else np.nan
+    out["scored_links"] = int(k * len(per))
+    out["scored_outputs"] = int(len(per))
+    return out
+
+
+def reference_evaluation(networks: dict[str, pd.DataFrame], ref: pd.DataFrame, scorable, universe, k: int,
+                         min_shares, groups: dict[str, pd.Series] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every network scored against the reference at every ``min_share``, plus the random expectation over
+    ``universe`` (row ``random_expected``).
+
+    Returns ``(table, by_group)``: ``table`` has one row per (network, min_share) with ``network, min_share, k,
+    precision, at_least_1, ..., all_k, scored_links, scored_outputs``; ``by_group`` the same measures per value
+    of each grouping of the outputs in ``groups`` (``{"section": product -> section, ...}``), with columns
+    ``grouping, group`` added.
+    """
+    rows, group_rows = [], []
+    for t in min_shares:
+        per_net = {name: reference_per_output(links, ref, scorable, k, t) for name, links in networks.items()}
+        rand = random_per_output(universe, ref, scorable, k, t)
+        for name, per in per_net.items():
+            rows.append({"network": name, "min_share": t, "k": k, **summarise_per_output(per, k)})
+        rows.append({"network": "random_expected", "min_share": t, "k": k, **summarise_random(rand, k)})
+        for grouping, of in (groups or {}).items():
+            for name, per in [*per_net.items(), ("random_expected", rand)]:
+                g = of.reindex(per["output"]).fillna("unclassified").to_numpy()
+                summarise = summarise_random if name == "random_expected" else summarise_per_output
+                for value, part in per.groupby(g):
+                    group_rows.append({"network": name, "min_share": t, "k": k, "grouping": grouping,
+                                       "group": value, **summarise(part, k)})
+    return pd.DataFrame(rows), pd.DataFrame(group_rows)

@@ -37,10 +37,11 @@ def _rows_text(rows: np.ndarray, values, limit: int = 5) -> str:
     return shown + more
 
 
-def _fail(source: str, column: str, problem: str, mask: np.ndarray, values: pd.Series) -> None:
-    """Raise for the rows where ``mask`` is true. Rows are numbered 1 = first data row (CSV line 2)."""
+def _fail(source: str, column: str, problem: str, mask: np.ndarray, values: pd.Series,
+          error: type[ValueError] = TradeDataError) -> None:
+    """Raise ``error`` for the rows where ``mask`` is true. Rows are numbered 1 = first data row (CSV line 2)."""
     rows = np.flatnonzero(mask)
-    raise TradeDataError(
+    raise error(
         f"{source}: column '{column}': {problem} at {_rows_text(rows + 1, values.iloc[rows].tolist())}"
     )
 

@@ -391,14 +391,22 @@ def trophic_position(
 
 
 # ------------------------------------------------------------------------------------- tables for the workflow
-def levels_table(links: pd.DataFrame, solver: str = "cg") -> pd.DataFrame:
-    """Trophic level of every product of a links table (``input -> output``, binary edges):
-    ``hs, trophic_level, component, in_degree, out_degree``; components numbered as in
-    :func:`component_coherence` (0 is the giant one)."""
+def links_adjacency(links: pd.DataFrame, weight: str | None = None) -> tuple[sp.csr_matrix, pd.Index]:
+    """Adjacency of a links table (``input -> output``): binary, or weighted by column ``weight``."""
     if not {"output", "input"} <= set(links.columns):
         raise ValueError("links need columns output, input")
-    W, nodes = adjacency_from_edges(links["input"], links["output"])
-    W.data[:] = 1.0
+    w = None if weight is None else links[weight].to_numpy(dtype=float)
+    W, nodes = adjacency_from_edges(links["input"], links["output"], weights=w)
+    if weight is None:
+        W.data[:] = 1.0
+    return W, nodes
+
+
+def levels_table(links: pd.DataFrame, solver: str = "cg", weight: str | None = None) -> pd.DataFrame:
+    """Trophic level of every product of a links table (``input -> output``; binary edges, or weighted by
+    column ``weight``): ``hs, trophic_level, component, in_degree, out_degree``; components numbered as in
+    :func:`component_coherence` (0 is the giant one)."""
+    W, nodes = links_adjacency(links, weight)
     h = trophic_levels(W, solver=solver)
     labels, rank = ranked_weak_components(W)
     return pd.DataFrame(
@@ -406,7 +414,7 @@ def levels_table(links: pd.DataFrame, solver: str = "cg") -> pd.DataFrame:
             "hs": nodes.to_numpy(),
             "trophic_level": h,
             "component": rank[labels],
-            "in_degree": np.diff(W.tocsc().indptr).astype(np.int64),
+            "in_degree": np.diff(W.tocsc().indptr).astype(np.int64),  # counts, whatever the weights
             "out_degree": np.diff(W.indptr).astype(np.int64),
         }
     )

@@ -1,0 +1,37 @@
+"""Rule end_use_levels: mean trophic level by BEC end-use class for every network of the run, the published
+one and a top-k network read off the reference (valuechain.reference.end_use_levels)."""
+
+import pandas as pd
+
+from valuechain.evaluate import standard_network
+from valuechain.figures import end_use_levels as plot
+from valuechain.provenance import write_table
+from valuechain.reference import end_use_levels, top_reference_links
+from valuechain.smk import meta, setup
+
+log = setup(snakemake)
+p = snakemake.params
+inp = snakemake.input
+end_use = pd.read_parquet(inp.end_use).set_index("product")["end_use"]
+universe_file = pd.read_parquet(inp.universe)
+universe = pd.unique(universe_file["hs"] if "hs" in universe_file else
+                     pd.concat([universe_file["output"], universe_file["input"]]))
+ref = pd.read_parquet(inp.reference)
+ref = ref[ref["output"].isin(universe) & ref["input"].isin(universe)]
+networks = {name: standard_network(pd.read_parquet(path)) for name, path in zip(p.networks, inp.networks)}
+networks[f"reference_top{p.k}"] = top_reference_links(ref, p.k, p.min_share)
+
+rows = []
+for name, links in networks.items():
+    top = links[links["rank"] <= p.k]  # the same top k the evaluation scores
+    # Binary levels for every network, so all are comparable; weighted ones too where every link has a weight.
+    for weight in [None] + (["weight"] if top["weight"].notna().all() else []):
+        table = end_use_levels(top, end_use, weight)
+        rows.append(table.assign(network=name, weight=weight or "none", links=len(top)))
+        log.info("%s (%s weights): gap %.3f, coherence %.3f", name, weight or "no", table["gap"].iloc[0],
+                 table["coherence"].iloc[0])
+levels = pd.concat(rows, ignore_index=True)[
+    ["network", "weight", "links", "end_use", "products", "mean_level", "gap", "coherence"]]
+log.info("\n%s", levels.round(3).to_string(index=False))
+write_table(levels, snakemake.output.levels, meta(snakemake, "end_use_levels/1"))
+plot(levels, snakemake.output.figure)

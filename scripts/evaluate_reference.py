@@ -1,0 +1,37 @@
+"""Rule evaluate_reference: every network of the run, the published one and the random expectation scored
+against the product reference, overall and by HS section and end-use class of the output."""
+
+import pandas as pd
+
+from valuechain import network as net
+from valuechain.evaluate import reference_evaluation, standard_network
+from valuechain.figures import reference_evaluation as plot
+from valuechain.provenance import write_table
+from valuechain.smk import meta, setup
+
+log = setup(snakemake)
+p = snakemake.params
+inp = snakemake.input
+ref = pd.read_parquet(inp.reference)
+coverage = pd.read_parquet(inp.coverage)
+scorable = coverage.loc[coverage["scorable"], "product"]
+networks = {name: standard_network(pd.read_parquet(path)) for name, path in zip(p.networks, inp.networks)}
+universe_file = pd.read_parquet(inp.universe)
+universe = pd.unique(universe_file["hs"] if "hs" in universe_file else
+                     pd.concat([universe_file["output"], universe_file["input"]]))
+for name, links in networks.items():
+    products = pd.unique(pd.concat([links["output"], links["input"]]))
+    unscorable = ~pd.Index(products).isin(scorable)
+    log.info("%s: %d links over %d products, %d of them unscorable (no concordance): %s", name, len(links),
+             len(products), unscorable.sum(), sorted(products[unscorable])[:8])
+
+chapters, _ = net.load_hs_sections(inp.hs, inp.sections)
+groups = {"section": net.product_sections(ref["output"].unique().tolist() + list(universe), chapters),
+          "end_use": pd.read_parquet(inp.end_use).set_index("product")["end_use"]}
+groups["section"] = groups["section"][~groups["section"].index.duplicated()]
+table, by_group = reference_evaluation(networks, ref, scorable, universe, p.k, p.min_shares, groups)
+log.info("\n%s", table.round(4).to_string(index=False))
+m = meta(snakemake, "evaluation_reference/1")
+write_table(table, snakemake.output.evaluation, m)
+write_table(by_group, snakemake.output.groups, m)
+plot(table, by_group, p.min_share, snakemake.output.figure)

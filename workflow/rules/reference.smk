@@ -1,0 +1,153 @@
+# The product-level reference (docs/reference.md): public tables retrieved, the reference network built, and
+# every product network of the run (and the paper's published one) scored against it; the end-use check of
+# trophic levels.
+
+REF = config["reference"]
+REF_DIR = "resources/product_truth"
+REF_BY_NAME = {f["name"]: key for key, f in REF["files"].items()}
+
+
+def ref_file(key):
+    return f"{REF_DIR}/{REF['files'][key]['name']}"
+
+
+def mirror_dir(subdir):
+    """The local mirror folder of a data set, or None when no mirror is configured or it is absent."""
+    mirror = config.get("data_mirror")
+    return str(Path(mirror) / subdir) if mirror and (Path(mirror) / subdir).is_dir() else None
+
+
+rule retrieve_product_truth:
+    """Copy a product-truth table from the data mirror, or download it; sha256 logged and checked."""
+    output:
+        f"{REF_DIR}/{{name}}",
+    wildcard_constraints:
+        name="|".join(re.escape(n) for n in REF_BY_NAME),
+    log:
+        "logs/retrieve_product_truth_{name}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=30,
+    params:
+        mirror=mirror_dir("product_truth"),
+        file=lambda w: REF["files"][REF_BY_NAME[w.name]],
+    message:
+        "Retrieving {wildcards.name}"
+    script:
+        rule_script("retrieve_product_truth.py")
+
+
+rule ingest_published_network:
+    """The paper's published HS4 network, validated like any user network."""
+    input:
+        links=ref_file("published"),
+        hs="resources/hs/harmonized-system.csv",
+        names="resources/hs/hs92_atlas_names.csv",
+    output:
+        links=res("reference/published_kh2025.parquet"),
+    log:
+        logfile("ingest_published_network.log"),
+    benchmark:
+        bench("ingest_published_network.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        digits=4,
+    message:
+        "Reading the published Karbevska & Hidalgo HS4 network"
+    script:
+        rule_script("ingest_links.py")
+
+
+rule reference_network:
+    """Reference input shares of every product pair from the BEA Use table, concordance coverage, end use."""
+    input:
+        use=ref_file("use_table"),
+        commodities=ref_file("commodities"),
+        crosswalk=ref_file("crosswalk"),
+        hs_naics=ref_file("hs_naics"),
+        hs_bec=ref_file("hs_bec"),
+        hs="resources/hs/harmonized-system.csv",
+    output:
+        links=res("reference/product_io.parquet"),
+        coverage=res("reference/coverage.parquet"),
+        end_use=res("reference/end_use.parquet"),
+    log:
+        logfile("reference_network.log"),
+    benchmark:
+        bench("reference_network.tsv")
+    threads: 1
+    resources:
+        mem_mb=lambda wc: 2000 if config["clean"]["hs_digits"] <= 4 else 6000,
+        runtime=10,
+    params:
+        digits=config["clean"]["hs_digits"],
+        naics_match=REF["naics_match"],
+        min_share=REF["min_share"],
+    message:
+        "Reference network: BEA 2017 detailed Use table through HS6 -> NAICS -> BEA ({params.naics_match} match)"
+    script:
+        rule_script("reference_network.py")
+
+
+rule evaluate_reference:
+    """Precision@k and the at-least-n shares of every network against the reference, overall and by group."""
+    input:
+        unpack(reference_inputs),
+    output:
+        evaluation=res("evaluation/reference.parquet"),
+        groups=res("evaluation/reference_groups.parquet"),
+        figure=res("figures/reference_evaluation.png"),
+    log:
+        logfile("evaluate_reference.log"),
+    benchmark:
+        bench("evaluate_reference.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        networks=list(scored_networks()),
+        k=config["links"]["k"],
+        min_shares=sorted({REF["min_share"], *REF["report_min_shares"]}),
+        min_share=REF["min_share"],
+    message:
+        "Scoring {params.networks} against the product reference"
+    script:
+        rule_script("evaluate_reference.py")
+
+
+rule end_use_levels:
+    """Mean trophic level by end-use class (intermediate, capital, consumption) of every network."""
+    input:
+        unpack(reference_inputs),
+    output:
+        levels=res("evaluation/end_use_levels.parquet"),
+        figure=res("figures/end_use_levels.png"),
+    log:
+        logfile("end_use_levels.log"),
+    benchmark:
+        bench("end_use_levels.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        networks=list(scored_networks()),
+        k=config["links"]["k"],
+        min_share=REF["min_share"],
+    message:
+        "Trophic levels by BEC end-use class, every network"
+    script:
+        rule_script("end_use_levels.py")
+
+
+REFERENCE_ARTIFACTS = [
+    *([rules.ingest_published_network.output.links] if "published_kh2025" in scored_networks() else []),
+    *rules.reference_network.output,
+    *rules.evaluate_reference.output,
+    *rules.end_use_levels.output,
+]

@@ -1,0 +1,230 @@
+"""A product-level reference network from the United States' detailed input-output accounts (docs/reference.md).
+
+No published table says which products are inputs of which. The BEA 2017 detailed Use table says which of
+about 400 commodities each of about 400 industries buys. Joined to HS codes through public concordances
+(HS6 -> NAICS 2012 -> BEA detail), it gives every pair of HS products a reference input share:
+
+- ``C(q)``: the BEA commodities of product ``q`` (the BEA codes of its HS6 codes); ``I(p)``: the BEA
+  industries of product ``p`` (the same codes: BEA detail commodities and industries share a code list).
+- ``S[c, i] = U[c, i] / sum_c' U[c', i]``: the share of commodity ``c`` in the total intermediate inputs of
+  industry ``i`` (column share of the intermediate block, the row ``T005`` of the table).
+- ``share(q -> p) = max_{c in C(q), i in I(p)} S[c, i]``: the largest share a commodity of ``q`` takes in an
+  industry of ``p``. ``q -> p`` is a true link when ``share >= min_share`` (default 0.01).
+
+Products whose HS6 codes map to no BEA code are *unscorable*: they are listed in the coverage table and left
+out of every score, never counted as false. The NAICS match is exact (``naics_match="exact"``: the 6-digit
+NAICS 2012 code of the HS6 concordance must be a 6-digit code of the BEA crosswalk; Census's aggregated
+codes such as ``11211X`` and codes ``9xxxxx`` do not match); ``"prefix"`` falls back to the longest
+crosswalk code that is a prefix of it. Exact is the default because it is what the published check figures
+of ``product_truth/README.md`` use; prefix maps 20 more HS4 products (1,242 against 1,222).
+
+End use: UN Broad Economic Categories rev. 4 classes of the HS6 codes, grouped as the UN does for the SNA
+basic classes (intermediate, capital, consumption; passenger cars and motor spirit are "mixed"). An HS4
+product takes the class most of its HS6 codes have; a tie is "mixed".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .trophic import links_adjacency, trophic_incoherence, trophic_levels
+
+NAICS_MATCH = ("exact", "prefix")
+# UN BEC rev. 4 (3-digit codes as written in hs6_bec4.csv) -> SNA basic class.
+END_USE = {
+    "111": "intermediate", "121": "intermediate", "210": "intermediate", "220": "intermediate",
+    "310": "intermediate", "320": "intermediate", "322": "intermediate", "420": "intermediate",
+    "530": "intermediate",
+    "410": "capital", "521": "capital",
+    "112": "consumption", "122": "consumption", "522": "consumption", "610": "consumption",
+    "620": "consumption", "630": "consumption",
+    "321": "mixed", "510": "mixed", "700": "mixed",
+}
+END_USE_ORDER = ["intermediate", "capital", "consumption", "mixed"]
+
+
+class ReferenceDataError(ValueError):
+    """A reference table that does not have the expected layout; the message names the file."""
+
+
+def _need(df: pd.DataFrame, columns, source: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ReferenceDataError(f"{source}: missing column(s) {missing}; found {list(df.columns)[:12]}")
+
+
+# ------------------------------------------------------------------------------------------- reading
+def read_use_shares(path: str | Path, commodity_codes) -> pd.DataFrame:
+    """Input shares ``S[c, i]`` (commodities x industries) of the BEA Use table at ``path``.
+
+    Rows and columns are the BEA detail codes in ``commodity_codes`` found in the table (commodity rows, industry
+    columns); final-demand columns, totals and value-added rows are left out. Each industry's column is divided
+    by its total intermediate inputs (the column sum over commodity rows; the table's ``T005`` row, rounded
+    independently, must agree within 0.1% + 20); industries with no intermediate inputs get zero shares. The few negative cells of the
+    published table (scrap and noncomparable imports in some industries) stay: they are below any threshold.
+    """
+    source = str(path)
+    use = pd.read_parquet(path)
+    _need(use, ["row"], source)
+    use = use.set_index("row")
+    codes = pd.Index(commodity_codes)
+    rows = use.index[use.index.isin(codes)]
+    cols = use.columns[use.columns.isin(codes)]
+    if len(rows) == 0 or len(cols) == 0:
+        raise ReferenceDataError(f"{source}: no BEA detail commodity rows or industry columns found")
+    block = use.loc[rows, cols].astype(float)
+    if block.isna().any().any():  # negative cells are real (scrap, noncomparable imports): kept
+        r, c = np.argwhere(block.isna().to_numpy())[0]
+        raise ReferenceDataError(f"{source}: row '{rows[r]}', column '{cols[c]}': missing value")
+    total = block.sum(axis=0)
+    if "T005" in use.index:
+        stated = use.loc["T005", cols].astype(float)
+        off = (total - stated).abs() > 1e-3 * stated.abs() + 20.0  # the table is rounded: gaps up to 15
+        if off.any():
+            raise ReferenceDataError(
+                f"{source}: column '{off.index[off][0]}': commodity rows sum to {total[off].iloc[0]:g}, "
+                f"row T005 says {stated[off].iloc[0]:g}")
+    return block.div(total.where(total > 0), axis=1).fillna(0.0)
+
+
+def hs6_to_bea(hs_naics: pd.DataFrame, crosswalk: pd.DataFrame, match: str = "exact") -> pd.DataFrame:
+    """HS6 -> BEA detail codes: ``hs6, bea`` (unique pairs, sorted).
+
+    ``hs_naics`` has ``HS_6d, NAICS_6d`` (the concordance); ``crosswalk`` has ``BEA_2017_Detail_Code,
+    NAICS_2012_Code`` (codes of 2 to 6 digits). ``match="exact"`` joins 6-digit NAICS codes only;
+    ``"prefix"`` joins each NAICS code to the crosswalk codes equal to its longest matching prefix (trailing
+    ``X`` of aggregated Census codes dropped first).
+    """
+    if match not in NAICS_MATCH:
+        raise ValueError(f"naics_match must be one of {NAICS_MATCH}, got {match!r}")
+    _need(hs_naics, ["HS_6d", "NAICS_6d"], "HS6 -> NAICS concordance")
+    _need(crosswalk, ["BEA_2017_Detail_Code", "NAICS_2012_Code"], "BEA -> NAICS crosswalk")
+    hs = hs_naics[["HS_6d", "NAICS_6d"]].dropna().drop_duplicates()
+    cw = crosswalk[["NAICS_2012_Code", "BEA_2017_Detail_Code"]].dropna().drop_duplicates()
+    cw = cw.set_axis(["naics", "bea"], axis=1)
+    naics = pd.DataFrame({"naics_hs": hs["NAICS_6d"].unique()})
+    if match == "exact":
+        naics["naics"] = naics["naics_hs"].where(naics["naics_hs"].str.fullmatch(r"\d{6}"))
+    else:
+        stripped = naics["naics_hs"].str.rstrip("X")
+        known = set(cw["naics"])
+        naics["naics"] = None
+        for length in range(6, 1, -1):  # longest prefix first; five passes, not a loop over codes
+            prefix = stripped.str[:length]
+            hit = naics["naics"].isna() & (stripped.str.len() >= length) & prefix.isin(known)
+            naics.loc[hit, "naics"] = prefix[hit]
+    joined = (hs.merge(naics, left_on="NAICS_6d", right_on="naics_hs")
+              .merge(cw, on="naics")[["HS_6d", "bea"]].rename(columns={"HS_6d": "hs6"}))
+    return joined.drop_duplicates().sort_values(["hs6", "bea"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------- products and shares
+def product_codes(hs6: pd.Series, digits: int) -> pd.Series:
+    """The product (HS code of ``digits`` digits) of each HS6 code."""
+    if digits not in (2, 4, 6):
+        raise ValueError(f"HS products have 2, 4 or 6 digits, got {digits}")
+    return hs6.astype(str).str[:digits]
+
+
+def product_bea(hs6_bea: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """``product, bea``: the BEA codes of each product (the union over its HS6 codes), unique, sorted."""
+    out = pd.DataFrame({"product": product_codes(hs6_bea["hs6"], digits), "bea": hs6_bea["bea"]})
+    return out.drop_duplicates().sort_values(["product", "bea"]).reset_index(drop=True)
+
+
+def _group_max(values: np.ndarray, groups: np.ndarray, axis: int) -> np.ndarray:
+    """Maximum of ``values`` over consecutive runs of equal ``groups`` along ``axis`` (groups sorted)."""
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    return np.maximum.reduceat(values, starts, axis=axis)
+
+
+def reference_shares(pairs: pd.DataFrame, shares: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """The reference input share of every ordered product pair: ``(R, products)``, ``R[q, p] = share(q -> p)``.
+
+    ``pairs``: ``product, bea`` (:func:`product_bea`); ``shares``: ``S[c, i]`` (:func:`read_use_shares`).
+    ``products`` are the products with at least one BEA code that is both a commodity row and an industry
+    column of ``shares`` (the scorable ones), sorted. Two grouped maxima, no loop over products: first over the
+    commodities of each input product (rows), then over the industries of each output product (columns).
+    The diagonal (a product as its own input) is set to 0.
+    """
+    pairs = pairs[pairs["bea"].isin(shares.index) & pairs["bea"].isin(shares.columns)]
+    pairs = pairs.sort_values(["product", "bea"])
+    products = pd.Index(pairs["product"].unique())
+    group = products.get_indexer(pairs["product"])
+    S = shares.to_numpy()
+    by_input = _group_max(S[shares.index.get_indexer(pairs["bea"])], group, axis=0)  # [q, industry]
+    R = _group_max(by_input[:, shares.columns.get_indexer(pairs["bea"])], group, axis=1)  # [q, p]
+    np.fill_diagonal(R, 0.0)
+    return R, products
+
+
+def reference_links(R: np.ndarray, products: pd.Index, min_share: float) -> pd.DataFrame:
+    """``output, input, share, label`` for every pair with a positive share; ``label = share >= min_share``."""
+    q, p = np.nonzero(R > 0)
+    links = pd.DataFrame({"output": products[p], "input": products[q], "share": R[q, p]})
+    links["label"] = links["share"] >= min_share
+    return links.sort_values(["output", "input"]).reset_index(drop=True)
+
+
+def coverage_table(universe, pairs: pd.DataFrame, products: pd.Index, hs6_products: pd.Series) -> pd.DataFrame:
+    """Per product of ``universe``: ``product, hs6_codes, bea_codes, scorable``.
+
+    ``hs6_codes`` counts the product's HS6 codes in the concordance, ``bea_codes`` the BEA codes they map to,
+    ``scorable`` whether the product is in the reference (``products``).
+    """
+    universe = pd.Index(pd.unique(pd.Series(universe, dtype=str))).sort_values()
+    n_hs6 = hs6_products.value_counts()
+    n_bea = pairs.groupby("product")["bea"].nunique()
+    return pd.DataFrame({
+        "product": universe,
+        "hs6_codes": n_hs6.reindex(universe, fill_value=0).to_numpy().astype("int64"),
+        "bea_codes": n_bea.reindex(universe, fill_value=0).to_numpy().astype("int64"),
+        "scorable": universe.isin(products),
+    })
+
+
+def top_reference_links(ref: pd.DataFrame, k: int, min_share: float) -> pd.DataFrame:
+    """A top-``k`` network read off the reference itself: each output's ``k`` largest shares at or above
+    ``min_share`` (ties: smaller input code first), ranked, with the share as ``weight``."""
+    top = ref[ref["share"] >= min_share].sort_values(["output", "share", "input"], ascending=[True, False, True])
+    top = top.assign(rank=top.groupby("output").cumcount() + 1)
+    top = top[top["rank"] <= k]
+    return top[["output", "input", "rank"]].assign(weight=top["share"].to_numpy()).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------- end use
+def end_use_classes(hs6_bec: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """``product, end_use``: the SNA class (:data:`END_USE`) most of the product's HS6 codes have; ties and
+    unknown BEC codes are ``mixed``."""
+    _need(hs6_bec, ["HS_6d", "BEC4_3d"], "HS6 -> BEC concordance")
+    d = hs6_bec[["HS_6d", "BEC4_3d"]].dropna().drop_duplicates("HS_6d")
+    cls = d["BEC4_3d"].astype(str).map(END_USE).fillna("mixed")
+    counts = pd.crosstab(product_codes(d["HS_6d"], digits), cls)
+    top = counts.max(axis=1)
+    winners = counts.eq(top, axis=0)
+    label = np.where(winners.sum(axis=1) == 1, winners.idxmax(axis=1), "mixed")
+    return pd.DataFrame({"product": counts.index.to_numpy(), "end_use": label})
+
+
+def end_use_levels(links: pd.DataFrame, end_use: pd.Series, weight: str | None = None) -> pd.DataFrame:
+    """Mean trophic level of the network's products by end-use class, a check that needs no trade data:
+    intermediate goods should sit below capital and consumption goods.
+
+    ``links``: ``output, input`` (and the column ``weight`` when given: weighted levels); ``end_use``: product ->
+    class. Returns one row per class present, ``end_use, products, mean_level``, with the network's
+    ``gap`` (consumption minus intermediate mean level) and ``coherence`` (``1 - F0`` with the same weights).
+    """
+    W, nodes = links_adjacency(links, weight)
+    h = trophic_levels(W)
+    cls = end_use.reindex(nodes).fillna("unclassified").to_numpy()
+    table = (pd.DataFrame({"end_use": cls, "level": h}).groupby("end_use")["level"]
+             .agg(products="size", mean_level="mean").reset_index())
+    order = {c: i for i, c in enumerate([*END_USE_ORDER, "unclassified"])}
+    table = table.sort_values("end_use", key=lambda c: c.map(order)).reset_index(drop=True)
+    mean = table.set_index("end_use")["mean_level"]
+    table["gap"] = mean.get("consumption", np.nan) - mean.get("intermediate", np.nan)
+    table["coherence"] = 1.0 - trophic_incoherence(W, h)
+    return table
