@@ -5,4 +5,5 @@ from valuechain.smk import setup
 
 log = setup(snakemake)
 f = snakemake.params.file
-retrieve(f["name"], snakemake.output[0], snakemake.params.mirror, f.get("url"), f.get("sha256"), f.get("source", ""))
+retrieve(f["name"], snakemake.output[0], snakemake.params.mirror, f.get("url"), f.get("sha256"), f.get("source", ""),
+         f.get("url_sha256"), f.get("convert"))

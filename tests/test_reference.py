@@ -222,6 +222,60 @@ def test_retrieve_copies_from_mirror_checks_sha_and_explains_absence(tmp_path):
     assert retrieve("t.csv", tmp_path / "out3" / "t.csv", None, url, sha256=sha) == sha
 
 
+@pytest.fixture
+def flaky_server(tmp_path):
+    """A localhost HTTP server over ``tmp_path/www`` that answers 503 to the first request of each file."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+    seen = set()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            if self.path not in seen:
+                seen.add(self.path)
+                self.send_error(503, "try again")
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_download_retries_converts_r_data_and_checks_the_download(tmp_path, flaky_server, monkeypatch):
+    import hashlib
+
+    import pyreadr
+
+    import valuechain.retrieve as r
+
+    monkeypatch.setattr(r.time, "sleep", lambda s: None)  # no real back-off in a test
+    root, base = flaky_server
+    table = pd.DataFrame({"row": ["A", "T005"], "A": [1.0, 2.0], "NA": [3.0, 4.0]})
+    pyreadr.write_rdata(str(root / "use.rda"), table, df_name="Use", rownames_column="row")
+    raw_sha = hashlib.sha256((root / "use.rda").read_bytes()).hexdigest()
+    convert = {"from": "rdata", "object": "Use", "rownames": "row", "rename": {"NA": "T004_total_final_uses"}}
+    dest = tmp_path / "out" / "use.parquet"
+    retrieve("use.parquet", dest, None, f"{base}/use.rda", url_sha256=raw_sha, convert=convert)
+    got = pd.read_parquet(dest)
+    assert list(got.columns) == ["row", "A", "T004_total_final_uses"] and got["row"].tolist() == ["A", "T005"]
+    assert got["A"].tolist() == [1.0, 2.0]
+    with pytest.raises(RetrieveError, match="does not match the pinned url_sha256"):
+        retrieve("use2.parquet", tmp_path / "out" / "use2.parquet", None, f"{base}/use.rda", url_sha256="0" * 64,
+                 convert=convert)
+    with pytest.raises(RetrieveError, match="download failed after 4 attempts"):
+        retrieve("gone.csv", tmp_path / "out" / "gone.csv", None, f"{base}/gone.csv")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["use.parquet"]  # nothing half-written
+
+
 # ------------------------------------------------------------------------------------ demo planting
 def test_demo_plants_inputs_from_the_reference_pool():
     products = pd.DataFrame({"hs": ["0001", "0002", "0003", "0004", "0005", "8703"]})
