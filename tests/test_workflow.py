@@ -141,3 +141,17 @@ def test_bad_network_file_fails_with_location_and_writes_nothing(tmp_path):
     log = (ROOT / "logs" / "test-badnet" / "ingest_links.log").read_text()
     assert "net.csv: column 'input': not an HS code of 4 digits at row 2 ('99X9')" in log
     assert not (ROOT / "results" / "test-badnet" / "links" / "user").exists()
+
+
+def test_a_network_file_with_trade_data_drives_flows_and_trophic_position(small_run, tmp_path):
+    net = tmp_path / "net.csv"
+    pd.read_parquet(small_run / "links/outer/links.parquet")[["output", "input"]].head(30).to_csv(net, index=False)
+    trade = tmp_path / "trade.parquet"
+    pd.read_parquet(small_run / "data/trade.parquet").to_parquet(trade)
+    args = ("--config", "run=test-net-trade", f"trade={trade}", f"links_file={net}")
+    jobs = planned_jobs(*args)
+    assert {"ingest_links", "ingest_trade", "allocate_flows", "trophic_position", "evaluate_reference"} <= jobs
+    # the flows read the user's network, not the B&F links
+    out = snakemake("-n", *args).stdout
+    flows_job = out.split("Allocating trade")[1].split("\n\n")[0]
+    assert "links/user/links.parquet" in flows_job and "links/outer" not in flows_job

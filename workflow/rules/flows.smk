@@ -21,6 +21,7 @@ rule allocate_flows:
         min_value=config["flows"]["min_value"],
         chunk_products=config["flows"]["chunk_products"],
     message:
-        "Allocating trade from region to region along the top-k links"
+        "Allocating trade from region to region along the "
+        + ("links_file network" if LINKS_FILE else "B&F top-k links")
     script:
         rule_script("allocate_flows.py")
