@@ -21,6 +21,7 @@ include: "workflow/rules/finetune.smk"
 include: "workflow/rules/icio.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/reference.smk"
+include: "workflow/rules/methods.smk"
 include: "workflow/rules/manifest.smk"
 
 

@@ -9,9 +9,11 @@ from valuechain.trophic import coherence_table, levels_table
 log = setup(snakemake)
 p = snakemake.params
 links = pd.read_parquet(snakemake.input.links)
-# A network whose links all carry a weight (a user file's weight column) gets weighted levels; the null
-# models behind the coherence z-scores are binary, so the coherence table is always of the binary network.
-weight = "weight" if "weight" in links.columns and links["weight"].notna().all() else None
+# A network whose links all carry a weight (the confidence of the final links, a user file's weight column) gets
+# weighted levels; the null models behind the coherence z-scores are binary, so the coherence table is always
+# of the binary network.
+weight = next((c for c in ("confidence", "weight") if c in links.columns and links[c].notna().all()
+               and (links[c] > 0).any()), None)
 log.info("%s network: %d links, levels %s", p.link_method, len(links), f"weighted by {weight}" if weight else "binary")
 levels = levels_table(links, weight=weight).assign(weight=weight or "none")
 coherence = coherence_table(links, n_samples=p.null_samples, seed=p.seed).assign(weight="none")

@@ -69,7 +69,17 @@ def test_full_run_outputs_manifest_and_provenance(small_run):
     assert (flows["country_from"] != flows["country_to"]).all()
     reference = pd.read_parquet(small_run / "evaluation/reference.parquet").set_index(["network", "min_share"])
     assert set(reference.index.get_level_values(0)) == {
-        "bf_outer", "bf_inner", "validated", "baseline", "demo_truth", "published_kh2025", "random_expected"}
+        "bf_outer", "bf_inner", "cospec", "learned", "validated", "baseline", "demo_truth", "published_kh2025",
+        "random_expected"}
+    final = pd.read_parquet(small_run / "links/final.parquet")
+    assert list(final.columns) == ["output", "input", "rank", "score", "confidence", "method"]
+    assert set(final["method"]) == {"cospec"} and final["confidence"].between(0, 1).all()
+    assert final.groupby("output").size().max() == 3
+    methods = pd.read_parquet(small_run / "evaluation/methods.parquet")
+    assert {"icio_years", "icio_industries", "icio_in_sample", "truth", "reference"} <= set(methods["yardstick"])
+    assert not methods.loc[methods["yardstick"] == "icio_in_sample", "held_out"].any()
+    truth_rows = methods[methods["yardstick"] == "truth"].set_index("method")
+    assert truth_rows.loc["cospec", "precision"] > truth_rows.loc["bf", "precision"]
     assert sorted(set(reference.index.get_level_values(1))) == [0.005, 0.01, 0.02]
     assert reference.loc[("published_kh2025", 0.01), "scored_links"] == 3483
     # the planted world is drawn from the reference, so its truth scores near 1 against it
@@ -87,8 +97,13 @@ def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_
     override = tmp_path / "t1.yaml"
     override.write_text("links:\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")
     jobs = planned_jobs("--configfile", "config/test/small.yaml", str(override))
-    assert "infer_links" in jobs and "allocate_flows" in jobs and "evaluate_links" in jobs
-    assert not jobs & {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "random_baseline"}
+    assert {"infer_links", "evaluate_links", "evaluate_methods"} <= jobs
+    # the final links are cospec's: B&F thresholds do not touch them, nor the flows along them
+    assert not jobs & {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "random_baseline",
+                       "infer_links_method", "final_links", "allocate_flows"}
+    override.write_text("links:\n  method: bf\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")
+    jobs = planned_jobs("--configfile", "config/test/small.yaml", str(override))
+    assert {"infer_links", "final_links", "allocate_flows", "trophic_levels"} <= jobs
 
 
 def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path):

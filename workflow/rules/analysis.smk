@@ -1,18 +1,20 @@
 # Value-chain analyses (METHOD sections 7-9): the statistically validated co-specialisation network, trophic
 # levels and coherence, trophic position of regions and countries, the extended B&F network, figures.
 
-LINK_METHOD = "user" if LINKS_FILE else config["link_method"]
+LINK_METHOD = "user" if LINKS_FILE else (
+    "validated" if config["link_method"] == "validated" else config["links"]["method"]
+)
 ANALYSIS = config["analysis"]
 
 
 def analysed_links(wildcards):
-    """The product network the analyses read: the user's links_file, else B&F top-k links or the validated
-    network (config link_method)."""
+    """The product network the analyses read: the user's links_file, else the final links (links.method) or
+    the validated network (config link_method)."""
     if LINKS_FILE:
         return res("links/user/links.parquet")
     if LINK_METHOD == "validated":
         return res("links/validated/links.parquet")
-    return res(f"links/{RECONCILE}/links.parquet")
+    return res("links/final.parquet")
 
 
 def drawn_sections(wildcards):

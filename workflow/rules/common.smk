@@ -44,6 +44,10 @@ RECONCILE = config["rca"]["reconcile"]
 RECONCILE_MODES = (
     ["outer", "inner"] if config["rca"]["compare_reconcile"] else [RECONCILE]
 )
+METHODS = config["links"]
+LINK_METHODS = ("bf", "cospec", "learned")
+# Link methods inferred and scored side by side (links.compare plus links.method).
+COMPARED = sorted(set(METHODS["compare"]) | {METHODS["method"]}, key=LINK_METHODS.index)
 LINKS_FILE = config.get("links_file")
 # No trade file and no network file: the demo world. A network file alone: no trade data at all.
 DEMO = config["trade"] is None and LINKS_FILE is None
@@ -106,6 +110,7 @@ def scored_networks():
     nets = {}
     if HAS_TRADE:
         nets.update({f"bf_{m}": res(f"links/{m}/links.parquet") for m in RECONCILE_MODES})
+        nets.update({m: res(f"links/{m}/links.parquet") for m in COMPARED if m != "bf"})
         nets["validated"] = res("links/validated/links.parquet")
         nets["baseline"] = res("links/baseline.parquet")
     if LINKS_FILE:
@@ -155,7 +160,7 @@ def final_artifacts(wildcards):
         res("flows/dataset"),
         res("flows/summary.parquet"),
     ]
-    files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS + TRADE_ANALYSIS_ARTIFACTS
+    files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS + TRADE_ANALYSIS_ARTIFACTS + METHOD_ARTIFACTS
     if DEMO:
         files += [res("data/truth_links.parquet"), res("data/products.parquet")]
     if DEMO or config.get("truth"):

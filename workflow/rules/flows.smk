@@ -4,8 +4,9 @@
 rule allocate_flows:
     input:
         trade=rules.clean_trade.output.trade,
-        # the user's network when one is given, else the B&F top-k links
-        links=res("links/user/links.parquet") if LINKS_FILE else res(f"links/{RECONCILE}/links.parquet"),
+        # the user's network when one is given, else the final links; the allocation uses the link set, not the
+        # confidences (the paper's proportional rule has no link weights)
+        links=res("links/user/links.parquet") if LINKS_FILE else res("links/final.parquet"),
     output:
         flows=directory(res("flows/dataset")),
         summary=res("flows/summary.parquet"),
@@ -22,6 +23,6 @@ rule allocate_flows:
         chunk_products=config["flows"]["chunk_products"],
     message:
         "Allocating trade from region to region along the "
-        + ("links_file network" if LINKS_FILE else "B&F top-k links")
+        + ("links_file network" if LINKS_FILE else f"final ({config['links']['method']}) links")
     script:
         rule_script("allocate_flows.py")

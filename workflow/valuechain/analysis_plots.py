@@ -56,8 +56,12 @@ def upstream(links: pd.DataFrame, product: str, depth: int) -> pd.DataFrame:
 
 
 def value_chain(links: pd.DataFrame, levels: pd.Series, product: str, depth: int, names: pd.Series, path) -> None:
-    """Layered drawing of ``product``'s upstream chain: x = trophic level, one column of nodes per step."""
+    """Layered drawing of ``product``'s upstream chain, one column of nodes per step (colour: trophic level); with
+    a ``confidence`` column, each link is labelled with it and drawn darker the more confident it is."""
     e = upstream(links, product, depth)
+    if "confidence" in links.columns:
+        conf = links.set_index(["output", "input"])["confidence"]
+        e = e.assign(confidence=conf.reindex(pd.MultiIndex.from_frame(e[["output", "input"]])).to_numpy())
     step = {product: 0}
     for s, grp in e.groupby("step"):
         for p in grp["input"]:
@@ -69,9 +73,12 @@ def value_chain(links: pd.DataFrame, levels: pd.Series, product: str, depth: int
     nodes["x"] = -nodes["step"]
     pos = nodes.set_index("hs")[["x", "y"]]
     fig, ax = plt.subplots(figsize=(10, max(4, 0.28 * nodes.groupby("step").size().max())))
-    for o, i in zip(e["output"], e["input"]):
+    for o, i, c in zip(e["output"], e["input"], e["confidence"] if "confidence" in e else [None] * len(e)):
         (x0, y0), (x1, y1) = pos.loc[i], pos.loc[o]
-        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": "0.7", "lw": 0.6})
+        shade = "0.7" if c is None else str(round(0.85 - 0.7 * float(c), 2))
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": shade, "lw": 0.6})
+        if c is not None and step[o] == 0:  # the product's own inputs: print the confidence on the link
+            ax.text(x0 + 0.7 * (x1 - x0), y0 + 0.7 * (y1 - y0), f"{c:.3f}", fontsize=6, color="C3", ha="center")
     sc = ax.scatter(nodes["x"], nodes["y"], c=nodes["level"], cmap="viridis", s=60, zorder=3)
     for hs, x, y in zip(nodes["hs"], nodes["x"], nodes["y"]):
         label = f"{hs} {names.get(hs, '')}".strip()

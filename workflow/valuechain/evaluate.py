@@ -74,10 +74,12 @@ def ranked(links: pd.DataFrame) -> pd.DataFrame:
 
 def standard_network(links: pd.DataFrame) -> pd.DataFrame:
     """Any link table as ``output, input, rank, weight``: ``weight`` is its own, or its ``share`` (planted
-    truth, reference), else missing (an unweighted network); ``rank`` as in :func:`ranked`."""
+    truth, reference) or ``confidence`` (cospec, learned), else missing (an unweighted network); ``rank`` as in
+    :func:`ranked`."""
     links = links.copy()
     if "weight" not in links.columns:
-        links["weight"] = links["share"] if "share" in links.columns else np.nan
+        source = next((c for c in ("share", "confidence") if c in links.columns), None)
+        links["weight"] = links[source] if source else np.nan
     return ranked(links)[["output", "input", "rank", "weight"]].reset_index(drop=True)
 
 
@@ -166,3 +168,46 @@ def reference_evaluation(networks: dict[str, pd.DataFrame], ref: pd.DataFrame, s
                     group_rows.append({"network": name, "min_share": t, "k": k, "grouping": grouping,
                                        "group": value, **summarise(part, k)})
     return pd.DataFrame(rows), pd.DataFrame(group_rows)
+
+
+# ------------------------------------------------------------------ link methods against known links
+def method_scores(links: pd.DataFrame, truth: pd.DataFrame, outputs, k: int) -> dict[str, float]:
+    """A link set against known links, over ``outputs`` (the products that should get inputs).
+
+    ``precision`` = correct / predicted links of the top ``k``; ``coverage`` = share of ``outputs`` given at least
+    one input; ``at_least_n`` and ``all_k`` are shares of *all* ``outputs``, so an output given no input
+    (abstaining) counts as having none correct, never as right.
+    """
+    outputs = pd.Index(pd.unique(pd.Series(outputs)))
+    top = ranked(links)
+    top = top[(top["rank"] <= k) & top["output"].isin(outputs)]
+    correct = pd.MultiIndex.from_frame(top[["output", "input"]]).isin(
+        pd.MultiIndex.from_frame(truth[["output", "input"]]))
+    per = pd.Series(correct, index=top["output"].to_numpy()).groupby(level=0).sum().reindex(outputs, fill_value=0)
+    out = {"precision": float(correct.mean()) if len(top) else np.nan,
+           "coverage": float(top["output"].nunique() / len(outputs)) if len(outputs) else np.nan}
+    for n in range(1, k):
+        out[f"at_least_{n}"] = float((per >= n).mean())
+    out["all_k"] = float((per >= k).mean())
+    out["links"] = int(len(top))
+    out["outputs"] = int(len(outputs))
+    return out
+
+
+def precision_at_coverage(links: pd.DataFrame, truth: pd.DataFrame, outputs, k: int, coverage: float) -> float:
+    """Precision of the links of the most confident ``coverage`` share of ``outputs`` (ranked by their best
+    link's ``confidence``, ties by code), so methods that abstain are compared at the same coverage."""
+    outputs = pd.Index(pd.unique(pd.Series(outputs)))
+    top = ranked(links)
+    top = top[(top["rank"] <= k) & top["output"].isin(outputs)]
+    if top.empty:
+        return np.nan
+    conf = top["confidence"] if "confidence" in top.columns else pd.Series(1.0, index=top.index)
+    best = conf.groupby(top["output"]).max().sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    n_keep = int(np.floor(coverage * len(outputs) + 1e-9))
+    if n_keep > len(best):
+        return np.nan  # the method covers fewer outputs than asked
+    kept = top[top["output"].isin(best.index[:n_keep])]
+    correct = pd.MultiIndex.from_frame(kept[["output", "input"]]).isin(
+        pd.MultiIndex.from_frame(truth[["output", "input"]]))
+    return float(correct.mean()) if len(kept) else np.nan

@@ -97,3 +97,22 @@ def end_use_levels(levels: pd.DataFrame, path) -> None:
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title("Mean trophic level by end use (UN BEC): intermediate goods should sit lowest", fontsize=9)
     _save(fig, path)
+
+
+def precision_coverage(curves: dict, path) -> None:
+    """Precision against coverage (outputs kept by their best link's confidence), one panel per yardstick, one
+    line per method: ``curves[(yardstick, method)] = [(coverage, precision), ...]``."""
+    yardsticks = list(dict.fromkeys(y for y, _ in curves))
+    fig, axes = plt.subplots(1, len(yardsticks), figsize=(5.2 * len(yardsticks), 4), squeeze=False)
+    for ax, y in zip(axes[0], yardsticks):
+        for (yy, method), pts in curves.items():
+            if yy == y:
+                c, prec = zip(*pts)
+                ax.plot(c, prec, marker=".", label=method)
+        ax.set_xlabel("coverage (share of outputs, most confident first)")
+        ax.set_ylabel("precision of their top links")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"against {y}", fontsize=9)
+        ax.legend(fontsize=8)
+    _save(fig, path)

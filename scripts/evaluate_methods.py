@@ -1,0 +1,87 @@
+"""Rule evaluate_methods: every link method on every yardstick (evaluation/methods.parquet): the ICIO tables
+held out (and in sample, labelled), the known truth, the product reference; with precision at matched
+coverage, and the precision-coverage figure."""
+
+import json
+
+import pandas as pd
+
+from valuechain.evaluate import method_scores, precision_at_coverage, read_truth, standard_network
+from valuechain.figures import precision_coverage
+from valuechain.provenance import read_metadata, write_table
+from valuechain.smk import meta, setup
+
+log = setup(snakemake)
+p = snakemake.params
+inp = snakemake.input
+links = {m: pd.read_parquet(path) for m, path in zip(p.methods, inp.links)}
+if "bf" in links:  # B&F's documented confidence, as in links/final.parquet
+    links["bf"] = links["bf"].assign(confidence=2.0 / links["bf"]["score"])
+
+# ICIO: the fine-tuning stage's held-out figures of each method's own selection procedure.
+rows = []
+bf_heldout = pd.read_parquet(inp.bf_heldout)
+icio = {"bf": {"years": bf_heldout.loc[bf_heldout["scheme"] == "years", "heldout_precision"],
+               "industries": bf_heldout.loc[bf_heldout["fold"] == "pooled", "heldout_precision"]}}
+with open(inp.bf_thresholds) as fh:
+    icio["bf"]["in_sample"] = json.load(fh)["precision"]
+if "cospec" in p.methods:
+    sel = pd.read_parquet(inp.cospec_selection)
+    icio["cospec"] = {**json.loads(read_metadata(inp.cospec_selection)["heldout"]),
+                      "in_sample": sel.loc[sel["chosen"], "tune"].iloc[0]}
+if "learned" in p.methods:
+    tr = pd.read_parquet(inp.learned_training)
+    chosen = tr[tr["chosen"]].iloc[0]
+    icio["learned"] = {"years": chosen["heldout_years"], "industries": chosen["heldout_industries"],
+                       "in_sample": chosen["in_sample"]}
+for method in p.methods:
+    for scheme, value in icio[method].items():
+        value = float(value.iloc[0]) if isinstance(value, pd.Series) else float(value)
+        rows.append({"method": method, "yardstick": f"icio_{scheme}",
+                     "held_out": scheme != "in_sample", "precision": value, "coverage": 1.0})
+
+# Products: the known truth (demo world or the user's), and the reference at its default min_share.
+universe_file = pd.read_parquet(inp.universe)
+universe = pd.unique(universe_file["hs"] if "hs" in universe_file else
+                     pd.concat([universe_file["output"], universe_file["input"]]))
+yardsticks = {}
+if "truth" in inp.keys():
+    truth = read_truth(inp.truth)
+    yardsticks["truth"] = (truth, truth["output"].unique(), links)
+cov = pd.read_parquet(inp.coverage)
+scorable = set(cov.loc[cov["scorable"], "product"])
+ref = pd.read_parquet(inp.reference)
+ref = ref[ref["share"] >= p.min_share]
+pool = [u for u in universe if u in scorable]
+ref_run = ref[ref["output"].isin(pool) & ref["input"].isin(pool)]
+in_pool = {m: l[l["output"].isin(pool) & l["input"].isin(pool)] for m, l in links.items()}
+yardsticks["reference"] = (ref_run, ref_run["output"].unique(), in_pool)
+for name, (truth, outputs, nets) in yardsticks.items():
+    for method, l in nets.items():
+        rows.append({"method": method, "yardstick": name, "held_out": True, **method_scores(l, truth, outputs, p.k)})
+if "published" in inp.keys():  # the paper's network, on its own products
+    pub = standard_network(pd.read_parquet(inp.published))
+    own = pd.unique(pd.concat([pub["output"], pub["input"]]))
+    own = [u for u in own if u in scorable]
+    ref_pub = ref[ref["output"].isin(own) & ref["input"].isin(own)]
+    pub = pub[pub["output"].isin(own) & pub["input"].isin(own)]
+    rows.append({"method": "published_kh2025", "yardstick": "reference_published_products", "held_out": True,
+                 **method_scores(pub, ref_pub, ref_pub["output"].unique(), p.k)})
+table = pd.DataFrame(rows)
+
+# Precision at matched coverage: every method at the smallest coverage any method has on that yardstick.
+table["matched_coverage"] = table.groupby("yardstick")["coverage"].transform("min")
+table["precision_at_matched_coverage"] = table["precision"]
+for i, row in table[table["yardstick"].isin(list(yardsticks))].iterrows():
+    truth, outputs, nets = yardsticks[row["yardstick"]]
+    table.loc[i, "precision_at_matched_coverage"] = precision_at_coverage(
+        nets[row["method"]], truth, outputs, p.k, row["matched_coverage"])
+table.insert(2, "k", p.k)
+log.info("\n%s", table.round(4).to_string(index=False))
+write_table(table, snakemake.output.evaluation, meta(snakemake, "evaluation_methods/1"))
+curves = {}
+for name, (truth, outputs, nets) in yardsticks.items():
+    for method, l in nets.items():
+        curves[(name, method)] = [(c, precision_at_coverage(l, truth, outputs, p.k, c))
+                                  for c in [i / 20 for i in range(1, 21)]]
+precision_coverage(curves, snakemake.output.figure)

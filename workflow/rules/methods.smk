@@ -1,0 +1,175 @@
+# Link methods beyond Backward & Forward (docs/links.md): continuous co-specialisation scores (cospec) and a
+# classifier trained on ICIO industry pairs (learned), each chosen and measured held out on the fine-tuning
+# tables; the run's final link set; every method scored on every yardstick.
+
+wildcard_constraints:
+    method="cospec|learned",
+
+
+def finetune_samples():
+    """Specialisation and labels of the tuning years, the held-out years and all years."""
+    return {
+        f"{kind}_{sample}": res(f"finetune/{sample}/{kind}.parquet")
+        for sample in ("tune", "heldout", "all")
+        for kind in ("specialisation", "labels")
+    }
+
+
+rule select_cospec:
+    """Choose the co-specialisation variant on the tuning years; measure the choice on held-out years and folds."""
+    input:
+        **finetune_samples(),
+    output:
+        selection=res("links/cospec/selection.parquet"),
+        variant=res("links/cospec/variant.json"),
+    log:
+        logfile("select_cospec.log"),
+    benchmark:
+        bench("select_cospec.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        k=config["finetune"]["k"],
+        folds=config["finetune"]["heldout"]["folds"],
+        seed=config["finetune"]["heldout"]["seed"],
+    message:
+        "Co-specialisation: choosing the score variant on the tuning years, held out on the rest"
+    script:
+        rule_script("select_cospec.py")
+
+
+rule train_link_model:
+    """Train the link classifiers on ICIO industry pairs, keep the one with the better held-out precision."""
+    input:
+        **finetune_samples(),
+    output:
+        model=res("links/learned/model.pkl"),
+        training=res("links/learned/training.parquet"),
+        reliability=res("links/learned/reliability.parquet"),
+    log:
+        logfile("train_link_model.log"),
+    benchmark:
+        bench("train_link_model.tsv")
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        k=config["finetune"]["k"],
+        folds=config["finetune"]["heldout"]["folds"],
+        seed=METHODS["learned"]["seed"],
+        models=METHODS["learned"]["models"],
+    message:
+        "Training the learned link model on ICIO pairs ({params.models})"
+    script:
+        rule_script("train_link_model.py")
+
+
+rule infer_links_method:
+    """Top-k inputs of every product by a cospec or learned score, with confidences and abstention."""
+    input:
+        rca=res(f"rca/{RECONCILE}/rca.parquet"),
+        fitted=lambda w: (rules.select_cospec.output.variant if w.method == "cospec"
+                          else rules.train_link_model.output.model),
+    output:
+        links=res("links/{method}/links.parquet"),
+    log:
+        logfile("infer_links_{method}.log"),
+    benchmark:
+        bench("infer_links_{method}.tsv")
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=20,
+    params:
+        k=METHODS["k"],
+        min_confidence=METHODS["min_confidence"],
+    message:
+        "{wildcards.method} input links"
+    script:
+        rule_script("infer_links_method.py")
+
+
+def method_links(method):
+    return res(f"links/{RECONCILE}/links.parquet") if method == "bf" else res(f"links/{method}/links.parquet")
+
+
+rule final_links:
+    """The link set flows and analyses read: the configured links.method, with confidences and abstention."""
+    input:
+        links=method_links(METHODS["method"]),
+    output:
+        links=res("links/final.parquet"),
+    log:
+        logfile("final_links.log"),
+    benchmark:
+        bench("final_links.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        method=METHODS["method"],
+        min_confidence=METHODS["min_confidence"],
+    message:
+        "Final links: {params.method}"
+    script:
+        rule_script("final_links.py")
+
+
+def methods_inputs(wildcards):
+    inputs = {
+        "bf_heldout": res("finetune/heldout.parquet"),
+        "bf_grid": res("finetune/grid.parquet"),
+        "bf_thresholds": res("finetune/thresholds.json"),
+        "reference": res("reference/product_io.parquet"),
+        "coverage": res("reference/coverage.parquet"),
+        "universe": product_universe(),
+        "links": [method_links(m) for m in COMPARED],
+    }
+    if "cospec" in COMPARED:
+        inputs["cospec_selection"] = rules.select_cospec.output.selection
+    if "learned" in COMPARED:
+        inputs["learned_training"] = rules.train_link_model.output.training
+    if config["clean"]["hs_digits"] == 4:
+        inputs["published"] = res("reference/published_kh2025.parquet")
+    truth = truth_file(wildcards)
+    if truth:
+        inputs["truth"] = truth
+    return inputs
+
+
+rule evaluate_methods:
+    """Every link method on every yardstick: ICIO held out (and in sample, labelled), the known truth, the
+    product reference; precision, coverage, at-least shares and precision at matched coverage."""
+    input:
+        unpack(methods_inputs),
+    output:
+        evaluation=res("evaluation/methods.parquet"),
+        figure=res("figures/precision_coverage.png"),
+    log:
+        logfile("evaluate_methods.log"),
+    benchmark:
+        bench("evaluate_methods.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        methods=COMPARED,
+        k=METHODS["k"],
+        min_share=REF["min_share"],
+    message:
+        "Scoring the link methods {params.methods} on every yardstick"
+    script:
+        rule_script("evaluate_methods.py")
+
+
+METHOD_ARTIFACTS = [
+    res("links/final.parquet"),
+    *rules.evaluate_methods.output,
+    *([res("links/cospec/links.parquet"), *rules.select_cospec.output] if "cospec" in COMPARED else []),
+    *([res("links/learned/links.parquet"), *rules.train_link_model.output] if "learned" in COMPARED else []),
+]
