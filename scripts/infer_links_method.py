@@ -22,7 +22,7 @@ if method == "cospec":
     with open(snakemake.input.fitted) as fh:
         variant = json.load(fh)["variant"]
     S = cospec.score_matrix(E, I, variant)
-    confidence = cospec.percentile_confidence(S)  # documented monotone map: percentile among all pairs
+    confidence = None  # documented monotone map: the score's percentile among all pairs
     detail = f"variant {variant}, confidence = percentile of the score"
 else:
     with open(snakemake.input.fitted, "rb") as fh:
@@ -30,7 +30,7 @@ else:
     S = learned.predict(fitted["model"], learned.pair_features(E, I)).astype(float)
     confidence = S  # a probability calibrated on ICIO pairs
     detail = f"{fitted['kind']} model, confidence = calibrated probability"
-links = cospec.top_links(S, confidence, products, p.k, p.min_confidence).assign(method=method)
+links = cospec.top_links(S, products, p.k, p.min_confidence, confidence).assign(method=method)
 log.info("%s (%s): %d locations x %d products; %d links for %d products (min_confidence %g); confidence "
          "quartiles %s", method, detail, E.shape[0], len(products), len(links), links["output"].nunique(),
          p.min_confidence, np.round(links["confidence"].quantile([0.25, 0.5, 0.75]).to_numpy(), 3).tolist())

@@ -65,8 +65,8 @@ def test_scores_and_links_do_not_depend_on_labels():
         S = cospec.score_matrix(E, I, variant)
         S2 = cospec.score_matrix(E[loc][:, prod], I[loc][:, prod], variant)
         np.testing.assert_allclose(S2, S[np.ix_(prod, prod)], atol=1e-10)
-        a = cospec.top_links(S, cospec.percentile_confidence(S), products, 3)
-        b = cospec.top_links(S2, cospec.percentile_confidence(S2), products[prod], 3)
+        a = cospec.top_links(S, products, 3)
+        b = cospec.top_links(S2, products[prod], 3)
         key = ["output", "input", "rank"]
         pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True)[key],
                                       b.sort_values(key).reset_index(drop=True)[key])
@@ -84,10 +84,16 @@ def test_abstention_and_confidence():
     assert conf[off].min() == 0 and conf[off].max() == pytest.approx(1 - 1 / 380) and (np.diag(conf) == 0).all()
     assert np.all(np.argsort(S[off]) == np.argsort(conf[off]))  # monotone in the score
     products = [f"p{i:02d}" for i in range(20)]
-    assert cospec.top_links(S, conf, products, 3, min_confidence=1.0).empty
-    every = cospec.top_links(S, conf, products, 3, min_confidence=0.0)
+    assert cospec.top_links(S, products, 3, min_confidence=1.0).empty
+    every = cospec.top_links(S, products, 3, min_confidence=0.0)
+    # the confidence of the selected links equals the full matrix's, and a given matrix is used as it is
+    assert every["confidence"].tolist() == conf[np.searchsorted(products, every["input"]),
+                                                  np.searchsorted(products, every["output"])].tolist()
+    assert cospec.top_links(S, products, 3, confidence=np.ones_like(S), min_confidence=1.0).shape[0] == 60
+    ties = cospec.top_links(np.zeros((20, 20)), products, 3)  # all tied: the smallest indices, in order
+    assert ties[ties["output"] == "p00"]["input"].tolist() == ["p01", "p02", "p03"]
     assert (every.groupby("output").size() == 3).all() and every["output"].nunique() == 20
-    some = cospec.top_links(S, conf, products, 3, min_confidence=0.95)
+    some = cospec.top_links(S, products, 3, min_confidence=0.95)
     assert (some["confidence"] >= 0.95).all() and 0 < len(some) < len(every)
     assert (some.groupby("output")["rank"].apply(lambda r: list(r) == list(range(1, len(r) + 1)))).all()
     assert cospec.bf_confidence([2, 4, 10]).tolist() == [1.0, 0.5, 0.2]

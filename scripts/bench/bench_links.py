@@ -55,13 +55,13 @@ def _run(method: str, n_products: int, n_regions: int, model_path: str, queue) -
     else:
         if method == "cospec":
             S = cospec.score_matrix(E, I, "log1p+input")
-            conf = cospec.percentile_confidence(S)
+            conf = None  # percentile of the score, for the selected links
         else:
             with open(model_path, "rb") as fh:
                 model = pickle.load(fh)
             S = learned.predict(model, learned.pair_features(E, I)).astype(float)
             conf = S
-        top = cospec.top_links(S, conf, products, 3)
+        top = cospec.top_links(S, products, 3, confidence=conf)
         pairs = (top["input"].astype(int).to_numpy(), top["output"].astype(int).to_numpy())
     seconds = time.perf_counter() - t0
     precision = float(L[pairs].mean())

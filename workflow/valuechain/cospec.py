@@ -111,38 +111,52 @@ def score_matrix(E: np.ndarray, I: np.ndarray, variant: str) -> np.ndarray:
     return within(S, how)
 
 
-def percentile_confidence(S: np.ndarray) -> np.ndarray:
-    """Confidence of every pair: the share of ordered off-diagonal pairs with a strictly lower score (ties
-    share the lower value), in [0, 1); the diagonal is 0."""
+def percentile_confidence(S: np.ndarray, q=None, p=None) -> np.ndarray:
+    """Confidence of the pairs ``(q[i], p[i])`` (every pair, as a matrix, when ``q`` and ``p`` are None): the
+    share of ordered off-diagonal pairs with a strictly lower score, in [0, 1) (ties share the lower value);
+    the diagonal is 0. One sort of all scores, then a binary search per asked pair only."""
     n = S.shape[0]
     off = ~np.eye(n, dtype=bool)
-    values = S[off]
-    order = np.sort(values)
-    conf = np.zeros(S.shape)
-    conf[off] = np.searchsorted(order, values, side="left") / max(len(values), 1)
-    return conf
+    order = np.sort(S[off])
+    if q is None:
+        conf = np.zeros(S.shape)
+        conf[off] = np.searchsorted(order, S[off], side="left") / max(len(order), 1)
+        return conf
+    q, p = np.asarray(q), np.asarray(p)
+    return np.where(q == p, 0.0, np.searchsorted(order, S[q, p], side="left") / max(len(order), 1))
 
 
-def top_links(S: np.ndarray, confidence: np.ndarray, products, k: int, min_confidence: float = 0.0) -> pd.DataFrame:
+def top_links(S: np.ndarray, products, k: int, min_confidence: float = 0.0,
+              confidence: np.ndarray | None = None) -> pd.DataFrame:
     """Each output's up to ``k`` best inputs with confidence at least ``min_confidence``.
 
-    Columns ``output, input, rank, score, confidence``; an input is never its own output; ties in score go to
-    the smaller product index (stable sort), so results do not depend on anything but the order of products.
+    ``confidence``: a matrix like ``S`` (a calibrated probability), or None for :func:`percentile_confidence`
+    of the score, computed for the selected pairs only. Columns ``output, input, rank, score, confidence``; an
+    input is never its own output; ties in score go to the smaller product index, so results depend on nothing
+    but the order of products. Ranks are renumbered 1..m after abstention.
     """
     products = np.asarray(products)
     n = len(products)
     S = np.where(np.eye(n, dtype=bool), -np.inf, S)
     k = min(k, n - 1)
-    order = np.argsort(-S, axis=0, kind="stable")[:k]  # [rank, output] -> input
+    # the k best per column: a partition (linear time), then a stable sort of those k by score and index
+    part = np.sort(np.argpartition(-S, k - 1, axis=0)[:k], axis=0)
+    cols = np.arange(n)[None, :]
+    order = np.take_along_axis(part, np.argsort(-S[part, cols], axis=0, kind="stable"), axis=0)
+    # argpartition may cut a tie at the k-th value arbitrarily: take the smallest indices among tied values
+    kth = S[order[-1], np.arange(n)]
+    if (np.sum(S > kth[None, :], axis=0) + np.sum(S == kth[None, :], axis=0) > k).any():
+        order = np.argsort(-S, axis=0, kind="stable")[:k]
     out = np.broadcast_to(np.arange(n), order.shape)
     rank = np.broadcast_to(np.arange(1, k + 1)[:, None], order.shape)
-    conf = confidence[order, out]
-    keep = (conf >= min_confidence) & np.isfinite(S[order, out])
+    score = S[order, out]
+    conf = (percentile_confidence(S, order.ravel(), out.ravel()).reshape(order.shape) if confidence is None
+            else confidence[order, out])
+    keep = (conf >= min_confidence) & np.isfinite(score)
     links = pd.DataFrame({
         "output": products[out[keep]], "input": products[order[keep]], "rank": rank[keep].astype("int64"),
-        "score": S[order, out][keep], "confidence": conf[keep],
+        "score": score[keep], "confidence": conf[keep],
     })
-    # ranks renumbered after abstention so they stay 1..m per output
     links = links.sort_values(["output", "rank"]).reset_index(drop=True)
     links["rank"] = links.groupby("output").cumcount().astype("int64") + 1
     return links
