@@ -3,7 +3,7 @@ one and a top-k network read off the reference (valuechain.reference.end_use_lev
 
 import pandas as pd
 
-from valuechain.evaluate import standard_network
+from valuechain.evaluate import read_universe, standard_network
 from valuechain.figures import end_use_levels as plot
 from valuechain.provenance import write_table
 from valuechain.reference import end_use_levels, top_reference_links
@@ -13,9 +13,7 @@ log = setup(snakemake)
 p = snakemake.params
 inp = snakemake.input
 end_use = pd.read_parquet(inp.end_use).set_index("product")["end_use"]
-universe_file = pd.read_parquet(inp.universe)
-universe = pd.unique(universe_file["hs"] if "hs" in universe_file else
-                     pd.concat([universe_file["output"], universe_file["input"]]))
+universe = read_universe(inp.universe)
 ref = pd.read_parquet(inp.reference)
 ref = ref[ref["output"].isin(universe) & ref["input"].isin(universe)]
 networks = {name: standard_network(pd.read_parquet(path)) for name, path in zip(p.networks, inp.networks)}

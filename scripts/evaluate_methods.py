@@ -6,7 +6,8 @@ import json
 
 import pandas as pd
 
-from valuechain.evaluate import method_scores, precision_at_coverage, read_truth, standard_network
+from valuechain.evaluate import (method_scores, precision_at_coverage, read_truth, read_universe,
+                                 standard_network)
 from valuechain.figures import precision_coverage
 from valuechain.provenance import read_metadata, write_table
 from valuechain.smk import meta, setup
@@ -41,9 +42,7 @@ for method in p.methods:
                      "held_out": scheme != "in_sample", "precision": value, "coverage": 1.0})
 
 # Products: the known truth (demo world or the user's), and the reference at its default min_share.
-universe_file = pd.read_parquet(inp.universe)
-universe = pd.unique(universe_file["hs"] if "hs" in universe_file else
-                     pd.concat([universe_file["output"], universe_file["input"]]))
+universe = read_universe(inp.universe)
 yardsticks = {}
 if "truth" in inp.keys():
     truth = read_truth(inp.truth)

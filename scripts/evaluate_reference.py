@@ -4,7 +4,7 @@ against the product reference, overall and by HS section and end-use class of th
 import pandas as pd
 
 from valuechain import network as net
-from valuechain.evaluate import reference_evaluation, standard_network
+from valuechain.evaluate import read_universe, reference_evaluation, standard_network
 from valuechain.figures import reference_evaluation as plot
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
@@ -16,9 +16,7 @@ ref = pd.read_parquet(inp.reference)
 coverage = pd.read_parquet(inp.coverage)
 scorable = coverage.loc[coverage["scorable"], "product"]
 networks = {name: standard_network(pd.read_parquet(path)) for name, path in zip(p.networks, inp.networks)}
-universe_file = pd.read_parquet(inp.universe)
-universe = pd.unique(universe_file["hs"] if "hs" in universe_file else
-                     pd.concat([universe_file["output"], universe_file["input"]]))
+universe = read_universe(inp.universe)
 for name, links in networks.items():
     products = pd.unique(pd.concat([links["output"], links["input"]]))
     unscorable = ~pd.Index(products).isin(scorable)

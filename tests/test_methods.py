@@ -138,7 +138,8 @@ def test_learned_model_is_calibrated_on_held_out_pairs():
 def test_variant_choice_uses_the_tuning_years_only():
     rng = np.random.default_rng(1)
     n_loc, n = 40, 10
-    tables = {s: (rng.lognormal(0, 1, (n_loc, n)), rng.lognormal(0, 1, (n_loc, n))) for s in ("tune", "heldout", "full")}
+    tables = {s: (rng.lognormal(0, 1, (n_loc, n)), rng.lognormal(0, 1, (n_loc, n)))
+              for s in ("tune", "heldout", "full")}
     L = rng.random((n, n)) < 0.3
     chosen, table = cospec.select_variant(tables, L, L, L, 3, 5, 0, candidates=["log1p", "rank"])
     assert chosen == table.loc[table["tune"].idxmax(), "variant"]

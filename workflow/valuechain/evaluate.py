@@ -72,6 +72,14 @@ def ranked(links: pd.DataFrame) -> pd.DataFrame:
     return links.assign(rank=1)
 
 
+def read_universe(path) -> np.ndarray:
+    """The run's products from an RCA table (column ``hs``) or a links table (``output`` and ``input``)."""
+    table = pd.read_parquet(path)
+    if "hs" in table.columns:
+        return pd.unique(table["hs"])
+    return pd.unique(pd.concat([table["output"], table["input"]]))
+
+
 def standard_network(links: pd.DataFrame) -> pd.DataFrame:
     """Any link table as ``output, input, rank, weight``: ``weight`` is its own, or its ``share`` (planted
     truth, reference) or ``confidence`` (cospec, learned), else missing (an unweighted network); ``rank`` as in

@@ -2,8 +2,9 @@
 
 Canonical form: ``output, input`` (HS codes as text, all with the run's number of digits), ``rank`` (int >= 1,
 the input's position among the output's inputs; from the file, else from ``weight`` descending, else 1 for
-every link) and ``weight`` (float >= 0; missing when the file has none: the network is then unweighted). Any problem raises
-:class:`LinksDataError` naming the file, the row(s) and the column, so no analysis ever reads a bad network.
+every link) and ``weight`` (float >= 0; missing when the file has none: the network is then unweighted). Any
+problem raises :class:`LinksDataError` naming the file, the row(s) and the column, so no analysis ever reads a
+bad network.
 """
 
 from __future__ import annotations

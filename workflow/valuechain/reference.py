@@ -63,8 +63,9 @@ def read_use_shares(path: str | Path, commodity_codes) -> pd.DataFrame:
     Rows and columns are the BEA detail codes in ``commodity_codes`` found in the table (commodity rows, industry
     columns); final-demand columns, totals and value-added rows are left out. Each industry's column is divided
     by its total intermediate inputs (the column sum over commodity rows; the table's ``T005`` row, rounded
-    independently, must agree within 0.1% + 20); industries with no intermediate inputs get zero shares. The few negative cells of the
-    published table (scrap and noncomparable imports in some industries) stay: they are below any threshold.
+    independently, must agree within 0.1% + 20); industries with no intermediate inputs get zero shares. The few
+    negative cells of the published table (scrap and noncomparable imports in some industries) stay: they are
+    below any threshold.
     """
     source = str(path)
     use = pd.read_parquet(path)
