@@ -170,3 +170,13 @@ def test_a_network_file_with_trade_data_drives_flows_and_trophic_position(small_
     out = snakemake("-n", *args).stdout
     flows_job = out.split("Allocating trade")[1].split("\n\n")[0]
     assert "links/user/links.parquet" in flows_job and "links/outer" not in flows_job
+
+
+def test_published_network_is_skipped_with_a_reason_when_it_cannot_be_had(tmp_path):
+    override = tmp_path / "nopub.yaml"
+    override.write_text("run: test-nopub\nreference:\n  files:\n    published:\n"
+                        "      name: not_mirrored.csv\n      url: null\n")
+    proc = snakemake("-n", "--configfile", "config/test/small.yaml", str(override))
+    assert "skipped: published network (published_kh2025) (not_mirrored.csv is not in the data mirror" in (
+        proc.stdout + proc.stderr)
+    assert "ingest_published_network" not in planned_jobs("--configfile", "config/test/small.yaml", str(override))

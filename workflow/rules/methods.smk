@@ -133,7 +133,7 @@ def methods_inputs(wildcards):
         inputs["cospec_selection"] = rules.select_cospec.output.selection
     if "learned" in COMPARED:
         inputs["learned_training"] = rules.train_link_model.output.training
-    if config["clean"]["hs_digits"] == 4:
+    if PUBLISHED:
         inputs["published"] = res("reference/published_kh2025.parquet")
     truth = truth_file(wildcards)
     if truth:

@@ -11,12 +11,6 @@ def ref_file(key):
     return f"{REF_DIR}/{REF['files'][key]['name']}"
 
 
-def mirror_dir(subdir):
-    """The local mirror folder of a data set, or None when no mirror is configured or it is absent."""
-    mirror = config.get("data_mirror")
-    return str(Path(mirror) / subdir) if mirror and (Path(mirror) / subdir).is_dir() else None
-
-
 rule retrieve_product_truth:
     """Copy a product-truth table from the data mirror, or download it; sha256 logged and checked."""
     output:
@@ -30,7 +24,8 @@ rule retrieve_product_truth:
         mem_mb=500,
         runtime=30,
     params:
-        mirror=mirror_dir("product_truth"),
+        # where the file is copied from is not a parameter of its content (its sha256 is pinned), so the mirror
+        # folder is read from the config by the script and moving it reruns nothing
         file=lambda w: REF["files"][REF_BY_NAME[w.name]],
     message:
         "Retrieving {wildcards.name}"
