@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from valuechain.cospec import bf_confidence
 from valuechain.evaluate import (method_scores, precision_at_coverage, read_truth, read_universe,
                                  standard_network)
 from valuechain.figures import precision_coverage
@@ -17,7 +18,7 @@ p = snakemake.params
 inp = snakemake.input
 links = {m: pd.read_parquet(path) for m, path in zip(p.methods, inp.links)}
 if "bf" in links:  # B&F's documented confidence, as in links/final.parquet
-    links["bf"] = links["bf"].assign(confidence=2.0 / links["bf"]["score"])
+    links["bf"] = links["bf"].assign(confidence=bf_confidence(links["bf"]["score"]))
 
 # ICIO: the fine-tuning stage's held-out figures of each method's own selection procedure.
 rows = []
@@ -46,7 +47,7 @@ universe = read_universe(inp.universe)
 yardsticks = {}
 if "truth" in inp.keys():
     truth = read_truth(inp.truth)
-    yardsticks["truth"] = (truth, truth["output"].unique(), links)
+    yardsticks["truth"] = (truth, links)
 cov = pd.read_parquet(inp.coverage)
 scorable = set(cov.loc[cov["scorable"], "product"])
 ref = pd.read_parquet(inp.reference)
@@ -54,10 +55,10 @@ ref = ref[ref["share"] >= p.min_share]
 pool = [u for u in universe if u in scorable]
 ref_run = ref[ref["output"].isin(pool) & ref["input"].isin(pool)]
 in_pool = {m: l[l["output"].isin(pool) & l["input"].isin(pool)] for m, l in links.items()}
-yardsticks["reference"] = (ref_run, ref_run["output"].unique(), in_pool)
-for name, (truth, outputs, nets) in yardsticks.items():
+yardsticks["reference"] = (ref_run, in_pool)
+for name, (truth, nets) in yardsticks.items():
     for method, l in nets.items():
-        rows.append({"method": method, "yardstick": name, "held_out": True, **method_scores(l, truth, outputs, p.k)})
+        rows.append({"method": method, "yardstick": name, "held_out": True, **method_scores(l, truth, p.k)})
 if "published" in inp.keys():  # the paper's network, on its own products
     pub = standard_network(pd.read_parquet(inp.published))
     own = pd.unique(pd.concat([pub["output"], pub["input"]]))
@@ -65,22 +66,22 @@ if "published" in inp.keys():  # the paper's network, on its own products
     ref_pub = ref[ref["output"].isin(own) & ref["input"].isin(own)]
     pub = pub[pub["output"].isin(own) & pub["input"].isin(own)]
     rows.append({"method": "published_kh2025", "yardstick": "reference_published_products", "held_out": True,
-                 **method_scores(pub, ref_pub, ref_pub["output"].unique(), p.k)})
+                 **method_scores(pub, ref_pub, p.k)})
 table = pd.DataFrame(rows)
 
 # Precision at matched coverage: every method at the smallest coverage any method has on that yardstick.
 table["matched_coverage"] = table.groupby("yardstick")["coverage"].transform("min")
 table["precision_at_matched_coverage"] = table["precision"]
 for i, row in table[table["yardstick"].isin(list(yardsticks))].iterrows():
-    truth, outputs, nets = yardsticks[row["yardstick"]]
+    truth, nets = yardsticks[row["yardstick"]]
     table.loc[i, "precision_at_matched_coverage"] = precision_at_coverage(
-        nets[row["method"]], truth, outputs, p.k, row["matched_coverage"])
+        nets[row["method"]], truth, p.k, row["matched_coverage"])
 table.insert(2, "k", p.k)
 log.info("\n%s", table.round(4).to_string(index=False))
 write_table(table, snakemake.output.evaluation, meta(snakemake, "evaluation_methods/1"))
 curves = {}
-for name, (truth, outputs, nets) in yardsticks.items():
+for name, (truth, nets) in yardsticks.items():
     for method, l in nets.items():
-        curves[(name, method)] = [(c, precision_at_coverage(l, truth, outputs, p.k, c))
+        curves[(name, method)] = [(c, precision_at_coverage(l, truth, p.k, c))
                                   for c in [i / 20 for i in range(1, 21)]]
 precision_coverage(curves, snakemake.output.figure)

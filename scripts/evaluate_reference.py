@@ -23,13 +23,12 @@ for name, links in networks.items():
     log.info("%s: %d links over %d products, %d of them unscorable (no concordance): %s", name, len(links),
              len(products), unscorable.sum(), sorted(products[unscorable])[:8])
 
-chapters, _ = net.load_hs_sections(inp.hs, inp.sections)
-groups = {"section": net.product_sections(ref["output"].unique().tolist() + list(universe), chapters),
+chapters, section_names = net.load_hs_sections(inp.hs, inp.sections)
+groups = {"section": net.product_sections(pd.unique(pd.concat([ref["output"], pd.Series(universe)])), chapters),
           "end_use": pd.read_parquet(inp.end_use).set_index("product")["end_use"]}
-groups["section"] = groups["section"][~groups["section"].index.duplicated()]
 table, by_group = reference_evaluation(networks, ref, scorable, universe, p.k, p.min_shares, groups)
 log.info("\n%s", table.round(4).to_string(index=False))
 m = meta(snakemake, "evaluation_reference/1")
 write_table(table, snakemake.output.evaluation, m)
 write_table(by_group, snakemake.output.groups, m)
-plot(table, by_group, p.min_share, snakemake.output.figure)
+plot(table, by_group, p.min_share, section_names.index, snakemake.output.figure)

@@ -30,15 +30,14 @@ training["chosen"] = training["model"] == winner
 training["features"] = ", ".join(learned.FEATURES)
 
 # Calibration on held-out pairs: the winner trained on the tuning years, its probabilities on the held-out years.
-m_tune = learned.fit(winner, learned.pair_features(T["tune"].E, T["tune"].I), T["tune"].L, p.seed)
-P = learned.predict(m_tune, learned.pair_features(T["heldout"].E, T["heldout"].I))
+m_tune = learned.fit(winner, T["tune"].F, T["tune"].L, p.seed)
+P = learned.predict(m_tune, T["heldout"].F)
 off = ~np.eye(P.shape[0], dtype=bool)
 reliability = learned.reliability(P[off], T["heldout"].L[off]).assign(model=winner)
 log.info("reliability of %s on held-out pairs:\n%s", winner, reliability.round(3).to_string(index=False))
 
-F_all = learned.pair_features(T["all"].E, T["all"].I)
-model = learned.fit(winner, F_all, T["all"].L, p.seed)
-pred, true = learned.topk_counts(learned.predict(model, F_all), T["all"].L, p.k)
+model = learned.fit(winner, T["all"].F, T["all"].L, p.seed)
+pred, true = finetune.score_counts(learned.predict(model, T["all"].F), T["all"].L, p.k)
 training["in_sample"] = np.where(training["chosen"], true.sum() / pred.sum(), np.nan)  # fitted and scored on all
 log.info("chosen %s; in-sample precision@%d on all years %.4f", winner, p.k, true.sum() / pred.sum())
 with open(snakemake.output.model, "wb") as fh:

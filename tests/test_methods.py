@@ -103,13 +103,13 @@ def test_abstaining_counts_as_wrong_and_matched_coverage():
     truth = pd.DataFrame({"output": ["A", "A", "B", "C", "D"], "input": ["x", "y", "x", "z", "w"]})
     links = pd.DataFrame({"output": ["A", "A", "B"], "input": ["x", "q", "x"], "rank": [1, 2, 1],
                           "confidence": [0.9, 0.5, 0.6]})
-    s = method_scores(links, truth, ["A", "B", "C", "D"], k=2)
+    s = method_scores(links, truth, k=2)
     # 2 of 3 links right; C and D abstain: coverage 1/2, and they count in the at-least shares as 0 correct
     assert s["precision"] == pytest.approx(2 / 3) and s["coverage"] == 0.5
     assert s["at_least_1"] == 0.5 and s["all_k"] == 0.0
     # at coverage 1/4 only A (its best link is the most confident) is kept: 1 of its 2 links right
-    assert precision_at_coverage(links, truth, ["A", "B", "C", "D"], 2, 0.25) == 0.5
-    assert np.isnan(precision_at_coverage(links, truth, ["A", "B", "C", "D"], 2, 0.75))
+    assert precision_at_coverage(links, truth, 2, 0.25) == 0.5
+    assert np.isnan(precision_at_coverage(links, truth, 2, 0.75))
 
 
 def _wiod(years):

@@ -14,7 +14,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
-def _save(fig, path) -> None:
+def save_figure(fig, path) -> None:
+    """Save a figure without a timestamp (same inputs, same bytes), creating its folder, and close it."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -31,7 +32,7 @@ def level_distribution(levels: pd.DataFrame, coherence: pd.DataFrame, path, titl
         f"{title}\ncoherence {net['coherence']:.3f}; z vs ER {net['er_z']:.1f}, vs DCM {net['dcm_z']:.1f}",
         fontsize=9,
     )
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def choose_product(links: pd.DataFrame, preferred: str) -> str:
@@ -87,7 +88,7 @@ def value_chain(links: pd.DataFrame, levels: pd.Series, product: str, depth: int
     ax.set_xticks(-np.arange(depth + 1), ["product"] + [f"{s} step{'s' if s > 1 else ''} up" for s in range(1, depth + 1)])
     ax.set_yticks([])
     ax.set_title(f"Value chain of {product} {names.get(product, '')}", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def section_network(edges: pd.DataFrame, nodes: pd.DataFrame, top: int, path) -> None:
@@ -110,7 +111,7 @@ def section_network(edges: pd.DataFrame, nodes: pd.DataFrame, top: int, path) ->
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_title(f"HS-section network: the {len(e)} heaviest edges", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def position_scatter(positions: pd.DataFrame, label: str, path) -> None:
@@ -121,4 +122,4 @@ def position_scatter(positions: pd.DataFrame, label: str, path) -> None:
         ax.set_xlabel("export diversification (products with RCA >= 1)")
         ax.set_ylabel(col.upper())
     fig.suptitle(f"Trophic position of {label}", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)

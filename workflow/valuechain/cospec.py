@@ -98,17 +98,19 @@ def within(S: np.ndarray, how: str) -> np.ndarray:
     return zscore(S, 1) if how == "input" else zscore(S, 1) + zscore(S, 0)
 
 
-def score_matrix(E: np.ndarray, I: np.ndarray, variant: str) -> np.ndarray:
-    """The co-specialisation score ``S[q, p]`` of every ordered pair for a variant such as ``"log1p+input"``.
-
-    ``E`` and ``I`` are export and import RCA, locations x products, the same products in the same order.
-    """
-    base, how = parse_variant(variant)
+def base_scores(E: np.ndarray, I: np.ndarray, base: str) -> np.ndarray:
+    """The unstandardised score ``S[q, p]`` of a base (:data:`BASES`) for export and import RCA ``E``, ``I``
+    (locations x products, the same products in the same order)."""
     E, I = np.asarray(E, dtype=float), np.asarray(I, dtype=float)
     if E.shape != I.shape:
         raise ValueError(f"export and import RCA differ in shape: {E.shape} vs {I.shape}")
-    S = bicm_zscores(E, I) if base == "bicm" else correlation(transformed(E, base), transformed(I, base))
-    return within(S, how)
+    return bicm_zscores(E, I) if base == "bicm" else correlation(transformed(E, base), transformed(I, base))
+
+
+def score_matrix(E: np.ndarray, I: np.ndarray, variant: str) -> np.ndarray:
+    """The co-specialisation score ``S[q, p]`` of every ordered pair for a variant such as ``"log1p+input"``."""
+    base, how = parse_variant(variant)
+    return within(base_scores(E, I, base), how)
 
 
 def percentile_confidence(S: np.ndarray, q=None, p=None) -> np.ndarray:
@@ -138,17 +140,9 @@ def top_links(S: np.ndarray, products, k: int, min_confidence: float = 0.0,
     products = np.asarray(products)
     n = len(products)
     S = np.where(np.eye(n, dtype=bool), -np.inf, S)
-    k = min(k, n - 1)
-    # the k best per column: a partition (linear time), then a stable sort of those k by score and index
-    part = np.sort(np.argpartition(-S, k - 1, axis=0)[:k], axis=0)
-    cols = np.arange(n)[None, :]
-    order = np.take_along_axis(part, np.argsort(-S[part, cols], axis=0, kind="stable"), axis=0)
-    # argpartition may cut a tie at the k-th value arbitrarily: take the smallest indices among tied values
-    kth = S[order[-1], np.arange(n)]
-    if (np.sum(S > kth[None, :], axis=0) + np.sum(S == kth[None, :], axis=0) > k).any():
-        order = np.argsort(-S, axis=0, kind="stable")[:k]
+    order = np.argsort(-S, axis=0, kind="stable")[: min(k, n - 1)]  # [rank, output] -> input
     out = np.broadcast_to(np.arange(n), order.shape)
-    rank = np.broadcast_to(np.arange(1, k + 1)[:, None], order.shape)
+    rank = np.broadcast_to(np.arange(1, len(order) + 1)[:, None], order.shape)
     score = S[order, out]
     conf = (percentile_confidence(S, order.ravel(), out.ravel()).reshape(order.shape) if confidence is None
             else confidence[order, out])
@@ -179,18 +173,18 @@ def select_variant(tables, L_tune, L_heldout, L_full, k: int, folds: int, seed: 
     variant on the held-out years) and ``industries`` (for each fold of output industries, the variant best on
     the other folds, scored on the fold; pooled).
     """
-    from .learned import fold_of_outputs, topk_counts
+    from .finetune import fold_of_outputs, score_counts
 
     candidates = list(candidates or variants())
+    labels = {"tune": L_tune, "heldout": L_heldout, "full": L_full}
+    bases = {(name, b): base_scores(*tables[name], b) for name in labels for b in {parse_variant(v)[0]
+                                                                                   for v in candidates}}
     rows, full_counts = [], {}
     for v in candidates:
-        row = {"variant": v}
-        for name, L in (("tune", L_tune), ("heldout", L_heldout), ("full", L_full)):
-            pred, true = topk_counts(score_matrix(*tables[name], v), L, k)
-            row[name] = true.sum() / pred.sum()
-            if name == "full":
-                full_counts[v] = (pred, true)
-        rows.append(row)
+        base, how = parse_variant(v)
+        counts = {name: score_counts(within(bases[(name, base)], how), L, k) for name, L in labels.items()}
+        rows.append({"variant": v, **{name: c[1].sum() / c[0].sum() for name, c in counts.items()}})
+        full_counts[v] = counts["full"]
     table = pd.DataFrame(rows)
     chosen = table.loc[table["tune"].idxmax(), "variant"]
     table["chosen"] = table["variant"] == chosen

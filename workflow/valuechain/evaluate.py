@@ -179,33 +179,25 @@ def reference_evaluation(networks: dict[str, pd.DataFrame], ref: pd.DataFrame, s
 
 
 # ------------------------------------------------------------------ link methods against known links
-def method_scores(links: pd.DataFrame, truth: pd.DataFrame, outputs, k: int) -> dict[str, float]:
-    """A link set against known links, over ``outputs`` (the products that should get inputs).
-
-    ``precision`` = correct / predicted links of the top ``k``; ``coverage`` = share of ``outputs`` given at least
-    one input; ``at_least_n`` and ``all_k`` are shares of *all* ``outputs``, so an output given no input
-    (abstaining) counts as having none correct, never as right.
-    """
-    outputs = pd.Index(pd.unique(pd.Series(outputs)))
-    top = ranked(links)
-    top = top[(top["rank"] <= k) & top["output"].isin(outputs)]
-    correct = pd.MultiIndex.from_frame(top[["output", "input"]]).isin(
-        pd.MultiIndex.from_frame(truth[["output", "input"]]))
-    per = pd.Series(correct, index=top["output"].to_numpy()).groupby(level=0).sum().reindex(outputs, fill_value=0)
-    out = {"precision": float(correct.mean()) if len(top) else np.nan,
-           "coverage": float(top["output"].nunique() / len(outputs)) if len(outputs) else np.nan}
+def method_scores(links: pd.DataFrame, truth: pd.DataFrame, k: int) -> dict[str, float]:
+    """:func:`score_links` of any link table (ranked by :func:`ranked`) with the coverage: ``precision`` =
+    correct / predicted links of the top ``k``; ``coverage`` = share of the truth's outputs given at least one
+    input; ``at_least_n`` and ``all_k`` are shares of *all* those outputs, so an output given no input
+    (abstaining) counts as having none correct, never as right."""
+    s = score_links(ranked(links), truth, k)
+    out = {"precision": s["precision_at_k"], "coverage": s["outputs_predicted"] / s["outputs_scored"]}
     for n in range(1, k):
-        out[f"at_least_{n}"] = float((per >= n).mean())
-    out["all_k"] = float((per >= k).mean())
-    out["links"] = int(len(top))
-    out["outputs"] = int(len(outputs))
+        out[f"at_least_{n}"] = s[f"share_at_least_{n}_correct"]
+    out["all_k"] = s[f"share_all_{k}_correct"]
+    out["links"] = s["predicted_links"]
+    out["outputs"] = s["outputs_scored"]
     return out
 
 
-def precision_at_coverage(links: pd.DataFrame, truth: pd.DataFrame, outputs, k: int, coverage: float) -> float:
-    """Precision of the links of the most confident ``coverage`` share of ``outputs`` (ranked by their best
-    link's ``confidence``, ties by code), so methods that abstain are compared at the same coverage."""
-    outputs = pd.Index(pd.unique(pd.Series(outputs)))
+def precision_at_coverage(links: pd.DataFrame, truth: pd.DataFrame, k: int, coverage: float) -> float:
+    """Precision of the links of the most confident ``coverage`` share of the truth's outputs (ranked by their
+    best link's ``confidence``, ties by code), so methods that abstain are compared at the same coverage."""
+    outputs = pd.Index(truth["output"].unique())
     top = ranked(links)
     top = top[(top["rank"] <= k) & top["output"].isin(outputs)]
     if top.empty:

@@ -9,6 +9,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .analysis_plots import save_figure  # noqa: E402
+
 
 def link_recovery(evaluation: pd.DataFrame, path) -> None:
     """The paper's Fig. 2(C): share of outputs with at least 1, 2 and all k inputs correct, per method."""
@@ -29,23 +31,10 @@ def link_recovery(evaluation: pd.DataFrame, path) -> None:
     plt.close(fig)
 
 
-def _save(fig, path) -> None:
-    fig.savefig(path, dpi=130, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-
-
-def _roman(numeral: str) -> int:
-    """The value of a Roman numeral (HS sections I..XXI); anything else sorts last."""
-    values = {"I": 1, "V": 5, "X": 10, "L": 50}
-    if not numeral or any(c not in values for c in numeral):
-        return 10**6
-    total = sum(values[c] for c in numeral)
-    return total - 2 * sum(values[a] for a, b in zip(numeral, numeral[1:]) if values[a] < values[b])
-
-
-def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share: float, path) -> None:
+def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share: float, sections, path) -> None:
     """Networks against the product reference at ``min_share``: (C) shares of outputs with at least 1, 2 and
-    all k inputs correct, with precision; (D) share with at least one correct by HS section of the output."""
+    all k inputs correct, with precision; (D) share with at least one correct by HS section of the output, in
+    the order of ``sections`` (unknown groups last)."""
     t = table[table["min_share"] == min_share].reset_index(drop=True)
     k = int(t["k"].iloc[0])
     cols = [c for c in t.columns if c.startswith("at_least_")] + ["all_k"]
@@ -67,13 +56,14 @@ def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share:
     g = by_group[(by_group["min_share"] == min_share) & (by_group["grouping"] == "section")]
     pivot = g.pivot_table(index="group", columns="network", values="at_least_1")
     pivot = pivot[[n for n in t["network"] if n in pivot.columns]]
-    pivot = pivot.loc[sorted(pivot.index, key=lambda s: (_roman(s), s))]
+    order = {section: i for i, section in enumerate(sections)}
+    pivot = pivot.loc[sorted(pivot.index, key=lambda g: (order.get(g, len(order)), g))]
     im = ax2.imshow(pivot.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
     ax2.set_yticks(range(len(pivot)), pivot.index, fontsize=7)
     ax2.set_xticks(range(pivot.shape[1]), pivot.columns, rotation=40, ha="right", fontsize=7)
     fig.colorbar(im, ax=ax2, label="share with at least one input correct")
     ax2.set_title("(D) By HS section of the output", fontsize=9)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def end_use_levels(levels: pd.DataFrame, path) -> None:
@@ -96,7 +86,7 @@ def end_use_levels(levels: pd.DataFrame, path) -> None:
     ax.set_xlabel("mean trophic level")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title("Mean trophic level by end use (UN BEC): intermediate goods should sit lowest", fontsize=9)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def precision_coverage(curves: dict, path) -> None:
@@ -115,4 +105,4 @@ def precision_coverage(curves: dict, path) -> None:
         ax.set_ylim(0, 1)
         ax.set_title(f"against {y}", fontsize=9)
         ax.legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)

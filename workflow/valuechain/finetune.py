@@ -334,6 +334,24 @@ def score_top_k(top: np.ndarray, L: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return valid.sum(axis=-1), hit.sum(axis=-1)
 
 
+def score_counts(S: np.ndarray, L: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`score_top_k` of a continuous score ``S[q, p]``: per output, the predicted and true links among its
+    top ``k`` inputs (diagonal excluded, ties to the smaller index, ``-inf`` scores never predicted)."""
+    n = S.shape[0]
+    S = np.where(np.eye(n, dtype=bool), -np.inf, S)
+    top = np.argsort(-S, axis=0, kind="stable")[:k]  # [rank, output]
+    top = np.where(np.isfinite(S[top, np.arange(n)[None, :]]), top, -1)
+    pred, true = score_top_k(top.T[None], np.asarray(L, dtype=bool))
+    return pred[0], true[0]
+
+
+def fold_of_outputs(n: int, folds: int, seed: int) -> np.ndarray:
+    """The fold of each of ``n`` output industries: shuffled with ``seed``, dealt into ``folds`` groups."""
+    fold = np.empty(n, dtype=int)
+    fold[np.random.default_rng(seed).permutation(n)] = np.arange(n) % folds
+    return fold
+
+
 @dataclass(frozen=True)
 class GridCounts:
     """Grid results per combination and output industry, to be summed over any subset of outputs.
@@ -474,8 +492,7 @@ def heldout_industry_folds(
     n = counts.n_true.shape[1]
     if not 2 <= folds <= n:
         raise ValueError(f"folds must be between 2 and the number of output industries ({n}), got {folds}")
-    fold_of = np.empty(n, dtype=int)
-    fold_of[np.random.default_rng(seed).permutation(n)] = np.arange(n) % folds
+    fold_of = fold_of_outputs(n, folds, seed)
     off_diagonal = ~np.eye(n, dtype=bool)
     rows = []
     for f in range(folds):

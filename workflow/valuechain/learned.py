@@ -19,13 +19,15 @@ the better held-out ICIO precision (mean of the years and industry-folds schemes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
 from .bf import cooccurrence_counts, dense_rank_desc
-from .cospec import bicm_zscores, correlation, transformed, within, zscore
+from .cospec import base_scores, within, zscore
+from .finetune import fold_of_outputs, score_counts
 
 FEATURES = [
     "log1p_in", "log1p_out", "rank_in", "rank_out", "bicm_in", "bicm_out",
@@ -40,7 +42,7 @@ def pair_features(E: np.ndarray, I: np.ndarray) -> dict[str, np.ndarray]:
     n = E.shape[1]
     F: dict[str, np.ndarray] = {}
     for base in ("log1p", "rank", "bicm"):
-        S = bicm_zscores(E, I) if base == "bicm" else correlation(transformed(E, base), transformed(I, base))
+        S = base_scores(E, I, base)
         F[f"{base}_in"] = within(S, "input")
         F[f"{base}_out"] = zscore(S, 0)
     for t in (1, 2):
@@ -103,45 +105,31 @@ def predict(model, F: dict[str, np.ndarray], block: int = 200) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------- held out on ICIO
-def topk_counts(S: np.ndarray, L: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per output column: predicted links (``k``, or fewer when scores are ``-inf``) and true ones among the
-    top ``k`` inputs by ``S[q, p]`` (diagonal excluded, ties to the smaller index)."""
-    n = S.shape[0]
-    S = np.where(np.eye(n, dtype=bool), -np.inf, S)
-    top = np.argsort(-S, axis=0, kind="stable")[:k]
-    cols = np.arange(n)[None, :]
-    valid = np.isfinite(S[top, cols])
-    return valid.sum(axis=0), (valid & np.asarray(L, dtype=bool)[top, cols]).sum(axis=0)
-
-
-def fold_of_outputs(n: int, folds: int, seed: int) -> np.ndarray:
-    """The fine-tuning stage's fold assignment: outputs shuffled with ``seed`` and dealt into ``folds``."""
-    fold = np.empty(n, dtype=int)
-    fold[np.random.default_rng(seed).permutation(n)] = np.arange(n) % folds
-    return fold
-
-
 @dataclass
 class Table:
-    """One ICIO sample read as trade data: export and import RCA (countries x industries) and labels."""
+    """One ICIO sample read as trade data: export and import RCA (countries x industries), labels, and the pair
+    features (computed once, on first use)."""
 
     E: np.ndarray
     I: np.ndarray
     L: np.ndarray
 
+    @cached_property
+    def F(self) -> dict[str, np.ndarray]:
+        return pair_features(self.E, self.I)
+
 
 def heldout_learned(kind: str, tune: Table, heldout: Table, full: Table, k: int, folds: int, seed: int) -> dict:
     """Held-out precision@k of a classifier: trained on the tuning years, scored on the held-out years; and
     trained on the pairs of K-1 folds of output industries, scored on the last (pooled over folds)."""
-    model = fit(kind, pair_features(tune.E, tune.I), tune.L, seed)
-    pred, true = topk_counts(predict(model, pair_features(heldout.E, heldout.I)), heldout.L, k)
+    model = fit(kind, tune.F, tune.L, seed)
+    pred, true = score_counts(predict(model, heldout.F), heldout.L, k)
     out = {"years": true.sum() / pred.sum()}
-    F = pair_features(full.E, full.I)
     fold = fold_of_outputs(full.L.shape[0], folds, seed)
     pooled_pred = pooled_true = 0
     for f in range(folds):
-        m = fit(kind, F, full.L, seed, outputs=np.flatnonzero(fold != f))
-        pred, true = topk_counts(predict(m, F), full.L, k)
+        m = fit(kind, full.F, full.L, seed, outputs=np.flatnonzero(fold != f))
+        pred, true = score_counts(predict(m, full.F), full.L, k)
         pooled_pred += pred[fold == f].sum()
         pooled_true += true[fold == f].sum()
     out["industries"] = pooled_true / pooled_pred
