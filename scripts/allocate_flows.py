@@ -27,8 +27,10 @@ log.info("%d regions in %d countries, %d input products with links, %d chunks",
          len(data.regions), len(data.countries), len(inputs), len(chunks))
 
 out = Path(snakemake.output.flows)
+for stale in out.parent.glob(f".{out.name}.tmp-*"):  # left by a run that was killed before its clean-up
+    log.warning("removing the stale temporary %s", stale)
+    shutil.rmtree(stale, ignore_errors=True)
 tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-shutil.rmtree(tmp, ignore_errors=True)
 metadata = {k.encode(): v.encode() for k, v in meta(snakemake, "flows/1").items()}
 summaries, rows = [], 0
 try:

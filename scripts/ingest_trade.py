@@ -5,8 +5,11 @@ from valuechain.smk import meta, setup
 from valuechain.tradeio import read_trade
 
 log = setup(snakemake)
-countries = snakemake.input.countries if snakemake.params.format == "comexstat" else None
-trade = read_trade(list(snakemake.input.trade), snakemake.params.format, snakemake.params.duplicates, countries)
+p = snakemake.params
+countries = snakemake.input.countries or None
+trade = read_trade(list(snakemake.input.trade), p.format, p.duplicates, countries, p.ingest["sep"],
+                   p.ingest["comexstat_region"], hs_overlap=p.ingest["hs_overlap"],
+                   partner_aggregates=p.ingest["partner_aggregates"])
 log.info("%d valid rows: %d countries, %d regions, %d products, years %s", len(trade), trade["country"].nunique(),
          trade.groupby(["country", "region"]).ngroups, trade["hs"].nunique(), sorted(trade["year"].unique()))
 write_table(trade, snakemake.output.trade, meta(snakemake, "trade/1"))

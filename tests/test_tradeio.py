@@ -1,11 +1,13 @@
 """Readers of the three trade layouts, and every validation error with its file, row and column."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from valuechain.tradeio import TradeDataError, read_canonical, read_comexstat, read_oec, read_trade
+from valuechain.tradeio import (TradeDataError, detect_separator, read_canonical, read_comexstat, read_oec,
+                                read_trade)
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -116,3 +118,107 @@ def test_missing_file_and_unknown_format(tmp_path):
         read_trade(tmp_path / "nope.csv")
     with pytest.raises(ValueError, match="unknown trade format"):
         read_trade(FIX / "canonical_small.csv", "xml")
+
+
+# --- every bad-input class at the library level (the workflow-level table is in test_workflow.py) --------------
+HEADER = "year,flow,country,region,partner,hs,value\n"
+
+
+def _text(tmp_path, text, name="trade.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (HEADER, "no data rows"),
+        (HEADER + "2019,export,BRA,SP,USA,8703,0\n2019,import,BRA,SP,USA,8708,0\n", "every counted value is 0"),
+        (HEADER + "2019,export,BRA,SP,nan,8703,5\n", "column 'partner': not an ISO3 country code"),
+        (HEADER + "2019,export,XYZ,SP,USA,8703,5\n", "column 'country': not an ISO3 country code"),
+        (HEADER + "3000000000,export,BRA,SP,USA,8703,5\n", "column 'year': year outside 1900-2100 at row 1"),
+        (HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,870323,4\n",
+         "column 'hs': code also given at a finer HS level for the same flow, region and partner (counted twice"),
+        (HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,8703,4\n", "duplicate key"),
+    ],
+)
+def test_bad_content_is_rejected_with_file_row_and_column(tmp_path, content, problem):
+    path = _text(tmp_path, content)
+    with pytest.raises(TradeDataError) as err:
+        read_canonical(path)
+    assert str(path) in str(err.value) and problem in str(err.value)
+
+
+def test_empty_binary_and_unreadable_files_name_the_file(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"PAR1\x00\x01\x02" * 10)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    for path, problem in [(empty, "empty file (0 bytes)"), (binary, "binary content, not a text CSV"),
+                          (broken, "not a readable Parquet file")]:
+        with pytest.raises(TradeDataError, match=re.escape(f"{path}: {problem}")):
+            read_canonical(path)
+
+
+def test_a_semicolon_inside_a_quoted_name_is_not_the_separator(tmp_path):
+    rows = [f'2019,export,BRA,"Região; Norte {i}",USA,8703,{i + 1}' for i in range(3)]
+    t = read_canonical(_text(tmp_path, HEADER + "\n".join(rows) + "\n"))
+    assert t["region"].tolist() == [f"Região; Norte {i}" for i in range(3)]
+    semi = _text(tmp_path, HEADER.replace(",", ";") + "2019;export;BRA;\"A, B\";USA;8703;15\n", "semi.csv")
+    assert read_canonical(semi)["region"].tolist() == ["A, B"]
+    assert detect_separator('a,b\n"x;y;z",2\n') == ","
+    assert detect_separator("a\tb\n1\t2\n") == "\t"
+
+
+def test_region_names_are_nfc_normalised_and_trimmed(tmp_path):
+    composed, decomposed = "S\u00e3o Paulo", "Sa\u0303o Paulo"
+    t = read_canonical(_text(tmp_path, HEADER + f"2019,export,BRA, {composed},USA,8703,1\n"
+                                                f"2019,export,BRA,{decomposed} ,USA,8708,2\n"))
+    assert t["region"].unique().tolist() == [composed]
+
+
+def test_hs_levels_finest_kept_on_request_and_mixed_levels_warned(tmp_path, caplog):
+    overlap = _text(tmp_path, HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,870323,4\n"
+                                      "2019,export,BRA,SP,CHN,8703,7\n")
+    t = read_canonical(overlap, hs_overlap="finest")
+    assert sorted(zip(t["partner"], t["hs"], t["value"])) == [("CHN", "8703", 7.0), ("USA", "870323", 4.0)]
+    mixed = _text(tmp_path, HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,870829,4\n", "m.csv")
+    with caplog.at_level("WARNING"):
+        assert len(read_canonical(mixed)) == 2
+    assert "HS levels mixed without overlap ([4, 6] digits)" in caplog.text
+
+
+def test_partner_aggregates_dropped_or_kept_under_a_user_code(tmp_path, caplog):
+    path = _text(tmp_path, HEADER + "2019,export,BRA,SP,World,8703,9\n2019,export,BRA,SP,USA,8703,5\n"
+                                   "2019,export,BRA,SP,Other Asia,8703,1\n")
+    with pytest.raises(TradeDataError, match="column 'partner': not an ISO3 .* at row 1 \\('World'\\)"):
+        read_canonical(path)
+    with caplog.at_level("WARNING"):
+        t = read_canonical(path, partner_aggregates={"world": "drop", "Other Asia": "XAS"})
+    assert sorted(zip(t["partner"], t["value"])) == [("USA", 5.0), ("XAS", 1.0)]
+    assert "1 rows of aggregate partners dropped (['World'])" in caplog.text
+
+
+def test_a_dominant_cell_is_warned_with_its_row(tmp_path, caplog):
+    path = _text(tmp_path, HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,RJ,USA,8703,300\n"
+                                   "2019,import,BRA,SP,CHN,8708,6\n")
+    with caplog.at_level("WARNING"):
+        read_canonical(path)
+    assert "row 2 holds 96% of all trade (2019/export/BRA/RJ/USA/8703/300.0)" in caplog.text
+
+
+def test_comexstat_repeated_keys_and_missing_pais(tmp_path):
+    src = FIX / "comexstat"
+    exp = (src / "EXP_2019_MUN.csv").read_text()
+    twice = tmp_path / "EXP_2019_MUN.csv"
+    twice.write_text(exp + exp.splitlines()[1] + "\n", encoding="latin-1")
+    with pytest.raises(TradeDataError, match="duplicate Comex Stat key"):
+        read_comexstat([twice], src / "PAIS.csv")
+    assert read_comexstat([twice], src / "PAIS.csv", duplicates="sum")["value"].sum() > 0
+    with pytest.raises(TradeDataError, match="needs Comex Stat's PAIS table"):
+        read_trade([src / "EXP_2019_MUN.csv"], "comexstat", countries=None)
+    municipal = read_comexstat([src / "EXP_2019_MUN.csv"], src / "PAIS.csv", region="municipality")
+    assert "3106200" in set(municipal["region"])

@@ -43,6 +43,7 @@ rule ingest_trade:
     params:
         format=trade_format,
         duplicates=config["duplicates"],
+        ingest=config["ingest"],
     message:
         "Reading and validating regional trade ({params.format})"
     script:

@@ -15,6 +15,10 @@ import pandas as pd
 CLEAN_COLUMNS = ["flow", "country", "region", "partner", "hs", "value"]
 
 
+class CleaningError(ValueError):
+    """Cleaning would leave nothing (or too little) to analyse; the message names the config key."""
+
+
 def truncate_hs(hs: pd.Series, digits: int) -> pd.Series:
     """HS codes cut to ``digits`` leading digits; a code shorter than that cannot be refined: error."""
     short = hs.str.len() < digits
@@ -39,7 +43,11 @@ def clean_trade(
     """
     reasons = pd.Series("", index=trade.index)
     if years:
-        reasons[~trade["year"].isin(years)] = "year not selected"
+        selected = trade["year"].isin(years)
+        if not selected.any():
+            raise CleaningError(f"clean.years {sorted(years)} match no row; the trade data hold the years "
+                                f"{sorted(trade['year'].unique().tolist())}")
+        reasons[~selected] = "year not selected"
     pseudo = pd.Series(False, index=trade.index)
     for country, names in (drop_regions or {}).items():
         pseudo |= (trade["country"] == country) & trade["region"].isin(names)
@@ -60,6 +68,10 @@ def clean_trade(
     dropped_regions.columns.name = None
     dropped_regions["reason"] = f"total exports or imports below {min_region_trade:g} USD"
     keep_regions = totals.index[~small]
+    if len(keep_regions) == 0:
+        raise CleaningError(
+            f"no region left after cleaning: all {len(totals)} trade less than clean.min_region_trade = "
+            f"{min_region_trade:g} USD in exports or imports")
     idx = pd.MultiIndex.from_frame(summed[["country", "region"]])
     clean = summed[idx.isin(keep_regions)].sort_values(CLEAN_COLUMNS[:-1]).reset_index(drop=True)
     return clean[CLEAN_COLUMNS], dropped_rows, dropped_regions
