@@ -38,8 +38,16 @@ def planned_jobs(*args) -> set[str]:
 def small_run():
     for run in ("test-small", "test-user", "test-published"):
         shutil.rmtree(ROOT / "results" / run, ignore_errors=True)
+    stale = ROOT / "results" / "test-small" / "flows" / ".dataset.tmp-1"  # as a killed allocate_flows leaves it
+    stale.mkdir(parents=True)
+    (stale / "chunk-00000-0.parquet").write_bytes(b"partial")
     snakemake()
     return ROOT / "results" / "test-small"
+
+
+def test_a_killed_allocation_leaves_no_temporary_behind(small_run):
+    assert (small_run / "flows" / "dataset").is_dir()
+    assert not list((small_run / "flows").glob(".dataset.tmp-*"))
 
 
 def test_dry_run_lists_the_whole_dag():
@@ -180,3 +188,59 @@ def test_published_network_is_skipped_with_a_reason_when_it_cannot_be_had(tmp_pa
     assert "skipped: published network (published_kh2025) (not_mirrored.csv is not in the data mirror" in (
         proc.stdout + proc.stderr)
     assert "ingest_published_network" not in planned_jobs("--configfile", "config/test/small.yaml", str(override))
+
+
+# Every class of bad input, through the workflow: the message in the log (or Snakemake's output), and nothing
+# of results/<run>/ written past ingestion. Only the cleaning target is asked for, so each case takes seconds.
+HEADER = "year,flow,country,region,partner,hs,value\n"
+ROW = "2019,export,BRA,SP,USA,8703,5\n2019,import,BRA,SP,CHN,8708,6\n"
+BAD_INPUTS = {
+    "header_only": (HEADER, {}, "ingest_trade", "no data rows (only a header)"),
+    "all_zero": (HEADER + "2019,export,BRA,SP,USA,8703,0\n", {}, "ingest_trade", "every counted value is 0"),
+    "no_year_selected": (HEADER + ROW, {"clean": {"years": [1999]}}, "clean_trade",
+                         "clean.years [1999] match no row; the trade data hold the years [2019]"),
+    "hs4_and_hs6": (HEADER + ROW + "2019,export,BRA,SP,USA,870323,4\n", {}, "ingest_trade",
+                    "column 'hs': code also given at a finer HS level"),
+    "nan_partner": (HEADER + ROW + "2019,export,BRA,SP,nan,8703,4\n", {}, "ingest_trade",
+                    "column 'partner': not an ISO3 country code"),
+    "year_overflow": (HEADER + "3000000000,export,BRA,SP,USA,8703,4\n", {}, "ingest_trade",
+                      "column 'year': year outside 1900-2100 at row 1 ('3000000000')"),
+    "negative": (HEADER + "2019,export,BRA,SP,USA,8703,-4\n", {}, "ingest_trade",
+                 "column 'value': negative value at row 1"),
+    "duplicate": (HEADER + ROW + ROW.splitlines()[0] + "\n", {}, "ingest_trade", "duplicate key"),
+    "zero_bytes": ("", {}, "ingest_trade", "empty file (0 bytes)"),
+    "binary": (b"\x00\x01PAR1", {}, "ingest_trade", "binary content, not a text CSV"),
+    "comex_without_pais": ('"CO_ANO";"SH4"\n', {"format": "comexstat"}, "ingest_trade",
+                           "format comexstat needs Comex Stat's PAIS table"),
+    "all_regions_small": (HEADER + ROW, {"clean": {"min_region_trade": 1e12}}, "clean_trade",
+                          "no region left after cleaning"),
+    "unknown_key": (HEADER + ROW, {"clean": {"min_regoin_trade": 1}}, None,
+                    "Additional properties are not allowed ('min_regoin_trade' was unexpected)"),
+    "threshold_below_minimum": (HEADER + ROW, {"links": {"k": 0}}, None, "0 is less than the minimum of 1"),
+    "run_escapes_results": (HEADER + ROW, {"run": ".."}, None, "does not match"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_table(case, tmp_path):
+    content, extra, rule, message = BAD_INPUTS[case]
+    run = extra.get("run", f"test-bad-{case}")
+    trade = tmp_path / ("EXP_2019_MUN.csv" if extra.get("format") == "comexstat" else "trade.csv")
+    trade.write_bytes(content if isinstance(content, bytes) else content.encode())
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps({"run": run, "trade": str(trade), **extra}))
+    results = ROOT / "results" / f"test-bad-{case}"
+    shutil.rmtree(results, ignore_errors=True)
+    shutil.rmtree(ROOT / "logs" / run, ignore_errors=True) if run != ".." else None
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config/test/small.yaml", str(config),
+         "--", f"results/{run}/clean/trade.parquet"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    text = (ROOT / "logs" / run / f"{rule}.log").read_text() if rule else proc.stdout + proc.stderr
+    assert message in text
+    later = ["clean/trade.parquet", "clean/dropped_rows.parquet", "rca"]
+    for path in later + ([] if rule == "clean_trade" else ["data/trade.parquet"]):
+        assert not (results / path).exists()
+    if rule is None:  # rejected before any job ran
+        assert not results.exists() and not (ROOT / "trade.parquet").exists()

@@ -92,7 +92,8 @@ def trade_format(wildcards):
 
 
 def comexstat_countries(wildcards):
-    return config["comexstat_countries"] if config["format"] == "comexstat" and not DEMO else []
+    # Without a PAIS table the ingestion stops with the library's message saying how to get one.
+    return (config["comexstat_countries"] or []) if config["format"] == "comexstat" and not DEMO else []
 
 
 def truth_file(wildcards):
