@@ -14,6 +14,7 @@ conda: "envs/valuechain.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/public.smk"
 include: "workflow/rules/rca.smk"
 include: "workflow/rules/links.smk"
 include: "workflow/rules/flows.smk"

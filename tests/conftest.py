@@ -33,3 +33,59 @@ def hs4_reference(product_truth) -> tuple[pd.DataFrame, pd.Index]:
                              pd.read_csv(d / "bea_naics_crosswalk_2017.csv", dtype=str))
     R, products = ref.reference_shares(ref.product_bea(hs6_bea, 4), shares)
     return ref.reference_links(R, products, 0.01), products
+
+
+@pytest.fixture
+def public_server():
+    """A localhost stand-in for the Census API and Comex Stat's download server, serving the fixtures of
+    tests/fixtures/public in their published layouts. It answers 503 to the first request of each path, cuts
+    the first complete transfer of each Comex file in half (as a dropped connection does), and honours Range
+    requests, so retries and resumption are exercised. ``requests`` records (path, Range header) of each."""
+    import functools
+    import http.server
+    import threading
+    from urllib.parse import parse_qs, urlsplit
+
+    root = Path(__file__).parent / "fixtures" / "public"
+    seen, cut, requests = set(), set(), []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            url = urlsplit(self.path)
+            requests.append((url.path, self.headers.get("Range")))
+            if url.path not in seen:
+                seen.add(url.path)
+                self.send_error(503, "try again")
+                return
+            if url.path.startswith("/census/") and url.path.endswith("/statehs"):
+                q = parse_qs(url.query)
+                name = f"census_{url.path.split('/')[2]}_{q['COMM_LVL'][0]}_{q['YEAR'][0]}.json"
+            else:
+                name = url.path.rsplit("/", 1)[-1]
+            if not (root / name).is_file():
+                self.send_error(404, "no such file")
+                return
+            body = (root / name).read_bytes()
+            start = int(self.headers["Range"].split("=")[1].rstrip("-")) if self.headers.get("Range") else 0
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(body) - start))
+            self.end_headers()
+            if name.endswith("_MUN.csv") and name not in cut:
+                cut.add(name)
+                self.wfile.write(body[start: start + len(body) // 2])
+                self.close_connection = True
+                return
+            self.wfile.write(body[start:])
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    yield {"base": base, "requests": requests, "config": {
+        "census": {"api": f"{base}/census", "countries_url": f"{base}/census/country.txt", "level": "HS4",
+                   "api_key": None},
+        "comexstat": {"files": base + "/comex/{flow}_{year}_MUN.csv", "tables": base + "/tables/{table}.csv"},
+    }}
+    server.shutdown()

@@ -244,3 +244,30 @@ def test_bad_input_table(case, tmp_path):
         assert not (results / path).exists()
     if rule is None:  # rejected before any job ran
         assert not results.exists() and not (ROOT / "trade.parquet").exists()
+
+
+def test_public_sources_run_the_workflow(tmp_path, public_server):
+    """source: public end to end on the published layouts served from localhost: downloaded (through a 503
+    and a cut transfer), combined, ingested, cleaned (Comex Stat's pseudo-state ND dropped by its code), and
+    links inferred for US states and Brazilian states together."""
+    run = "test-public"
+    shutil.rmtree(ROOT / "results" / run, ignore_errors=True)
+    cache = tmp_path / "public"
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps({"run": run, "source": "public", "clean": {"min_region_trade": 0},
+                                  "public": {**public_server["config"], "countries": ["USA", "BRA"],
+                                             "years": [2017], "cache": str(cache), "sha256": {}}}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml",
+         str(config), "--", f"results/{run}/links/final.parquet"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert (cache / "census" / "exports_HS4_2017.json").is_file() and (cache / "comexstat" / "UF.csv").is_file()
+    trade = pd.read_parquet(ROOT / "results" / run / "data" / "public_trade.parquet")
+    assert set(trade["country"]) == {"USA", "BRA"}
+    clean = pd.read_parquet(ROOT / "results" / run / "clean" / "trade.parquet")
+    assert "ND" not in set(clean["region"]) and {"TX", "SP"} <= set(clean["region"])
+    links = pd.read_parquet(ROOT / "results" / run / "links" / "final.parquet")
+    assert links["output"].nunique() == clean["hs"].nunique()
+    log = (ROOT / "logs" / "retrieve_public_comexstat_EXP_2017_MUN.csv.log").read_text()
+    assert "sha256" in log and "retrying" in log

@@ -50,8 +50,11 @@ LINK_METHODS = ("bf", "cospec", "learned")
 COMPARED = sorted(set(METHODS["compare"]) | {METHODS["method"]}, key=LINK_METHODS.index)
 LINKS_FILE = config.get("links_file")
 # No trade file and no network file: the demo world. A network file alone: no trade data at all.
-DEMO = config["trade"] is None and LINKS_FILE is None
-HAS_TRADE = DEMO or config["trade"] is not None
+PUBLIC_SOURCE = config.get("source") == "public"
+DEMO = config["trade"] is None and LINKS_FILE is None and not PUBLIC_SOURCE
+HAS_TRADE = DEMO or PUBLIC_SOURCE or config["trade"] is not None
+if PUBLIC_SOURCE and config["trade"] is not None:
+    raise ValueError("config: set either trade (your files) or source: public, not both")
 SKIPPED = (
     {}
     if HAS_TRADE
@@ -80,20 +83,57 @@ for _stage, _why in SKIPPED.items():
 
 
 def trade_files(wildcards):
-    """The trade file(s) to ingest: the generated demo world, or the user's path(s)."""
+    """The trade file(s) to ingest: the generated demo world, the public sources combined, or the user's."""
     if DEMO:
         return [rules.generate_demo_world.output.trade]
+    if PUBLIC_SOURCE:
+        return [res("data/public_trade.parquet")]
     trade = config["trade"]
     return trade if isinstance(trade, list) else [trade]
 
 
 def trade_format(wildcards):
-    return "canonical" if DEMO else config["format"]
+    return "canonical" if DEMO or PUBLIC_SOURCE else config["format"]
 
 
 def comexstat_countries(wildcards):
     # Without a PAIS table the ingestion stops with the library's message saying how to get one.
-    return (config["comexstat_countries"] or []) if config["format"] == "comexstat" and not DEMO else []
+    if DEMO or PUBLIC_SOURCE or config["format"] != "comexstat":
+        return []
+    return config["comexstat_countries"] or []
+
+
+def public_url(source, name):
+    """The URL of a file of resources/public/<source>/<name> (see rule retrieve_public)."""
+    from valuechain.public_trade import census_url
+
+    pub = config["public"]
+    if source == "census" and name == "country.txt":
+        return pub["census"]["countries_url"]
+    if m := re.fullmatch(r"(exports|imports)_(HS4|HS6)_(\d{4})\.json", name):
+        flow = {"exports": "export", "imports": "import"}[m.group(1)]
+        return census_url(pub["census"]["api"], flow, int(m.group(3)), m.group(2))
+    if m := re.fullmatch(r"(PAIS|UF)\.csv", name):
+        return pub["comexstat"]["tables"].format(table=m.group(1))
+    if m := re.fullmatch(r"(EXP|IMP)_(\d{4})_MUN\.csv", name):
+        return pub["comexstat"]["files"].format(flow=m.group(1), year=m.group(2))
+    raise ValueError(f"no public source file {source}/{name}")
+
+
+def public_inputs(wildcards):
+    """The public files the chosen countries and years need."""
+    pub = config["public"]
+    d = pub["cache"]
+    files = {"census_exports": [], "census_imports": [], "comexstat": []}
+    if "USA" in pub["countries"]:
+        level = pub["census"]["level"]
+        files["schedule_c"] = f"{d}/census/country.txt"
+        for flow in ("exports", "imports"):
+            files[f"census_{flow}"] = [f"{d}/census/{flow}_{level}_{y}.json" for y in pub["years"]]
+    if "BRA" in pub["countries"]:
+        files["pais"], files["uf"] = f"{d}/comexstat/PAIS.csv", f"{d}/comexstat/UF.csv"
+        files["comexstat"] = [f"{d}/comexstat/{f}_{y}_MUN.csv" for y in pub["years"] for f in ("EXP", "IMP")]
+    return files
 
 
 def truth_file(wildcards):

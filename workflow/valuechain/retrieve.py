@@ -11,10 +11,13 @@ place only when complete and checked, so a failure leaves nothing behind but an 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
 import os
 import shutil
+import re
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -33,18 +36,50 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _download(url: str, dest: Path, attempts: int = 4, backoff: float = 2.0, timeout: float = 60.0) -> None:
+def redact(url: str) -> str:
+    """``url`` with the value of any ``key=`` query parameter (an API key) replaced, for logs and messages."""
+    return re.sub(r"([?&]key=)[^&]*", r"\1***", url)
+
+
+def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0, timeout: float = 60.0) -> None:
+    """Stream ``url`` to ``dest`` in 1 MB blocks, with ``attempts`` tries and exponential back-off.
+
+    Resumable: bytes already in ``dest`` (a download cut short, in this run or an earlier one) are kept and
+    the rest is asked for with an HTTP ``Range`` request; a server that ignores it (status 200) sends the whole
+    file again, which replaces them. Raises :class:`RetrieveError` saying what failed after the last attempt.
+    """
+    dest = Path(dest)
+    shown = redact(url)
     for attempt in range(1, attempts + 1):
+        have = dest.stat().st_size if dest.exists() else 0
+        request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as fh:
-                shutil.copyfileobj(response, fh, 1 << 20)
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                resumed = have and response.status == 206
+                if have:
+                    log.info("%s: %s at byte %d", shown, "resuming" if resumed else "server sent it whole", have)
+                with open(dest, "ab" if resumed else "wb") as fh:
+                    shutil.copyfileobj(response, fh, 1 << 20)
+                expected = response.headers.get("Content-Length")
+            if expected is not None and dest.stat().st_size != (have if resumed else 0) + int(expected):
+                raise OSError(f"connection closed after {dest.stat().st_size} bytes")
             return
-        except OSError as exc:  # URLError and socket errors are OSErrors
-            if attempt == attempts:
-                raise RetrieveError(f"{url}: download failed after {attempts} attempts ({exc}); "
-                                    "check the network, or put the file in the data mirror") from exc
-            log.warning("%s: attempt %d failed (%s); retrying", url, attempt, exc)
-            time.sleep(backoff ** attempt)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 416 and have:  # nothing left to send: the earlier attempt had it all
+                return
+            error: Exception = exc
+            retry = exc.code >= 500 or exc.code == 429
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, connections cut short
+            error, retry = exc, True
+        reason = getattr(error, "reason", error)
+        if not retry or attempt == attempts:
+            offline = isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
+            hint = ("no network? Put the file in the data mirror or under resources/ by hand" if offline
+                    else "check the URL in the config")
+            raise RetrieveError(f"{shown}: download failed after {attempt} attempt(s) ({reason}); {hint}") \
+                from error
+        log.warning("%s: attempt %d failed (%s); retrying in %.0f s", shown, attempt, reason, backoff ** attempt)
+        time.sleep(backoff ** attempt)
 
 
 def convert_rdata(raw: str | Path, dest: str | Path, obj: str, rownames: str | None = None,
@@ -82,7 +117,7 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
-    raw = dest.with_name(f".{dest.name}.download-{os.getpid()}")
+    raw = dest.with_name(f".{dest.name}.download")  # kept when cut short, so the next run resumes it
     local = Path(mirror) / name if mirror else None
     try:
         if local is not None and local.is_file():
@@ -90,9 +125,13 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
             shutil.copyfile(local, tmp)
             _check(name, tmp, sha256, "pinned")
         elif url:
-            log.info("%s: downloading %s", name, url)
-            _download(url, raw)
-            _check(name, raw, url_sha256, "pinned url_sha256")
+            log.info("%s: downloading %s", name, redact(url))
+            download(url, raw)
+            try:
+                _check(name, raw, url_sha256, "pinned url_sha256")
+            except RetrieveError:
+                raw.unlink()  # complete but wrong: the next run must download it afresh
+                raise
             if convert:
                 if convert.get("from") != "rdata":
                     raise RetrieveError(f"{name}: unknown conversion {convert.get('from')!r} (known: rdata)")
@@ -109,7 +148,7 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
-        raw.unlink(missing_ok=True)
+    raw.unlink(missing_ok=True)
     log.info("%s: sha256 %s", name, digest)
     return digest
 

@@ -1,0 +1,95 @@
+"""Public regional trade: the Census API and Comex Stat layouts, and the download logic against a localhost
+server (retries, a transfer cut short and resumed, a bad checksum, no network)."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import valuechain.retrieve as r
+from valuechain.public_trade import census_url, public_trade, read_census, read_schedule_c
+from valuechain.retrieve import RetrieveError, redact, retrieve
+from valuechain.tradeio import TradeDataError
+
+FIX = Path(__file__).parent / "fixtures" / "public"
+
+
+def test_census_query_asks_for_annual_state_values():
+    url = census_url("https://api.census.gov/data/timeseries/intltrade", "import", 2017, "HS6", key="SECRET")
+    assert url.startswith("https://api.census.gov/data/timeseries/intltrade/imports/statehs?get=STATE,CTY_CODE,"
+                          "GEN_VAL_YR,I_COMMODITY&YEAR=2017&MONTH=12&COMM_LVL=HS6")
+    assert "SECRET" not in redact(url) and redact(url).endswith("key=***")
+
+
+def test_schedule_c_maps_census_codes_to_iso3():
+    codes = read_schedule_c(FIX / "country.txt")
+    assert codes == {"1000": "USA", "1220": "CAN", "2010": "MEX", "4280": "DEU", "5700": "CHN", "5830": "TWN"}
+    with pytest.raises(TradeDataError, match="not the Census Schedule C country list"):
+        read_schedule_c(FIX / "PAIS.csv")
+
+
+def test_census_response_to_canonical_drops_totals_and_groupings():
+    rows = json.loads((FIX / "census_exports_HS4_2017.json").read_text())
+    t = read_census(FIX / "census_exports_HS4_2017.json", "export", read_schedule_c(FIX / "country.txt"))
+    kept = [r for r in rows[1:] if r[1] not in ("-", "0003")]
+    assert len(t) == len(kept) and len(kept) < len(rows) - 1
+    assert t["value"].sum() == sum(float(r[3]) for r in kept)
+    assert set(t["country"]) == {"USA"} and set(t["partner"]) == {"CHN", "CAN", "MEX", "DEU"}
+    assert set(t["flow"]) == {"export"} and set(t["year"]) == {2017}
+
+
+def test_census_unknown_country_code_and_malformed_response(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text('[["STATE","CTY_CODE","ALL_VAL_YR","E_COMMODITY","YEAR"],["TX","9999","5","8703","2017"]]')
+    with pytest.raises(TradeDataError, match="column 'CTY_CODE': Census country code not in Schedule C at row 1"):
+        read_census(bad, "export", {"5700": "CHN"})
+    bad.write_text('{"error": "unknown variable"}')
+    with pytest.raises(TradeDataError, match="not a Census API response"):
+        read_census(bad, "export", {})
+
+
+def test_public_trade_combines_both_countries():
+    t = public_trade({"export": [FIX / "census_exports_HS4_2017.json"],
+                      "import": [FIX / "census_imports_HS4_2017.json"]}, FIX / "country.txt",
+                     [FIX / "EXP_2017_MUN.csv", FIX / "IMP_2017_MUN.csv"], FIX / "PAIS.csv", FIX / "UF.csv",
+                     partner_aggregates={"World": "drop"})
+    assert set(t["country"]) == {"USA", "BRA"} and set(t["flow"]) == {"export", "import"}
+    exp = pd.read_csv(FIX / "EXP_2017_MUN.csv", sep=";", dtype=str, encoding="latin-1")
+    bra = t[(t["country"] == "BRA") & (t["flow"] == "export")]
+    assert bra["value"].sum() == exp["VL_FOB"].astype(float).sum()  # months summed, nothing lost
+    assert "ND" in set(bra["region"])  # a pseudo-state: dropped by cleaning (clean.drop_regions), by its code
+
+
+def test_download_retries_resumes_a_cut_transfer_and_checks(tmp_path, public_server, monkeypatch):
+    monkeypatch.setattr(r.time, "sleep", lambda s: None)
+    base, requests = public_server["base"], public_server["requests"]
+    body = (FIX / "EXP_2017_MUN.csv").read_bytes()
+    digest = retrieve("EXP_2017_MUN.csv", tmp_path / "EXP_2017_MUN.csv", None, f"{base}/comex/EXP_2017_MUN.csv",
+                      sha256=hashlib.sha256(body).hexdigest())
+    assert (tmp_path / "EXP_2017_MUN.csv").read_bytes() == body and digest == hashlib.sha256(body).hexdigest()
+    # 503, then half the file and a dropped connection, then the rest asked for from where it stopped
+    assert [rng for _, rng in requests] == [None, None, f"bytes={len(body) // 2}-"]
+    with pytest.raises(RetrieveError, match="does not match the pinned"):
+        retrieve("IMP_2017_MUN.csv", tmp_path / "IMP_2017_MUN.csv", None, f"{base}/comex/IMP_2017_MUN.csv",
+                 sha256="0" * 64)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["EXP_2017_MUN.csv"]  # nothing half-written
+
+
+def test_a_partial_download_is_resumed_by_the_next_run(tmp_path, public_server, monkeypatch):
+    monkeypatch.setattr(r.time, "sleep", lambda s: None)
+    body = (FIX / "PAIS.csv").read_bytes()
+    (tmp_path / ".PAIS.csv.download").write_bytes(body[:100])  # what an interrupted run left
+    retrieve("PAIS.csv", tmp_path / "PAIS.csv", None, f"{public_server['base']}/tables/PAIS.csv")
+    assert (tmp_path / "PAIS.csv").read_bytes() == body
+    assert public_server["requests"][-1] == ("/tables/PAIS.csv", "bytes=100-")
+
+
+def test_no_network_gets_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setattr(r.time, "sleep", lambda s: None)
+    with pytest.raises(RetrieveError, match=r"download failed after 4 attempt\(s\) .*no network\?"):
+        retrieve("x.csv", tmp_path / "x.csv", None, "http://127.0.0.1:9/x.csv?key=SECRET")
+    with pytest.raises(RetrieveError) as err:
+        retrieve("x.csv", tmp_path / "x.csv", None, "http://127.0.0.1:9/x.csv?key=SECRET")
+    assert "SECRET" not in str(err.value)

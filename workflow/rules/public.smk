@@ -1,0 +1,49 @@
+# Free official regional trade (source: public): the US Census Bureau's state trade and Brazil's Comex Stat,
+# downloaded once into public.cache (resources/public/) and combined into one canonical file that ingestion reads.
+
+PUBLIC = config["public"]
+PUBLIC_DIR = PUBLIC["cache"]
+
+
+rule retrieve_public:
+    """Download one public file (cached; sha256 logged and checked when pinned in public.sha256)."""
+    output:
+        f"{PUBLIC_DIR}/{{source}}/{{name}}",
+    wildcard_constraints:
+        source="census|comexstat",
+    log:
+        "logs/retrieve_public_{source}_{name}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=120,
+    params:
+        # the URL without the API key, which the script adds from the config or CENSUS_API_KEY
+        url=lambda w: public_url(w.source, w.name),
+        sha256=lambda w: PUBLIC["sha256"].get(f"{w.source}/{w.name}"),
+    message:
+        "Retrieving {wildcards.source}/{wildcards.name}"
+    script:
+        rule_script("retrieve_public.py")
+
+
+rule build_public_trade:
+    """The chosen countries and years of the public sources in the canonical long form."""
+    input:
+        unpack(public_inputs),
+    output:
+        trade=res("data/public_trade.parquet"),
+    log:
+        logfile("build_public_trade.log"),
+    benchmark:
+        bench("build_public_trade.tsv")
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    params:
+        ingest=config["ingest"],
+    message:
+        "Combining public regional trade of {PUBLIC[countries]} for {PUBLIC[years]}"
+    script:
+        rule_script("build_public_trade.py")
