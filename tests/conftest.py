@@ -6,7 +6,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from valuechain import reference as ref
 from valuechain.retrieve import retrieve
 

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 import valuechain.retrieve as r
-from valuechain.public_trade import census_url, public_trade, read_census, read_schedule_c
+from valuechain.public_trade import (
+    census_url,
+    public_trade,
+    read_census,
+    read_schedule_c,
+)
 from valuechain.retrieve import RetrieveError, redact, retrieve
 from valuechain.tradeio import TradeDataError
 

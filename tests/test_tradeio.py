@@ -5,9 +5,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from valuechain.tradeio import (TradeDataError, detect_separator, read_canonical, read_comexstat, read_oec,
-                                read_trade)
+from valuechain.tradeio import (
+    TradeDataError,
+    detect_separator,
+    read_canonical,
+    read_comexstat,
+    read_oec,
+    read_trade,
+)
 
 FIX = Path(__file__).parent / "fixtures"
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from valuechain.query import query_flows
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ import hashlib
 import http.client
 import logging
 import os
-import shutil
 import re
+import shutil
 import time
 import urllib.error
 import urllib.request

@@ -16,9 +16,9 @@ from __future__ import annotations
 import csv
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
