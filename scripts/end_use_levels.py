@@ -22,6 +22,9 @@ networks[f"reference_top{p.k}"] = top_reference_links(ref, p.k, p.min_share)
 rows = []
 for name, links in networks.items():
     top = links[links["rank"] <= p.k]  # the same top k the evaluation scores
+    if top.empty:  # e.g. the reference has no link among a handful of products
+        log.info("%s: no links among the run's products; no levels", name)
+        continue
     # Binary levels for every network, so all are comparable; weighted ones too where every link has a weight.
     for weight in [None] + (["weight"] if top["weight"].notna().all() else []):
         table = end_use_levels(top, end_use, weight)

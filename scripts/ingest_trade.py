@@ -11,5 +11,5 @@ trade = read_trade(list(snakemake.input.trade), p.format, p.duplicates, countrie
                    p.ingest["comexstat_region"], hs_overlap=p.ingest["hs_overlap"],
                    partner_aggregates=p.ingest["partner_aggregates"])
 log.info("%d valid rows: %d countries, %d regions, %d products, years %s", len(trade), trade["country"].nunique(),
-         trade.groupby(["country", "region"]).ngroups, trade["hs"].nunique(), sorted(trade["year"].unique()))
+         trade.groupby(["country", "region"]).ngroups, trade["hs"].nunique(), sorted(trade["year"].unique().tolist()))
 write_table(trade, snakemake.output.trade, meta(snakemake, "trade/1"))

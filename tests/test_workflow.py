@@ -248,7 +248,7 @@ def test_bad_input_table(case, tmp_path):
 def test_public_sources_run_the_workflow(tmp_path, public_server):
     """source: public end to end on the published layouts served from localhost: downloaded (through a 503
     and a cut transfer), combined, ingested, cleaned (Comex Stat's pseudo-state ND dropped by its code), and
-    links inferred for US states and Brazilian states together."""
+    the whole workflow run on US and Brazilian states together."""
     run = "test-public"
     shutil.rmtree(ROOT / "results" / run, ignore_errors=True)
     cache = tmp_path / "public"
@@ -258,9 +258,10 @@ def test_public_sources_run_the_workflow(tmp_path, public_server):
                                              "years": [2017], "cache": str(cache), "sha256": {}}}))
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml",
-         str(config), "--", f"results/{run}/links/final.parquet"],
+         str(config)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
+    assert (ROOT / "results" / run / "MANIFEST.json").is_file()
     assert (cache / "census" / "exports_HS4_2017.json").is_file() and (cache / "comexstat" / "UF.csv").is_file()
     trade = pd.read_parquet(ROOT / "results" / run / "data" / "public_trade.parquet")
     assert set(trade["country"]) == {"USA", "BRA"}
