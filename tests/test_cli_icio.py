@@ -69,3 +69,47 @@ def test_oecd_format_and_errors(tmp_path, capsys):
     assert main([str(WIOD), "--group", "bad"]) == 2
     with pytest.raises(SystemExit):
         main([str(WIOD), "--method", "nope"])
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--method", "wwz", "--origin", "DEU"], "--origin does not apply to --method wwz"),
+        (["--method", "bm_source", "--destination", "CHN"], "--destination does not apply to --method bm_source"),
+        (["--method", "va", "--exporter", "DEU"], "--exporter does not apply to --method va"),
+        (["--method", "kww", "--importer", "CHN"], "--importer does not apply to --method kww"),
+        (["--method", "kww", "--level", "sectoral"], "--level does not apply to --method kww"),
+        (["--method", "va", "--shares"], "--shares does not apply to --method va"),
+        (["--method", "gvc", "--shares"], "--shares does not apply to --method gvc"),
+    ],
+)
+def test_every_option_applies_or_is_rejected(capsys, args, message):
+    with pytest.raises(SystemExit) as exit_:
+        main([str(OECD), "--format", "oecd", *args])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_codes_are_case_insensitive_and_groups_checked(tmp_path, capsys):
+    lower, upper = tmp_path / "lower.csv", tmp_path / "upper.csv"
+    assert main([str(OECD), "--format", "oecd", "--method", "bm_source", "--exporter", "chn", "--save",
+                 str(lower)]) == 0
+    assert main([str(OECD), "--format", "oecd", "--method", "bm_source", "--exporter", "CHN", "--save",
+                 str(upper)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(lower), pd.read_csv(upper))
+    capsys.readouterr()
+    assert main([str(OECD), "--format", "oecd", "--group", "BLOC=CHN,XXX", "--exporter", "BLOC"]) == 2
+    assert "--group members not in the table: {'BLOC': ['XXX']}" in capsys.readouterr().err
+
+
+def test_a_member_asked_for_by_name_is_not_labelled_with_its_group(tmp_path):
+    out = tmp_path / "out.csv"
+    a, b = "AUS", "CHN"  # the fixture's countries after merging the split ones: AUS, CHN, MEX, ROW
+    assert main([str(OECD), "--format", "oecd", "--method", "bm_source", "--exporter", a,
+                 "--group", f"BLOC={a},{b}", "--save", str(out)]) == 0
+    assert pd.read_csv(out)["exporter"].tolist() == [a]
+
+
+def test_the_wrong_format_names_the_expected_layout(capsys):
+    assert main([str(OECD), "--format", "wiod", "--method", "gvc"]) == 2
+    err = capsys.readouterr().err
+    assert "not a wiod table" in err and "--format wiod expects WIOD 2013 Parquet" in err

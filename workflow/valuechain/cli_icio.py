@@ -26,6 +26,30 @@ from . import accounting as ac
 
 METHODS = ("kww", "wwz", "bm_source", "bm_sink", "gvc", "position", "production", "va")
 LEVELS = ("total", "bilateral", "sectoral", "detail")
+DECOMPOSITIONS = ("wwz", "bm_source", "bm_sink", "gvc")
+#: The methods each filter or option applies to; any other use is rejected rather than silently ignored.
+APPLIES = {
+    "exporter": ("kww", *DECOMPOSITIONS, "position", "production"),
+    "importer": DECOMPOSITIONS,
+    "origin": ("va", "position", "production"),
+    "destination": ("va",),
+    "sector": (*DECOMPOSITIONS, "va", "position", "production"),
+    "level": DECOMPOSITIONS,
+    "shares": ("wwz", "bm_source", "bm_sink"),
+}
+LAYOUTS = {
+    "wiod": "WIOD 2013 Parquet: index CCC_cN, columns CCC_cN, CCC_{HFCE,NPISH,GGFC,GFCF,INVNT}, GO",
+    "oecd": "OECD ICIO CSV: first column CCC_IND row labels, columns CCC_IND, CCC_{HFCE,...}, OUT",
+}
+
+
+def inapplicable(args: argparse.Namespace) -> list[str]:
+    """Messages for the options given that do not apply to ``args.method`` (:data:`APPLIES`)."""
+    given = {"exporter": args.exporter, "importer": args.importer, "origin": args.origin,
+             "destination": args.destination, "sector": args.sector, "level": args.level != "total",
+             "shares": args.shares}
+    return [f"--{opt} does not apply to --method {args.method} (it applies to {', '.join(APPLIES[opt])})"
+            for opt, value in given.items() if value and args.method not in APPLIES[opt]]
 
 
 def _parse_groups(specs: Sequence[str]) -> dict[str, list[str]]:
@@ -37,6 +61,27 @@ def _parse_groups(specs: Sequence[str]) -> dict[str, list[str]]:
         if not sep or not name.strip() or not codes:
             raise ValueError(f"--group {spec!r}: expected NAME=CODE,CODE,...")
         groups[name.strip()] = codes
+    return groups
+
+
+def canonical_codes(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Country and group codes as the table and ``--group`` spell them, whatever case the user typed
+    (``deu``, ``row`` -> ``DEU``, ``RoW``); group members must be table countries. Updates ``args`` in place
+    and returns the groups with canonical member codes."""
+    countries = {c.upper(): c for c in m.countries}
+    unknown = {name: [c for c in members if c.upper() not in countries] for name, members in groups.items()}
+    unknown = {k: v for k, v in unknown.items() if v}
+    if unknown:
+        raise ValueError(f"--group members not in the table: {unknown}; known: {', '.join(m.countries)}")
+    groups = {name: [countries[c.upper()] for c in members] for name, members in groups.items()}
+    known = {**countries, **{g.upper(): g for g in groups}}
+    for kind in ("exporter", "importer", "origin", "destination"):
+        codes = getattr(args, kind)
+        if codes:
+            bad = [c for c in codes if c.upper() not in known]
+            if bad:
+                raise ValueError(f"unknown {kind} {bad}; known: {', '.join(known.values())}")
+            setattr(args, kind, [known[c.upper()] for c in codes])
     return groups
 
 
@@ -73,11 +118,7 @@ def _check_codes(kind: str, codes: Sequence[str], known: Sequence[str]) -> None:
 
 def compute(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]]) -> pd.DataFrame:
     """The result table of ``args.method`` with the filters applied."""
-    names = list(m.countries) + list(groups)
-    for kind, value in (("exporter", args.exporter), ("importer", args.importer), ("origin", args.origin),
-                        ("destination", args.destination)):
-        if value:
-            _check_codes(kind, value, names)
+    groups = canonical_codes(m, args, groups)
     if args.sector:
         _check_codes("sector", args.sector, m.sectors)
     method = args.method
@@ -116,13 +157,26 @@ def compute(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]])
         detail = detail[detail.importer.isin(_members(args.importer, groups))]
     if args.sector:
         detail = detail[detail.sector.isin(args.sector)]
-    df = ac.aggregate(detail, args.level, groups=groups)
+    # only the groups asked for by name label their members: --exporter DEU stays DEU even if DEU is in EU
+    named = set((args.exporter or []) + (args.importer or []))
+    df = ac.aggregate(detail, args.level, groups={g: v for g, v in groups.items() if not named or g in named})
     if method == "gvc":
         sh = ac.shares(df)
         df = df.assign(gvc=sh.GVC, gvc_backward=sh.GVCB, gvc_forward=sh.GVCF)
     elif args.shares:
         df = ac.shares(df)
     return df
+
+
+def read_model(path: Path, fmt: str) -> ac.Model:
+    """The accounting model of a table, or a message naming the layout ``fmt`` expects when it cannot be read."""
+    try:
+        return ac.model_from_file(path, fmt)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # a parser's own error (decoding, Parquet magic bytes, labels) says little
+        raise ValueError(f"{path}: not a {fmt} table ({type(exc).__name__}: {exc}); --format {fmt} expects "
+                         f"{LAYOUTS[fmt]}") from exc
 
 
 def _members(codes: Sequence[str], groups: dict[str, list[str]]) -> list[str]:
@@ -169,12 +223,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.save and args.save.suffix not in (".csv", ".parquet"):
         parser.error(f"--save {args.save}: use a .csv or .parquet file name")
+    for problem in inapplicable(args):
+        parser.error(problem)
     try:
         groups = _parse_groups(args.group)
         frames = []
         files = table_files(args.table, args.format, args.year)
         for year, path in files:
-            df = compute(ac.model_from_file(path, args.format), args, groups)
+            df = compute(read_model(path, args.format), args, groups)
             if len(files) > 1 or year is not None:
                 df.insert(0, "year", year)
             frames.append(df)
