@@ -13,5 +13,5 @@ trade = public_trade(
     hs_overlap=ingest["hs_overlap"], partner_aggregates=ingest["partner_aggregates"])
 for country, part in trade.groupby("country"):
     log.info("%s: %d regions, %d products, %d partners, years %s, %.3g USD", country, part["region"].nunique(),
-             part["hs"].nunique(), part["partner"].nunique(), sorted(part["year"].unique()), part["value"].sum())
+             part["hs"].nunique(), part["partner"].nunique(), sorted(part["year"].unique().tolist()), part["value"].sum())
 write_table(trade, snakemake.output.trade, meta(snakemake, "public_trade/1"))

@@ -103,37 +103,42 @@ def comexstat_countries(wildcards):
     return config["comexstat_countries"] or []
 
 
-def public_url(source, name):
-    """The URL of a file of resources/public/<source>/<name> (see rule retrieve_public)."""
+def public_files():
+    """Every public file the chosen countries and years need: ``{input group: [(<source>/<name>, URL)]}`` (the
+    Census API key is not in the URL; rule retrieve_public adds it)."""
     from valuechain.public_trade import census_url
 
     pub = config["public"]
-    if source == "census" and name == "country.txt":
-        return pub["census"]["countries_url"]
-    if m := re.fullmatch(r"(exports|imports)_(HS4|HS6)_(\d{4})\.json", name):
-        flow = {"exports": "export", "imports": "import"}[m.group(1)]
-        return census_url(pub["census"]["api"], flow, int(m.group(3)), m.group(2))
-    if m := re.fullmatch(r"(PAIS|UF)\.csv", name):
-        return pub["comexstat"]["tables"].format(table=m.group(1))
-    if m := re.fullmatch(r"(EXP|IMP)_(\d{4})_MUN\.csv", name):
-        return pub["comexstat"]["files"].format(flow=m.group(1), year=m.group(2))
-    raise ValueError(f"no public source file {source}/{name}")
+    census, comex = pub["census"], pub["comexstat"]
+    files = {"census_exports": [], "census_imports": [], "comexstat": []}
+    if "USA" in pub["countries"]:
+        files["schedule_c"] = [("census/country.txt", census["countries_url"])]
+        for flow in ("export", "import"):
+            files[f"census_{flow}s"] = [(f"census/{flow}s_{census['level']}_{y}.json",
+                                         census_url(census["api"], flow, y, census["level"])) for y in pub["years"]]
+    if "BRA" in pub["countries"]:
+        for table in ("PAIS", "UF"):
+            files[table.lower()] = [(f"comexstat/{table}.csv", comex["tables"].format(table=table))]
+        files["comexstat"] = [(f"comexstat/{f}_{y}_MUN.csv", comex["files"].format(flow=f, year=y))
+                              for y in pub["years"] for f in ("EXP", "IMP")]
+    return files
+
+
+def public_url(source, name):
+    """The URL of ``<public.cache>/<source>/<name>`` (rule retrieve_public)."""
+    urls = dict(pair for pairs in public_files().values() for pair in pairs)
+    if f"{source}/{name}" not in urls:
+        raise ValueError(f"{source}/{name} is not a file of the chosen public sources ({sorted(urls)})")
+    return urls[f"{source}/{name}"]
 
 
 def public_inputs(wildcards):
-    """The public files the chosen countries and years need."""
-    pub = config["public"]
-    d = pub["cache"]
-    files = {"census_exports": [], "census_imports": [], "comexstat": []}
-    if "USA" in pub["countries"]:
-        level = pub["census"]["level"]
-        files["schedule_c"] = f"{d}/census/country.txt"
-        for flow in ("exports", "imports"):
-            files[f"census_{flow}"] = [f"{d}/census/{flow}_{level}_{y}.json" for y in pub["years"]]
-    if "BRA" in pub["countries"]:
-        files["pais"], files["uf"] = f"{d}/comexstat/PAIS.csv", f"{d}/comexstat/UF.csv"
-        files["comexstat"] = [f"{d}/comexstat/{f}_{y}_MUN.csv" for y in pub["years"] for f in ("EXP", "IMP")]
-    return files
+    """The cached paths of the public files, grouped as rule build_public_trade reads them (single files for
+    the tables, lists for the trade files)."""
+    d = config["public"]["cache"]
+    lists = ("census_exports", "census_imports", "comexstat")
+    return {group: [f"{d}/{name}" for name, _ in pairs] if group in lists else f"{d}/{pairs[0][0]}"
+            for group, pairs in public_files().items()}
 
 
 def truth_file(wildcards):

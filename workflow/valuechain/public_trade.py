@@ -123,8 +123,7 @@ def public_trade(census: dict[str, list[str]], schedule_c: str | None, comex: li
         frames.append(trade)
     if not frames:
         raise TradeDataError("public trade: no source chosen (public.countries lists USA and/or BRA)")
-    sources = ", ".join(map(str, [p for paths in census.values() for p in paths] + list(comex)))
-    out = validate_canonical(pd.concat(frames, ignore_index=True), sources, "error", **checks)
-    return out.sort_values(["year", "flow", "country", "region", "partner", "hs"], kind="stable",
+    # each part is checked; they cannot overlap (different reporters), and ingestion checks the whole again
+    return pd.concat(frames, ignore_index=True).sort_values(["year", "flow", "country", "region", "partner", "hs"], kind="stable",
                            ignore_index=True)
 

@@ -123,12 +123,12 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
         if local is not None and local.is_file():
             log.info("%s: copying from the mirror %s", name, local)
             shutil.copyfile(local, tmp)
-            _check(name, tmp, sha256, "pinned")
+            digest = _check(name, tmp, sha256=sha256)
         elif url:
             log.info("%s: downloading %s", name, redact(url))
             download(url, raw)
-            try:
-                _check(name, raw, url_sha256, "pinned url_sha256")
+            try:  # unconverted, the download is the file: both pins apply to the same bytes
+                digest = _check(name, raw, url_sha256=url_sha256, **({} if convert else {"sha256": sha256}))
             except RetrieveError:
                 raw.unlink()  # complete but wrong: the next run must download it afresh
                 raise
@@ -137,14 +137,13 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
                     raise RetrieveError(f"{name}: unknown conversion {convert.get('from')!r} (known: rdata)")
                 convert_rdata(raw, tmp, convert["object"], convert.get("rownames"), convert.get("rename"),
                               fmt="parquet" if name.endswith(".parquet") else "csv")
+                digest = _sha256(tmp)
             else:
                 os.replace(raw, tmp)
-                _check(name, tmp, sha256, "pinned")
         else:
             raise RetrieveError(
                 f"{name}: not in the data mirror ({local or 'none configured'}) and no URL configured. "
                 f"Source: {source or 'unknown'}. Set data_mirror to a folder holding it, or its url in the config.")
-        digest = _sha256(tmp)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -153,8 +152,12 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
     return digest
 
 
-def _check(name: str, path: Path, expected: str | None, what: str) -> None:
+def _check(name: str, path: Path, **pinned: str | None) -> str:
+    """The file's sha256, logged; :class:`RetrieveError` when it differs from a pinned value (``sha256``,
+    ``url_sha256``) that is given."""
     digest = _sha256(path)
     log.info("%s: sha256 of %s %s", name, path.name, digest)
-    if expected and digest != expected:
-        raise RetrieveError(f"{name}: sha256 {digest} does not match the {what} {expected}")
+    for what, expected in pinned.items():
+        if expected and digest != expected:
+            raise RetrieveError(f"{name}: sha256 {digest} does not match the pinned {what} {expected}")
+    return digest

@@ -354,10 +354,6 @@ def read_oec(path: str | Path, duplicates: str = "error", sep: str | None = None
 
 # --- Brazil's Comex Stat ------------------------------------------------------------------------------
 
-# Comex Stat's codes for flows of no Brazilian state (SG_UF_MUN): not declared, undeclared zone, abroad,
-# on-board consumption, nationalised goods, re-exports, several states (coffee). Dropped with the pseudo-region
-# names by clean.drop_regions.
-COMEX_PSEUDO_STATES = ("ND", "ZN", "EX", "CB", "MN", "RE", "ED")
 COMEX_REGION = {"state": "SG_UF_MUN", "municipality": "CO_MUN"}
 
 
