@@ -241,9 +241,13 @@ def test_zero_output_row_stays_finite():
     assert ac.position(m).set_index(["country", "sector"]).loc[row, "upstreamness"] == 1.0
 
 
-def test_build_model_refuses_split_countries():
+def test_split_parts_stay_producers_unless_merged():
     t = icio.read_oecd_icio(ROOT / "tests" / "fixtures" / "oecd_icio_small.csv")
-    with pytest.raises(ValueError, match="merge split countries"):
-        ac.build_model(t)
-    m = ac.build_model(icio.merge_split_countries(t))
-    assert m.countries == ("AUS", "CHN", "MEX", "ROW")
+    kept = ac.build_model(t)
+    assert kept.countries == ("AUS", "CHN", "MEX", "ROW") and len(kept.producers) > kept.G
+    merged = ac.build_model(icio.merge_split_countries(t))
+    assert merged.countries == kept.countries and len(merged.producers) == merged.G
+    a, b = ac.aggregate(ac.bm_source(kept)), ac.aggregate(ac.bm_source(merged))
+    np.testing.assert_allclose(a.GEXP, b.GEXP)  # the same flows, different A
+    with pytest.raises(ValueError, match="without industry rows"):
+        ac.build_model(t, split_countries={})

@@ -43,13 +43,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.linalg as sla
+import scipy.sparse as sp
 
 from .icio import (
+    DEFAULT_SPLIT_COUNTRIES,
     BALANCE_ATOL,
     BALANCE_RTOL,
     IcioTable,
@@ -73,7 +75,7 @@ WWZ_TERMS = (
 #: Borin-Mancini exporting-country perspective, source-based (BBM eq. C.5, D.4; appendix F).
 BM_SOURCE_TERMS = ("GEXP", "DC", "DVA", "VAX", "DAVAX", "REF", "DDC", "FC", "FVA", "FDC", "GVC", "GVCB", "GVCF")
 #: Borin-Mancini exporting-country perspective, sink-based (BBM eq. D.6).
-BM_SINK_TERMS = ("GEXP", "DC", "DVA", "DDC", "FC", "FVA", "FDC")
+BM_SINK_TERMS = ("GEXP", "DC", "DVA", "VAX", "REF", "DDC", "FC", "FVA", "FDC")
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -84,15 +86,22 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Model:
     """A balanced ICIO table in matrix form with its Leontief inverse (build with :func:`build_model`).
 
-    ``Y`` is final demand by destination country (GN x G); ``B`` is computed once from one LU factorisation.
+    Rows are *producers* x sectors (producer-major): a producer is a table row country, and split countries
+    (OECD's CN1/CN2, MX1/MX2) stay separate producers, as in exvatools. Each producer belongs to one
+    accounting *country* (``home``); a country's domestic block spans all its producers, and results are added
+    over the producers of a country afterwards (:meth:`by_country`). A country group made one exporter
+    (:meth:`regroup`) is a country whose producers are the members'. ``Y`` is final demand by destination
+    country (RN x G); ``B`` is computed once from one LU factorisation and shared by regrouped models.
     """
 
     countries: tuple[str, ...]
     sectors: tuple[str, ...]
+    producers: tuple[str, ...]
+    home: np.ndarray
     Z: np.ndarray
     Y: np.ndarray
     x: np.ndarray
@@ -108,16 +117,60 @@ class Model:
 
     @cached_property
     def index(self) -> pd.MultiIndex:
+        """(country, sector) labels of the rows of results added over producers (:meth:`by_country`)."""
         return pd.MultiIndex.from_product([self.countries, self.sectors], names=["country", "sector"])
 
     @cached_property
-    def P(self) -> np.ndarray:
-        """Country indicator, GN x G: ``P[a, c] = 1`` when row ``a`` belongs to country ``c``."""
-        return np.kron(np.eye(self.G), np.ones((self.N, 1)))
+    def country_of_row(self) -> np.ndarray:
+        return np.repeat(self.home, self.N)
 
     @cached_property
-    def country_of_row(self) -> np.ndarray:
-        return np.repeat(np.arange(self.G), self.N)
+    def rows_of(self) -> tuple[np.ndarray, ...]:
+        """Row positions of each country's producers (its domestic block)."""
+        return tuple(np.flatnonzero(self.country_of_row == c) for c in range(self.G))
+
+    @cached_property
+    def P(self) -> np.ndarray:
+        """Country indicator, RN x G: ``P[a, c] = 1`` when row ``a`` belongs to country ``c``."""
+        P = np.zeros((len(self.x), self.G))
+        P[np.arange(len(self.x)), self.country_of_row] = 1.0
+        return P
+
+    @cached_property
+    def _to_country(self) -> sp.csr_matrix | None:
+        """GN x RN matrix adding producer rows into (country, sector) rows; None when they coincide."""
+        N, RN = self.N, len(self.x)
+        target = self.country_of_row * N + np.tile(np.arange(N), len(self.producers))
+        if len(self.producers) == self.G and np.array_equal(target, np.arange(RN)):
+            return None
+        return sp.csr_matrix((np.ones(RN), (target, np.arange(RN))), shape=(self.G * N, RN))
+
+    def by_country(self, M: np.ndarray) -> np.ndarray:
+        """Rows of ``M`` (RN x ...) added over the producers of each country: GN x ... in :attr:`index` order."""
+        S = self._to_country
+        return M if S is None else np.asarray(S @ M)
+
+    def regroup(self, groups: Mapping[str, Iterable[str]]) -> "Model":
+        """The same table with each group one country (one exporter): trade among its members is domestic.
+
+        The group takes the place of its first member; members must be countries of the model. ``A``, ``v``
+        and ``B`` are shared with this model (grouping changes only which blocks are domestic).
+        """
+        lookup: dict[str, str] = {}
+        for name, members in groups.items():
+            for c in members:
+                if c not in self.countries:
+                    raise ValueError(f"group {name!r}: {c!r} is not a country of the table")
+                if c in lookup:
+                    raise ValueError(f"country groups: {c} is in both {lookup[c]!r} and {name!r}")
+                lookup[c] = name
+        labels = [lookup.get(c, c) for c in self.countries]
+        new = list(dict.fromkeys(labels))
+        old_to_new = np.array([new.index(label) for label in labels])
+        Y = self.Y @ np.eye(len(new))[old_to_new]  # sum the destination columns of the members
+        out = Model(tuple(new), self.sectors, self.producers, old_to_new[self.home], self.Z, Y, self.x, self.va)
+        out.__dict__.update({k: self.__dict__[k] for k in ("A", "v", "lu", "B") if k in self.__dict__})
+        return out
 
     @cached_property
     def A(self) -> np.ndarray:
@@ -139,39 +192,38 @@ class Model:
         """Leontief inverse ``B = (I - A)^-1`` [BBM B.2], one solve against the identity with the stored LU."""
         return sla.lu_solve(self.lu, np.eye(len(self.x)), check_finite=False)
 
-    @cached_property
-    def L(self) -> np.ndarray:
-        """Local Leontief inverses ``L_ss = (I - A_ss)^-1``, shape (G, N, N) (batched N x N solves)."""
-        eye = np.broadcast_to(np.eye(self.N), (self.G, self.N, self.N))
-        return np.linalg.solve(eye - self.Ad, eye)
+    def blocks(self, M: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The G domestic blocks ``M_ss`` of a RN x RN matrix (each country's producers x producers)."""
+        return tuple(M[np.ix_(r, r)] for r in self.rows_of)
 
     @cached_property
-    def Bd(self) -> np.ndarray:
-        """Diagonal blocks ``B_ss`` of the global inverse, shape (G, N, N)."""
+    def Ad(self) -> tuple[np.ndarray, ...]:
+        """Domestic blocks ``A_ss`` of the technical coefficients."""
+        return self.blocks(self.A)
+
+    @cached_property
+    def L(self) -> tuple[np.ndarray, ...]:
+        """Local Leontief inverses ``L_ss = (I - A_ss)^-1``, one per country."""
+        return tuple(np.linalg.solve(np.eye(len(a)) - a, np.eye(len(a))) for a in self.Ad)
+
+    @cached_property
+    def Bd(self) -> tuple[np.ndarray, ...]:
+        """Diagonal blocks ``B_ss`` of the global inverse."""
         return self.blocks(self.B)
 
-    def blocks(self, M: np.ndarray) -> np.ndarray:
-        """The G diagonal N x N blocks of a GN x GN matrix, shape (G, N, N)."""
-        G, N = self.G, self.N
-        return np.einsum("gigj->gij", M.reshape(G, N, G, N)).copy()
+    def bd(self, blocks: Sequence[np.ndarray], M: np.ndarray) -> np.ndarray:
+        """Block-diagonal matrix (given by its domestic blocks) times ``M`` (RN x k or RN)."""
+        out = np.empty(M.shape)
+        for block, rows in zip(blocks, self.rows_of):
+            out[rows] = block @ M[rows]
+        return out
 
-    def bd(self, blocks: np.ndarray, M: np.ndarray) -> np.ndarray:
-        """Block-diagonal matrix (given by its (G, N, N) blocks) times ``M`` (GN x k or GN)."""
-        G, N = self.G, self.N
-        vec = M.ndim == 1
-        R = M.reshape(G, N, -1)
-        out = np.matmul(blocks, R).reshape(G * N, -1)
-        return out[:, 0] if vec else out
-
-    def bd_left(self, m: np.ndarray, blocks: np.ndarray) -> np.ndarray:
-        """Row vector ``m`` (GN) times a block-diagonal matrix."""
-        G, N = self.G, self.N
-        return np.matmul(m.reshape(G, 1, N), blocks).reshape(G * N)
-
-    @cached_property
-    def Ad(self) -> np.ndarray:
-        """Domestic blocks ``A_ss`` of the technical coefficients, shape (G, N, N)."""
-        return self.blocks(self.A)
+    def bd_left(self, m: np.ndarray, blocks: Sequence[np.ndarray]) -> np.ndarray:
+        """Row vector ``m`` (RN) times a block-diagonal matrix."""
+        out = np.empty(m.shape)
+        for block, rows in zip(blocks, self.rows_of):
+            out[rows] = m[rows] @ block
+        return out
 
     def Af(self, M: np.ndarray) -> np.ndarray:
         """``A^F M`` with ``A^F = A - diag(A_ss)`` the foreign (import) coefficients."""
@@ -185,37 +237,31 @@ class Model:
         """``B^F M`` with ``B^F = B - diag(B_ss)`` the off-diagonal blocks of the Leontief inverse."""
         return self.B @ M - self.bd(self.Bd, M)
 
-    @cached_property
-    def A_blocks_T(self) -> np.ndarray:
-        """``A`` as blocks indexed (s, r, i, n) = ``A_sr[i, n]``, contiguous, for :func:`_fold`."""
-        G, N = self.G, self.N
-        return np.ascontiguousarray(self.A.reshape(G, N, G, N).transpose(0, 2, 1, 3))
-
     # final demand ---------------------------------------------------------------------------------------
     @cached_property
     def Yd(self) -> np.ndarray:
-        """Domestic final demand ``Y_ss`` (GN x G, zero off the own-country column)."""
+        """Domestic final demand ``Y_ss`` (RN x G, zero off the own-country column)."""
         return self.Y * self.P
 
     @cached_property
     def Ym(self) -> np.ndarray:
-        """Final-goods exports ``Y_sr``, r != s (GN x G)."""
+        """Final-goods exports ``Y_sr``, r != s (RN x G)."""
         return self.Y - self.Yd
 
     # exports --------------------------------------------------------------------------------------------
     @cached_property
     def Eint(self) -> np.ndarray:
-        """Intermediate exports ``A_sr x_r`` by importer (GN x G)."""
+        """Intermediate exports ``A_sr x_r`` by importer (RN x G)."""
         return (self.Z @ self.P) * (1 - self.P)
 
     @cached_property
     def ESR(self) -> np.ndarray:
-        """Gross exports ``E_sr`` of each country-sector to each importer (GN x G), 0 on the own country."""
+        """Gross exports ``E_sr`` of each producer-sector to each importer (RN x G), 0 on the own country."""
         return self.Eint + self.Ym
 
     @cached_property
     def E(self) -> np.ndarray:
-        """Total gross exports ``E_s*`` per country-sector (GN)."""
+        """Total gross exports ``E_s*`` per producer-sector (RN)."""
         return self.ESR.sum(axis=1)
 
     # value-added multipliers ----------------------------------------------------------------------------
@@ -226,22 +272,22 @@ class Model:
 
     @cached_property
     def VBc(self) -> np.ndarray:
-        """``V_c B_cj`` by country of origin c (G x GN): value added of c per unit of j's output."""
+        """``V_c B_cj`` by country of origin c (G x RN): value added of c per unit of j's output."""
         return self.P.T @ (self.v[:, None] * self.B)
 
     @cached_property
     def VBd(self) -> np.ndarray:
-        """Domestic content ``V_s B_ss`` per column (GN) [BBM C.1]."""
+        """Domestic content ``V_s B_ss`` per column (RN) [BBM C.1]."""
         return self.VBc[self.country_of_row, np.arange(len(self.x))]
 
     @cached_property
     def VBf(self) -> np.ndarray:
-        """Foreign content ``sum_{t != s} V_t B_ts`` per column (GN) [BBM C.1]."""
+        """Foreign content ``sum_{t != s} V_t B_ts`` per column (RN) [BBM C.1]."""
         return self.VB - self.VBd
 
     @cached_property
     def VL(self) -> np.ndarray:
-        """Domestic value added ``V_s L_ss`` per column (GN) [BBM C.5]."""
+        """Domestic value added ``V_s L_ss`` per column (RN) [BBM C.5]."""
         return self.bd_left(self.v, self.L)
 
 
@@ -251,31 +297,44 @@ def technical_coefficients(Z: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def build_model(
-    table: IcioTable, rebalance: bool = True, rtol: float = BALANCE_RTOL, atol: float = BALANCE_ATOL
+    table: IcioTable,
+    rebalance: bool = True,
+    rtol: float = BALANCE_RTOL,
+    atol: float = BALANCE_ATOL,
+    split_countries: Mapping[str, str] | None = None,
 ) -> Model:
-    """Matrix form of a table for accounting: final demand summed by destination country.
+    """Matrix form of a table for accounting, final demand summed by destination country.
+
+    ``split_countries`` maps producer codes to the country they are part of (default
+    :data:`valuechain.icio.DEFAULT_SPLIT_COUNTRIES`: CN1, CN2 -> CHN; MX1, MX2 -> MEX). The parts stay separate
+    producers with their own rows and columns of ``A`` and share the country's domestic block, as exvatools
+    does; summing them first (:func:`valuechain.icio.merge_split_countries`) gives a different ``A`` and
+    different numbers (up to 1.5 % on exvatools' test table), so it is only an option (``model_from_file``).
+    Final-demand columns of a part count as the country's.
 
     With ``rebalance`` (default) the table is checked with :func:`valuechain.icio.check_balance` and ``x`` and
     ``va`` are re-derived from the use side (:func:`valuechain.icio.rebalanced`), so every identity holds exactly.
-    Every country must have the same sectors in the same order, and final demand must be by table countries
-    (merge split countries first).
+    Every producer must have the same sectors in the same order.
     """
     if not table.is_square_block:
         raise ValueError("build_model: every country needs the same industries in the same order")
     if rebalance:
         table = rebalanced(table, rtol=rtol, atol=atol)
+    split = dict(DEFAULT_SPLIT_COUNTRIES if split_countries is None else split_countries)
+    producers = tuple(table.countries)
+    labels = [split.get(p, p) for p in producers]
+    countries = list(dict.fromkeys(labels))
     Yc = final_demand_by_country(table)
-    countries = table.countries
+    Yc = Yc.T.groupby(np.array([split.get(c, c) for c in Yc.columns]), sort=False).sum().T
     extra = [c for c in Yc.columns if c not in countries]
     if extra:
-        raise ValueError(
-            f"build_model: final demand of countries without industry rows {extra[:5]}; "
-            "merge split countries (valuechain.icio.merge_split_countries) first"
-        )
+        raise ValueError(f"build_model: final demand of countries without industry rows {extra[:5]}")
     Yc = Yc.reindex(columns=countries, fill_value=0.0)
     return Model(
         countries=tuple(countries),
         sectors=tuple(table.industries),
+        producers=producers,
+        home=np.array([countries.index(label) for label in labels]),
         Z=table.Z.to_numpy(dtype=float),
         Y=Yc.to_numpy(dtype=float),
         x=table.x.to_numpy(dtype=float),
@@ -289,10 +348,12 @@ def model_from_file(
     split_countries: Mapping[str, str] | None = None,
     rtol: float = BALANCE_RTOL,
     atol: float = BALANCE_ATOL,
+    merge_split: bool = False,
 ) -> Model:
-    """Read a table (``fmt``: ``wiod`` or ``oecd``), merge split countries, check the balance, build the model.
+    """Read a table (``fmt``: ``wiod`` or ``oecd``), check the balance, build the model.
 
-    Rest of the world and the household industry stay in: accounting needs the whole world.
+    Split countries stay separate producers (:func:`build_model`) unless ``merge_split`` sums their rows and
+    columns first. Rest of the world and the household industry stay in: accounting needs the whole world.
     """
     if fmt == "wiod":
         table = read_wiod(path)
@@ -300,29 +361,26 @@ def model_from_file(
         table = read_oecd_icio(path)
     else:
         raise ValueError(f"model_from_file: format must be wiod or oecd, not {fmt!r}")
-    return build_model(merge_split_countries(table, split_countries), rtol=rtol, atol=atol)
+    if merge_split:
+        table = merge_split_countries(table, split_countries)
+    return build_model(table, rtol=rtol, atol=atol, split_countries=split_countries)
 
 
-def _fold(m: Model, F: np.ndarray) -> np.ndarray:
+def _fold(m: Model, F: np.ndarray, per_exporter: bool = True) -> np.ndarray:
     """``T[i, r, k] = sum_{a in r} A[i, a] F[a, s(i), k]`` for r != s(i), 0 for r = s(i).
 
     The intermediate-export step ``A_sr`` of the WWZ/BM terms applied to a quantity that depends on the
-    exporter s (for example ``B_rs Y_ss``). ``F`` is GN x G (x k), or GN (x k) when it does not depend on s.
-    One batched matmul over the G x G blocks: ``T_sr = A_sr F_r,s``.
+    exporter s (``per_exporter``; for example ``B_rs Y_ss``; ``F`` is RN x G or RN x G x k) or not (``F`` is RN
+    or RN x k). One small matmul ``A_sr F_r,s`` per pair of countries (G^2 products of N x N blocks), never a
+    dense RN x RN product per exporter. Returns RN x G x k.
     """
-    G, N = m.G, m.N
-    squeeze = F.ndim == 1 or (F.ndim == 2 and F.shape[1] != G)
-    if F.ndim == 1:
-        F = F[:, None]
-    if squeeze:  # independent of s: broadcast along s
-        F = np.broadcast_to(F[:, None, :], (G * N, G, F.shape[1]))
-    elif F.ndim == 2:
-        F = F[:, :, None]
-    k = F.shape[2]
-    W = F.reshape(G, N, G, k).transpose(2, 0, 1, 3)  # (s, r, n, k)
-    T = np.matmul(m.A_blocks_T, W)  # (s, r, i, k)
-    T[np.arange(G), np.arange(G)] = 0.0
-    T = T.transpose(0, 2, 1, 3).reshape(G * N, G, k)
+    F = F[..., None] if F.ndim == (2 if per_exporter else 1) else F
+    T = np.zeros((len(m.x), m.G, F.shape[-1]))
+    for s, S in enumerate(m.rows_of):
+        A_s = m.A[S]
+        for r, R in enumerate(m.rows_of):
+            if r != s:
+                T[S, r] = A_s[:, R] @ (F[R, s] if per_exporter else F[R])
     return T
 
 
@@ -338,6 +396,7 @@ def leontief_exports(m: Model) -> pd.DataFrame:
     country-sector. Column sums equal gross exports for rows with output.
     """
     M = (m.v[:, None] * m.B) * m.E[None, :]
+    M = m.by_country(m.by_country(M).T).T  # split producers added on both sides
     return pd.DataFrame(M, index=m.index, columns=m.index)
 
 
@@ -346,7 +405,7 @@ def va_by_destination(m: Model) -> pd.DataFrame:
 
     Rows (country, sector) of origin, columns the country of final absorption; the row sums are ``va``.
     """
-    M = m.v[:, None] * (m.B @ m.Y)
+    M = m.by_country(m.v[:, None] * (m.B @ m.Y))
     return pd.DataFrame(M, index=m.index, columns=pd.Index(m.countries, name="destination"))
 
 
@@ -490,14 +549,15 @@ def wwz(m: Model) -> pd.DataFrame:
 
 
 def _bilateral_frame(m: Model, cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Long frame (exporter, sector, importer) from GN x G arrays, own-country pairs dropped."""
+    """Long frame (exporter, sector, importer) from RN x G arrays, split producers added, own-country pairs
+    dropped."""
     G, N = m.G, m.N
     exporter = np.repeat(np.array(m.countries, dtype=object), N * G)
     sector = np.tile(np.repeat(np.array(m.sectors, dtype=object), G), G)
     importer = np.tile(np.array(m.countries, dtype=object), G * N)
-    keep = (1 - m.P).reshape(-1).astype(bool)
+    keep = (exporter != importer)
     data = {"exporter": exporter[keep], "sector": sector[keep], "importer": importer[keep]}
-    data.update({k: np.asarray(v).reshape(-1)[keep] for k, v in cols.items()})
+    data.update({k: m.by_country(np.asarray(v)).reshape(-1)[keep] for k, v in cols.items()})
     return pd.DataFrame(data)
 
 
@@ -511,13 +571,13 @@ def _bm_fva_weights(m: Model) -> np.ndarray:
 
     With ``A^{/s}`` (s's export coefficients set to 0), ``B^{/s}_ts = B_ts B_ss^-1 L_ss`` for t != s (block
     inversion: ``(I - A_RR)^-1 A_Rs = B_Rs B_ss^-1``), so the weights are ``FC_s B_ss^-1 L_ss`` with the
-    foreign content ``FC_s = sum_t V_t B_ts``: G batched N x N solves instead of G inversions of ``I - A^{/s}``.
+    foreign content ``FC_s = sum_t V_t B_ts``: one solve with each domestic block instead of G inversions of
+    ``I - A^{/s}``.
     """
-    G, N = m.G, m.N
-    fc = m.VBf.reshape(G, 1, N)
-    # fc B_ss^-1 = solve(B_ss^T, fc^T)^T
-    w = np.linalg.solve(np.transpose(m.Bd, (0, 2, 1)), np.transpose(fc, (0, 2, 1)))
-    return np.matmul(np.transpose(w, (0, 2, 1)), m.L).reshape(G * N)
+    w = np.empty(len(m.x))
+    for Bss, Lss, S in zip(m.Bd, m.L, m.rows_of):
+        w[S] = np.linalg.solve(Bss.T, m.VBf[S]) @ Lss  # fc B_ss^-1 L_ss
+    return w
 
 
 def bm_source(m: Model) -> pd.DataFrame:
@@ -572,16 +632,30 @@ def bm_sink(m: Model) -> pd.DataFrame:
     ``DVA = V_s B_ss E*_sr``, ``FVA = sum_t V_t B_ts E*_sr`` and the double counting is the rest of the
     domestic and foreign content. DC and FC equal the source-based ones; DVA, DDC, FVA, FDC differ bilaterally
     but their totals over importers and sectors equal the source-based totals of each exporter.
+
+    Reflection (DVA that comes home in s's final demand), as in exvatools' ``bm_snk``: ``REF = V_s B_ss A_sr
+    w_r`` with ``w = B^{/s} Y_{*s}`` the output that ends in s's final demand without leaving s again
+    (Woodbury: ``w = B Y_{*s} - B_{*S} (I + C_SS)^-1 C_S Y_{*s}``, ``C = A^F B``); ``VAX = DVA - REF``.
     """
-    G, N, P = m.G, m.N, m.P
-    Ls_E = m.bd(m.L, m.E).reshape(G, N, 1)
-    h = np.linalg.solve(m.Bd, Ls_E).reshape(G * N)  # h_s = B_ss^-1 L_ss E_s*
+    P = m.P
+    h = np.empty(len(m.x))
+    LE = m.bd(m.L, m.E)
+    for Bss, S in zip(m.Bd, m.rows_of):
+        h[S] = np.linalg.solve(Bss, LE[S])  # h_s = B_ss^-1 L_ss E_s*
     Bh = m.B @ (h[:, None] * P)  # [a, s] = B_{r(a) s} h_s
     Estar = m.Ym + m.Eint - _fold(m, Bh)[:, :, 0]
+    C = m.B - np.eye(len(m.x)) - m.bd(m.Ad, m.B)  # A^F B
+    BY = m.B @ m.Y
+    W = np.empty_like(BY)
+    for s, S in enumerate(m.rows_of):
+        CS = C[S]
+        W[:, s] = BY[:, s] - m.B[:, S] @ np.linalg.solve(np.eye(len(S)) + CS[:, S], CS @ m.Y[:, s])
     ESR = m.ESR
     DC, FC = ESR * m.VBd[:, None], ESR * m.VBf[:, None]
     DVA, FVA = Estar * m.VBd[:, None], Estar * m.VBf[:, None]
-    cols = {"GEXP": ESR, "DC": DC, "DVA": DVA, "DDC": DC - DVA, "FC": FC, "FVA": FVA, "FDC": FC - FVA}
+    REF = _fold(m, W)[:, :, 0] * m.VBd[:, None]
+    cols = {"GEXP": ESR, "DC": DC, "DVA": DVA, "VAX": DVA - REF, "REF": REF, "DDC": DC - DVA, "FC": FC,
+            "FVA": FVA, "FDC": FC - FVA}
     return _bilateral_frame(m, cols)
 
 
@@ -660,27 +734,16 @@ def production_decomposition(m: Model) -> pd.DataFrame:
     Y_RT = m.VL * yexp
     Y_GVC_S = m.bd_left(VLAf, m.L) * ydom
     Y_GVC = (VLAf @ m.B) * y
-    out = pd.DataFrame(
-        {
-            "va": m.va,
-            "V_D": V_D,
-            "V_RT": V_RT,
-            "V_GVC_S": V_GVC_S,
-            "V_GVC_C": V_GVC - V_GVC_S,
-            "y": y,
-            "Y_D": Y_D,
-            "Y_RT": Y_RT,
-            "Y_GVC_S": Y_GVC_S,
-            "Y_GVC_C": Y_GVC - Y_GVC_S,
-        },
-        index=m.index,
-    )
-    out["gvc_forward"] = _ratio(V_GVC, m.va)
-    out["gvc_forward_simple"] = _ratio(V_GVC_S, m.va)
-    out["gvc_forward_complex"] = _ratio(V_GVC - V_GVC_S, m.va)
-    out["gvc_backward"] = _ratio(Y_GVC, y)
-    out["gvc_backward_simple"] = _ratio(Y_GVC_S, y)
-    out["gvc_backward_complex"] = _ratio(Y_GVC - Y_GVC_S, y)
+    levels = np.column_stack([m.va, V_D, V_RT, V_GVC_S, V_GVC - V_GVC_S, y, Y_D, Y_RT, Y_GVC_S, Y_GVC - Y_GVC_S])
+    names = ["va", "V_D", "V_RT", "V_GVC_S", "V_GVC_C", "y", "Y_D", "Y_RT", "Y_GVC_S", "Y_GVC_C"]
+    out = pd.DataFrame(m.by_country(levels), index=m.index, columns=names)  # split producers added
+    va, y = out["va"].to_numpy(), out["y"].to_numpy()
+    out["gvc_forward"] = _ratio(out.V_GVC_S + out.V_GVC_C, va)
+    out["gvc_forward_simple"] = _ratio(out.V_GVC_S, va)
+    out["gvc_forward_complex"] = _ratio(out.V_GVC_C, va)
+    out["gvc_backward"] = _ratio(out.Y_GVC_S + out.Y_GVC_C, y)
+    out["gvc_backward_simple"] = _ratio(out.Y_GVC_S, y)
+    out["gvc_backward_complex"] = _ratio(out.Y_GVC_C, y)
     return out.reset_index()
 
 
@@ -698,6 +761,15 @@ def downstreamness(m: Model) -> np.ndarray:
     return sla.lu_solve(m.lu, np.ones(len(m.x)), trans=1, check_finite=False)
 
 
+def _merged_ratio(m: Model, num: np.ndarray, den: np.ndarray, weight: np.ndarray, empty: float = 0.0) -> np.ndarray:
+    """Per-row ratio ``num / den`` by (country, sector): unchanged without split producers, else
+    ``sum(weight num) / sum(weight den)`` over the parts (``empty`` where the parts have no denominator)."""
+    if m._to_country is None:
+        return np.where(den != 0, _ratio(num, den), empty) if empty else _ratio(num, den)
+    n, d = m.by_country(weight * num), m.by_country(weight * den)
+    return np.where(d != 0, _ratio(n, d), empty)
+
+
 def position(m: Model) -> pd.DataFrame:
     """Position and production length per country-sector [AC; WWYZa].
 
@@ -707,6 +779,10 @@ def position(m: Model) -> pd.DataFrame:
     ``PLy_GVC = (V L L A^F B Y^ + V L A^F B B Y^) / V L A^F B Y^`` (backward) [WWYZa eq. 20-23; each path of
     k input steps counts k + 1 stages], and the GVC position ``PLv_GVC / PLy_GVC`` [WWYZa eq. 28].
     Identity: ``sum(y * downstreamness) = sum(va * upstreamness) = sum(x)`` (``y`` final demand by row).
+
+    The parts of a split country are one row each per sector: each ratio is the ratio of its numerator and
+    denominator added over the parts (upstreamness and downstreamness weighted by output, forward lengths by
+    value added, backward lengths by final demand).
     """
     x = m.x
     # forward: rows; v cancels in the ratio (row-wise diag(v))
@@ -715,12 +791,16 @@ def position(m: Model) -> pd.DataFrame:
     # backward: columns; y cancels (column-wise diag(y))
     den_b = m.left_Af(m.VL) @ m.B  # V L A^F B
     num_b = m.left_Af(m.bd_left(m.VL, m.L)) @ m.B + den_b @ m.B  # V L L A^F B + V L A^F B B
-    plv = _ratio(num_f, LAfx)
-    ply = _ratio(num_b, den_b)
+    y = m.Y.sum(axis=1)
+    ones = np.ones_like(x)
+    up = _merged_ratio(m, upstreamness(m) * x, x, ones, empty=1.0)
+    down = _merged_ratio(m, downstreamness(m) * x, x, ones, empty=1.0)
+    plv = _merged_ratio(m, num_f, LAfx, m.v)
+    ply = _merged_ratio(m, num_b, den_b, y)
     return pd.DataFrame(
         {
-            "upstreamness": upstreamness(m),
-            "downstreamness": downstreamness(m),
+            "upstreamness": up,
+            "downstreamness": down,
             "PLv_GVC": plv,
             "PLy_GVC": ply,
             "gvc_position": _ratio(plv, ply),
