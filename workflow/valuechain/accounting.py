@@ -41,9 +41,9 @@ produced.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -51,9 +51,9 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from .icio import (
-    DEFAULT_SPLIT_COUNTRIES,
     BALANCE_ATOL,
     BALANCE_RTOL,
+    DEFAULT_SPLIT_COUNTRIES,
     IcioTable,
     final_demand_by_country,
     merge_split_countries,
@@ -150,7 +150,7 @@ class Model:
         S = self._to_country
         return M if S is None else np.asarray(S @ M)
 
-    def regroup(self, groups: Mapping[str, Iterable[str]]) -> "Model":
+    def regroup(self, groups: Mapping[str, Iterable[str]]) -> Model:
         """The same table with each group one country (one exporter): trade among its members is domestic.
 
         The group takes the place of its first member; members must be countries of the model. ``A``, ``v``

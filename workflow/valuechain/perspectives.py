@@ -43,7 +43,7 @@ tripartite GVC split); [OECD] TiVA indicators (domestic value added in foreign e
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
