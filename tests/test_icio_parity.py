@@ -212,3 +212,25 @@ def test_tripartite_gvc_adds_up(iciotest):
     np.testing.assert_allclose(t.pure_forward, b.GVCF, rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(t.DAVAX + t.GVC, t.GEXP, rtol=1e-10)
     np.testing.assert_allclose(t.pure_backward + t.two_sided + t.pure_forward, t.GVC, rtol=1e-10, atol=1e-9)
+
+
+def test_length_decomposition_identities(iciotest):
+    m = iciotest
+    pl = ac.production_length(m)
+    Xv = m.by_country(m.v * (m.B @ (m.B @ m.Y.sum(axis=1))))  # V^ B B Y
+    Xy = m.by_country((m.VB @ m.B) * m.Y.sum(axis=1))  # V B B Y^
+    np.testing.assert_allclose(pl.Xv_D + pl.Xv_RT + pl.Xv_GVC, Xv, rtol=1e-10)
+    np.testing.assert_allclose(pl.Xy_D + pl.Xy_RT + pl.Xy_GVC, Xy, rtol=1e-10)
+    prod = ac.production_decomposition(m)
+    for k in ("D", "RT", "GVC_S", "GVC_C"):
+        np.testing.assert_allclose(pl[f"V_{k}"], prod[f"V_{k}"], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(pl[f"Y_{k}"], prod[f"Y_{k}"], rtol=1e-10, atol=1e-12)
+    live = prod.va.to_numpy() > 0
+    up = ac.position(m)
+    # forward length = upstreamness per row (split parts are averaged with different weights: va vs output)
+    single = live & ~pl.country.isin(["CHN", "MEX"]).to_numpy()
+    np.testing.assert_allclose(pl.PLv[single], up.upstreamness[single], rtol=1e-10)
+    np.testing.assert_allclose(pl.PLv_GVC, up.PLv_GVC, rtol=1e-10)
+    # every segment is at least one stage long, and the GVC segments at least two (one crossing)
+    assert (pl.loc[live, ["PLv_D", "PLv_RT"]] >= 1 - 1e-12).all().all()
+    assert (pl.loc[pl.V_GVC > 0, "PLv_GVC"] >= 2 - 1e-12).all()

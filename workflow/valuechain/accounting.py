@@ -807,3 +807,56 @@ def position(m: Model) -> pd.DataFrame:
         },
         index=m.index,
     ).reset_index()
+
+
+def production_length(m: Model) -> pd.DataFrame:
+    """UIBE length decomposition (index3-Length) per country-sector [WWYZa eq. 12-23].
+
+    Production length = induced output / value added (or final good) that induces it. Forward, by sector of
+    origin of value added (``V^`` rows): ``Xv_D = V^ L L Y^D`` (pure domestic), ``Xv_RT = V^ L L Y^F``
+    (traditional trade), ``Xv_GVC = V^ L L A^F B Y + V^ L A^F B B Y``, of which simple (one crossing)
+    ``Xv_GVC_S = V^ L L A^F L Y^D + V^ L A^F L L Y^D`` and complex the rest. Backward, by sector of final
+    production (``Y^`` columns), the transposed products. Lengths ``PLv_* = Xv_* / V_*`` and ``PLy_* = Xy_* /
+    Y_*`` with the value added and final goods of :func:`production_decomposition`; ``PLv`` (all segments,
+    ``V^ B B Y / V^ B Y``, = Antras-Chor upstreamness) and ``PLy``; the GVC position index ``PLv_GVC / PLy_GVC``.
+    Identities: ``Xv_D + Xv_RT + Xv_GVC = V^ B B Y`` and ``Xy_D + Xy_RT + Xy_GVC = V B B Y^``. Split producers
+    are added before the ratios are taken.
+    """
+    v, L = m.v, m.L
+    ydom, yexp = m.Yd.sum(axis=1), m.Ym.sum(axis=1)
+    y = ydom + yexp
+    LyD, LyF = m.bd(L, ydom), m.bd(L, yexp)
+    LAfx = m.bd(L, m.Af(m.x))
+    ALyD = m.Af(LyD)
+    Xv = {
+        "D": v * m.bd(L, LyD),
+        "RT": v * m.bd(L, LyF),
+        "GVC_S": v * (m.bd(L, m.bd(L, ALyD)) + m.bd(L, m.Af(m.bd(L, LyD)))),
+        "GVC": v * (m.bd(L, LAfx) + m.bd(L, m.Af(m.B @ m.x))),
+    }
+    Vv = {"D": v * LyD, "RT": v * LyF, "GVC_S": v * m.bd(L, ALyD), "GVC": v * LAfx}
+    VLL = m.bd_left(m.VL, L)
+    VLAf = m.left_Af(m.VL)
+    Xy = {
+        "D": VLL * ydom,
+        "RT": VLL * yexp,
+        "GVC_S": (m.bd_left(m.left_Af(VLL), L) + m.bd_left(m.bd_left(VLAf, L), L)) * ydom,
+        "GVC": (m.left_Af(VLL) @ m.B + (VLAf @ m.B) @ m.B) * y,
+    }
+    Vy = {"D": m.VL * ydom, "RT": m.VL * yexp, "GVC_S": m.bd_left(VLAf, L) * ydom, "GVC": (VLAf @ m.B) * y}
+    for d in (Xv, Vv, Xy, Vy):
+        d["GVC_C"] = d["GVC"] - d["GVC_S"]
+    parts = ("D", "RT", "GVC_S", "GVC_C", "GVC")
+    cols = {**{f"Xv_{k}": Xv[k] for k in parts}, **{f"V_{k}": Vv[k] for k in parts},
+            **{f"Xy_{k}": Xy[k] for k in parts}, **{f"Y_{k}": Vy[k] for k in parts}}
+    names = list(cols)
+    out = pd.DataFrame(m.by_country(np.column_stack([cols[k] for k in names])), index=m.index, columns=names)
+    for k in parts:
+        out[f"PLv_{k}"] = _ratio(out[f"Xv_{k}"], out[f"V_{k}"])
+        out[f"PLy_{k}"] = _ratio(out[f"Xy_{k}"], out[f"Y_{k}"])
+    Xv_all = sum(out[f"Xv_{k}"] for k in ("D", "RT", "GVC"))
+    Xy_all = sum(out[f"Xy_{k}"] for k in ("D", "RT", "GVC"))
+    out["PLv"] = _ratio(Xv_all, sum(out[f"V_{k}"] for k in ("D", "RT", "GVC")))
+    out["PLy"] = _ratio(Xy_all, sum(out[f"Y_{k}"] for k in ("D", "RT", "GVC")))
+    out["gvc_position"] = _ratio(out.PLv_GVC, out.PLy_GVC)
+    return out.reset_index()
