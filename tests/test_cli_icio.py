@@ -10,6 +10,7 @@ import pytest
 
 from valuechain import accounting as ac
 from valuechain import icio
+from valuechain import perspectives as pv
 from valuechain.cli_icio import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +82,10 @@ def test_oecd_format_and_errors(tmp_path, capsys):
         (["--method", "kww", "--level", "sectoral"], "--level does not apply to --method kww"),
         (["--method", "va", "--shares"], "--shares does not apply to --method va"),
         (["--method", "gvc", "--shares"], "--shares does not apply to --method gvc"),
+        (["--method", "va", "--perspective", "bilateral"], "--perspective does not apply to --method va"),
+        (["--method", "bm_source", "--approach", "sink"], "--approach does not apply to --method bm_source"),
+        (["--method", "tiva", "--level", "detail"], "--method tiva is by exporting country"),
+        (["--method", "length", "--importer", "CHN"], "--importer does not apply to --method length"),
     ],
 )
 def test_every_option_applies_or_is_rejected(capsys, args, message):
@@ -113,3 +118,42 @@ def test_the_wrong_format_names_the_expected_layout(capsys):
     assert main([str(OECD), "--format", "wiod", "--method", "gvc"]) == 2
     err = capsys.readouterr().err
     assert "not a wiod table" in err and "--format wiod expects WIOD 2013 Parquet" in err
+
+
+EXVA = ROOT.parent / "shared" / "oracles" / "exvatools" / "iciotest_data.csv"
+
+
+@pytest.mark.skipif(not EXVA.exists(), reason="exvatools oracle (../shared) not found")
+def test_a_group_is_one_exporter_on_the_command_line(tmp_path):
+    out = tmp_path / "nafta.csv"
+    assert main([str(EXVA), "--format", "oecd", "--method", "bm_sink", "--exporter", "NAFTA", "usa",
+                 "--group", "NAFTA=USA,MEX", "--save", str(out)]) == 0
+    df = pd.read_csv(out).set_index("exporter")
+    # exvatools 0.9.0 make_exvadec(wio, exporter = "NAFTA", method = "bm_snk") and exporter = "USA"
+    assert round(df.loc["NAFTA", "GEXP"], 2) == 10485.40 and round(df.loc["NAFTA", "REF"], 2) == 974.09
+    single = ac.aggregate(ac.bm_sink(ac.build_model(icio.read_oecd_icio(EXVA)))).set_index("exporter")
+    assert df.loc["USA", "GEXP"] == pytest.approx(single.loc["USA", "GEXP"])
+    assert main([str(EXVA), "--format", "oecd", "--method", "bm_source", "--group", "NAFTA=USA,MEX",
+                 "--save", str(out)]) == 0
+    assert pd.read_csv(out).exporter.tolist() == ["ESP", "FRA", "MEX", "USA", "CHN", "ROW", "NAFTA"]
+
+
+@pytest.mark.skipif(not EXVA.exists(), reason="exvatools oracle (../shared) not found")
+def test_perspectives_and_new_measures_on_the_command_line(tmp_path, capsys):
+    m = ac.build_model(icio.read_oecd_icio(EXVA))
+    out = tmp_path / "bil.csv"
+    assert main([str(EXVA), "--format", "oecd", "--method", "bm", "--perspective", "bilateral", "--exporter",
+                 "CHN", "--importer", "USA", "--level", "bilateral", "--save", str(out)]) == 0
+    got = pd.read_csv(out)
+    d = pv.decompose(m, "bilateral")
+    assert got.DVA.item() == pytest.approx(d[(d.exporter == "CHN") & (d.importer == "USA")].DVA.sum())
+    for method, cols in [("tripartite", {"pure_backward", "two_sided", "pure_forward"}),
+                         ("tiva", {"GVCF"}), ("wwz_summary", {"VAX", "FVA"}), ("length", {"PLv_GVC_S"}),
+                         ("origin", {"origin", "va"}), ("destination", {"destination", "DVA"})]:
+        assert main([str(EXVA), "--format", "oecd", "--method", method, "--exporter", "ESP", "--save",
+                     str(out)]) == 0, method
+        assert cols <= set(pd.read_csv(out).columns), method
+    capsys.readouterr()
+    assert main([str(EXVA), "--format", "oecd", "--method", "bm", "--perspective", "importer",
+                 "--approach", "sink"]) == 2
+    assert "approach sink applies to the exporter and world perspectives" in capsys.readouterr().err

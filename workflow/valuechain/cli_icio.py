@@ -5,12 +5,15 @@ Examples (vendored WIOD 2013 tables)::
     valuechain-icio resources/wiod2013 --year 2011 --method va --origin DEU --destination CHN
     valuechain-icio resources/wiod2013 --year 2011 --method gvc
     valuechain-icio resources/wiod2013 --year 2011 --method bm_source --exporter DEU --importer CHN --level sectoral
+    valuechain-icio resources/wiod2013 --method bm --perspective bilateral --exporter CHN --importer USA
+    valuechain-icio resources/wiod2013 --method bm_source --exporter EU3 --group EU3=DEU,FRA,ITA
     valuechain-icio table.csv --format oecd --method wwz --exporter CHN --sector D26 --save chn_d26.parquet
 
 The table is a file, or a directory holding one file per year (``wiot_YYYY.parquet`` for WIOD, a CSV whose name
-contains the year for OECD). OECD tables get their split countries merged (CN1/CN2 -> CHN, MX1/MX2 -> MEX); rest of
-the world stays in, as accounting needs the whole world. With several years, each year is computed separately
-and the output has a ``year`` column.
+contains the year for OECD). The parts of OECD's split countries (CN1/CN2 of CHN, MX1/MX2 of MEX) stay separate
+producers of their country and results are added afterwards, as exvatools does (``--merge-split`` sums them
+first instead); rest of the world stays in, as accounting needs the whole world. With several years, each year
+is computed separately and the output has a ``year`` column.
 """
 
 from __future__ import annotations
@@ -23,19 +26,24 @@ from typing import Sequence
 import pandas as pd
 
 from . import accounting as ac
+from . import perspectives as pv
 
-METHODS = ("kww", "wwz", "bm_source", "bm_sink", "gvc", "position", "production", "va")
+METHODS = ("bm", "bm_source", "bm_sink", "wwz", "wwz_summary", "kww", "gvc", "tripartite", "tiva", "origin",
+           "destination", "va", "position", "length", "production")
 LEVELS = ("total", "bilateral", "sectoral", "detail")
-DECOMPOSITIONS = ("wwz", "bm_source", "bm_sink", "gvc")
+#: Methods whose rows are export flows (exporter, sector, importer), summed to --level.
+FLOWS = ("bm", "bm_source", "bm_sink", "wwz", "wwz_summary", "gvc", "tripartite", "origin", "destination")
 #: The methods each filter or option applies to; any other use is rejected rather than silently ignored.
 APPLIES = {
-    "exporter": ("kww", *DECOMPOSITIONS, "position", "production"),
-    "importer": DECOMPOSITIONS,
-    "origin": ("va", "position", "production"),
-    "destination": ("va",),
-    "sector": (*DECOMPOSITIONS, "va", "position", "production"),
-    "level": DECOMPOSITIONS,
-    "shares": ("wwz", "bm_source", "bm_sink"),
+    "exporter": (*FLOWS, "kww", "tiva", "position", "length", "production"),
+    "importer": FLOWS,
+    "origin": ("va", "origin", "position", "length", "production"),
+    "destination": ("va", "destination"),
+    "sector": (*FLOWS, "tiva", "va", "position", "length", "production"),
+    "level": (*FLOWS, "tiva"),
+    "shares": ("bm", "bm_source", "bm_sink", "wwz", "wwz_summary", "tripartite"),
+    "perspective": ("bm", "origin"),
+    "approach": ("bm",),
 }
 LAYOUTS = {
     "wiod": "WIOD 2013 Parquet: index CCC_cN, columns CCC_cN, CCC_{HFCE,NPISH,GGFC,GFCF,INVNT}, GO",
@@ -47,9 +55,12 @@ def inapplicable(args: argparse.Namespace) -> list[str]:
     """Messages for the options given that do not apply to ``args.method`` (:data:`APPLIES`)."""
     given = {"exporter": args.exporter, "importer": args.importer, "origin": args.origin,
              "destination": args.destination, "sector": args.sector, "level": args.level != "total",
-             "shares": args.shares}
-    return [f"--{opt} does not apply to --method {args.method} (it applies to {', '.join(APPLIES[opt])})"
-            for opt, value in given.items() if value and args.method not in APPLIES[opt]]
+             "shares": args.shares, "perspective": args.perspective, "approach": args.approach}
+    out = [f"--{opt} does not apply to --method {args.method} (it applies to {', '.join(APPLIES[opt])})"
+           for opt, value in given.items() if value and args.method not in APPLIES[opt]]
+    if args.method == "tiva" and args.level in ("bilateral", "detail"):
+        out.append("--method tiva is by exporting country (and sector): --level total or sectoral")
+    return out
 
 
 def _parse_groups(specs: Sequence[str]) -> dict[str, list[str]]:
@@ -116,6 +127,45 @@ def _check_codes(kind: str, codes: Sequence[str], known: Sequence[str]) -> None:
         raise ValueError(f"unknown {kind} {unknown}; known: {', '.join(known)}")
 
 
+def exporter_models(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]]) -> list[tuple[ac.Model, list[str]]]:
+    """(model, exporters) pairs: plain countries in the table's model; each group asked for as an exporter
+    (or every group, when no exporter is named) in a model where it is one country, so trade among its
+    members is not an export (Stata icio's "computed as a whole", exvatools' groups)."""
+    asked = args.exporter or []
+    plain = [c for c in asked if c not in groups] if asked else list(m.countries)
+    as_groups = [g for g in asked if g in groups] if asked else list(groups)
+    out = [(m, plain)] if plain else []
+    out += [(m.regroup({g: groups[g]}), [g]) for g in as_groups]
+    return out
+
+
+def _flows(m: ac.Model, args: argparse.Namespace, exporters: list[str]) -> pd.DataFrame:
+    """The export-flow table of a flow method, before filtering (exporter, sector, importer, ...)."""
+    method = args.method
+    if method == "bm":
+        return pv.decompose(m, args.perspective or "exporter", args.approach or "source")
+    if method == "origin":
+        return pv.va_by_origin(m, args.perspective or "exporter", exporters=exporters)
+    if method == "destination":
+        return pv.dva_by_destination(m, exporters=exporters)
+    if method == "tripartite":
+        return pv.tripartite_gvc(m)
+    if method in ("wwz", "wwz_summary"):
+        df = ac.wwz(m)
+        return pv.wwz_summary(df) if method == "wwz_summary" else df
+    df = (ac.bm_sink if method == "bm_sink" else ac.bm_source)(m)
+    if method == "gvc":
+        df = df[["exporter", "sector", "importer", "GEXP", "GVC", "GVCB", "GVCF"]]
+    return df
+
+
+def _sum_to_level(df: pd.DataFrame, level: str, extra: Sequence[str] = ()) -> pd.DataFrame:
+    keys = {"total": ["exporter"], "bilateral": ["exporter", "importer"], "sectoral": ["exporter", "sector"],
+            "detail": ["exporter", "sector", "importer"]}[level] + list(extra)
+    num = [c for c in df.columns if c not in ("exporter", "sector", "importer", "origin", "destination")]
+    return df.groupby(keys, sort=False, as_index=False)[num].sum()
+
+
 def compute(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]]) -> pd.DataFrame:
     """The result table of ``args.method`` with the filters applied."""
     groups = canonical_codes(m, args, groups)
@@ -131,47 +181,55 @@ def compute(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]])
         if args.sector:
             df = df[df.origin_sector.isin(args.sector)]
         return df
-    if method in ("position", "production"):
-        df = ac.position(m) if method == "position" else ac.production_decomposition(m)
+    if method in ("position", "production", "length"):
+        df = {"position": ac.position, "production": ac.production_decomposition, "length": ac.production_length}[
+            method](m)
         countries = (args.origin or []) + (args.exporter or [])
         if countries:
             df = df[df.country.isin(countries)]
         if args.sector:
             df = df[df.sector.isin(args.sector)]
         return df
-    if method == "kww":
-        df = ac.kww(m).reset_index()
-        if groups:
-            df["country"] = ac.group_labels(df["country"], groups)
-            df = df.groupby("country", sort=False, as_index=False).sum()
-        if args.exporter:
-            df = df[df.country.isin(args.exporter)]
-        return df
-    detail = {"wwz": ac.wwz, "bm_source": ac.bm_source, "bm_sink": ac.bm_sink, "gvc": ac.bm_source}[method](m)
-    if method == "gvc":
-        detail = detail[["exporter", "sector", "importer", "GEXP", "GVC", "GVCB", "GVCF"]]
-    # filter the flows first (groups expanded to members), then sum to the level
-    if args.exporter:
-        detail = detail[detail.exporter.isin(_members(args.exporter, groups))]
-    if args.importer:
-        detail = detail[detail.importer.isin(_members(args.importer, groups))]
-    if args.sector:
-        detail = detail[detail.sector.isin(args.sector)]
-    # only the groups asked for by name label their members: --exporter DEU stays DEU even if DEU is in EU
-    named = set((args.exporter or []) + (args.importer or []))
-    df = ac.aggregate(detail, args.level, groups={g: v for g, v in groups.items() if not named or g in named})
-    if method == "gvc":
-        sh = ac.shares(df)
-        df = df.assign(gvc=sh.GVC, gvc_backward=sh.GVCB, gvc_forward=sh.GVCF)
-    elif args.shares:
-        df = ac.shares(df)
-    return df
+    frames = []
+    for model, exporters in exporter_models(m, args, groups):
+        if method == "kww":
+            df = ac.kww(model).reset_index()
+            frames.append(df[df.country.isin(exporters)])
+            continue
+        if method == "tiva":
+            df = pv.dva_in_foreign_exports(model).rename(columns={"country": "exporter"})
+            df = df[df.exporter.isin(exporters)]
+            if args.sector:
+                df = df[df.sector.isin(args.sector)]
+            frames.append(df if args.level == "sectoral" else df.groupby("exporter", sort=False, as_index=False)[
+                ["GEXP", "GVCB", "GVCF", "GVC"]].sum())
+            continue
+        df = _flows(model, args, exporters)
+        df = df[df.exporter.isin(exporters)]
+        if args.importer:  # a group asked for as importer is the sum of its members' imports
+            importers = _members(args.importer, groups)
+            df = df[df.importer.isin(importers)]
+            named = {c: g for g in args.importer if g in groups for c in groups[g]}
+            df = df.assign(importer=df.importer.map(lambda c: named.get(c, c)))
+        if args.sector:
+            df = df[df.sector.isin(args.sector)]
+        if method == "origin" and args.origin:
+            df = df[df.origin.isin(args.origin)]
+        extra = [c for c in ("origin", "destination") if c in df.columns]
+        df = _sum_to_level(df, args.level, extra)
+        if method == "gvc":
+            sh = ac.shares(df)
+            df = df.assign(gvc=sh.GVC, gvc_backward=sh.GVCB, gvc_forward=sh.GVCF)
+        elif args.shares:
+            df = ac.shares(df)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
 
 
-def read_model(path: Path, fmt: str) -> ac.Model:
+def read_model(path: Path, fmt: str, merge_split: bool = False) -> ac.Model:
     """The accounting model of a table, or a message naming the layout ``fmt`` expects when it cannot be read."""
     try:
-        return ac.model_from_file(path, fmt)
+        return ac.model_from_file(path, fmt, merge_split=merge_split)
     except FileNotFoundError:
         raise
     except Exception as exc:  # a parser's own error (decoding, Parquet magic bytes, labels) says little
@@ -200,19 +258,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("table", type=Path, help="table file, or a directory with one table per year")
     p.add_argument("--format", choices=("wiod", "oecd"), default="wiod", help="table layout (default wiod)")
     p.add_argument("--year", type=int, nargs="+", help="year(s) to compute (directory input; default: latest)")
-    p.add_argument("--method", choices=METHODS, default="bm_source",
-                   help="kww | wwz | bm_source | bm_sink | gvc | position | production (UIBE) | va "
-                   "(value added by origin and destination); default bm_source")
-    p.add_argument("--exporter", nargs="+", help="exporting country/group (position, production: country)")
-    p.add_argument("--importer", nargs="+", help="importing country/group")
+    p.add_argument("--method", choices=METHODS, default="bm_source", metavar="METHOD",
+                   help="bm (Borin-Mancini, any --perspective/--approach) | bm_source | bm_sink (exporter "
+                   "perspective with VAX, REF, GVC) | wwz (16 terms) | wwz_summary | kww | gvc (participation) | "
+                   "tripartite (pure backward, two-sided, pure forward) | tiva (OECD GVC: DVA in foreign exports) | "
+                   "origin (value added by country of origin) | destination (DVA by country of absorption) | "
+                   "va (value added by origin and destination) | position | length (UIBE) | production (UIBE); "
+                   "default bm_source")
+    p.add_argument("--perspective", choices=pv.PERSPECTIVES,
+                   help="bm, origin: exporter (default) | sectexp | bilateral | sectbil | importer | sectimp | world")
+    p.add_argument("--approach", choices=pv.APPROACHES, help="bm: source (default) | sink (exporter, world)")
+    p.add_argument("--exporter", nargs="+", help="exporting country/group (position, length, production: country)")
+    p.add_argument("--importer", nargs="+", help="importing country/group (a group: its members' imports summed)")
     p.add_argument("--sector", nargs="+", help="exporting (va: origin) sector")
-    p.add_argument("--origin", nargs="+", help="country/group of origin of value added (va, position)")
-    p.add_argument("--destination", nargs="+", help="country/group of final absorption (va)")
+    p.add_argument("--origin", nargs="+", help="country/group of origin of value added (va, origin, position)")
+    p.add_argument("--destination", nargs="+", help="country/group of final absorption (va, destination)")
     p.add_argument("--group", action="append", default=[], metavar="NAME=A,B,C",
-                   help="country group, repeatable (e.g. EU=DEU,FRA,ITA)")
+                   help="country group, repeatable (e.g. EU=DEU,FRA,ITA); as --exporter it is one exporter "
+                   "(trade among members is not an export); with no --exporter every group is added")
     p.add_argument("--level", choices=LEVELS, default="total",
-                   help="decompositions: total per exporter, bilateral, sectoral or detail (default total)")
+                   help="flows: total per exporter, bilateral, sectoral or detail (default total)")
     p.add_argument("--shares", action="store_true", help="decompositions: terms as shares of gross exports")
+    p.add_argument("--merge-split", action="store_true",
+                   help="sum the parts of split countries (CN1/CN2, MX1/MX2) before computing A")
     p.add_argument("--save", type=Path, help="also write the table (.csv or .parquet)")
     p.add_argument("--max-rows", type=int, default=60, help="rows printed (default 60; the file gets all)")
     return p
@@ -230,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         frames = []
         files = table_files(args.table, args.format, args.year)
         for year, path in files:
-            df = compute(read_model(path, args.format), args, groups)
+            df = compute(read_model(path, args.format, args.merge_split), args, groups)
             if len(files) > 1 or year is not None:
                 df.insert(0, "year", year)
             frames.append(df)
