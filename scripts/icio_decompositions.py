@@ -6,7 +6,8 @@ from valuechain.smk import meta, setup
 
 log = setup(snakemake)
 t = snakemake.params.table
-m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], **t["balance"])
+m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], merge_split=t["merge_split"],
+                       **t["balance"])
 log.info("%s: %d countries x %d sectors, gross exports %.6g", snakemake.input.table, m.G, m.N, m.E.sum())
 write_table(ac.kww(m).reset_index(), snakemake.output.kww, meta(snakemake, "icio_kww/1"))
 write_table(ac.wwz(m), snakemake.output.wwz, meta(snakemake, "icio_wwz/1"))

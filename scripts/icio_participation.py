@@ -7,7 +7,8 @@ from valuechain.smk import meta, setup
 
 log = setup(snakemake)
 t = snakemake.params.table
-m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], **t["balance"])
+m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], merge_split=t["merge_split"],
+                       **t["balance"])
 total = ac.gvc_participation(m, "total")
 log.info("GVC participation: median %.3f, range %.3f-%.3f", total.gvc.median(), total.gvc.min(), total.gvc.max())
 write_table(total, snakemake.output.gvc_total, meta(snakemake, "icio_gvc_total/1"))

@@ -6,7 +6,8 @@ from valuechain.smk import meta, setup
 
 log = setup(snakemake)
 t = snakemake.params.table
-m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], **t["balance"])
+m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], merge_split=t["merge_split"],
+                       **t["balance"])
 pos = ac.position(m)
 log.info("upstreamness %.3f-%.3f, downstreamness %.3f-%.3f", pos.upstreamness.min(), pos.upstreamness.max(),
          pos.downstreamness.min(), pos.downstreamness.max())

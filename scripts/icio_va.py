@@ -6,7 +6,8 @@ from valuechain.smk import meta, setup
 
 log = setup(snakemake)
 t = snakemake.params.table
-m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], **t["balance"])
+m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], merge_split=t["merge_split"],
+                       **t["balance"])
 va = ac.va_origin_destination(m, groups=snakemake.params.groups or None)
 log.info("value added %.6g over %d origin-destination cells", va.va.sum(), len(va))
 write_table(va, snakemake.output.va, meta(snakemake, "icio_va_origin_destination/1"))

@@ -3,12 +3,15 @@
 # sector), as Parquet under results/<run>/icio/<year>/.
 
 ICIO = config["icio"]
+PERSPECTIVES = ["exporter", "sectexp", "bilateral", "sectbil", "importer", "sectimp", "world"]
 ICIO_YEARS = [int(y) for y in ICIO["years"]]
 ICIO_TABLES = {
     "decompositions": ["kww", "wwz", "bm_source", "bm_sink"],
     "participation": ["gvc_total", "gvc_sectoral", "production"],
     "position": ["position"],
     "va": ["va_origin_destination"],
+    "perspectives": [f"perspectives/{p}_source" for p in PERSPECTIVES]
+    + ["perspectives/exporter_sink", "perspectives/world_sink", "tripartite", "tiva_gvc", "length", "va_origin_exports"],
 }
 ICIO_ARTIFACTS = [
     res(f"icio/{year}/{name}.parquet") for year in ICIO_YEARS for names in ICIO_TABLES.values() for name in names
@@ -28,6 +31,7 @@ def icio_params():
     return {
         "format": ICIO["format"],
         "split_countries": ICIO["split_countries"],
+        "merge_split": ICIO["merge_split"],
         "balance": ICIO["balance"],
     }
 
@@ -120,3 +124,28 @@ rule icio_va:
         "ICIO {wildcards.icio_year}: value added by country-sector of origin and country of final absorption"
     script:
         rule_script("icio_va.py")
+
+
+rule icio_perspectives:
+    """Borin-Mancini decompositions in every perspective (source; exporter and world also sink), the
+    tripartite GVC split, TiVA GVC participation, UIBE production lengths and foreign value added by origin;
+    every country, plus each configured group as one exporter."""
+    input:
+        table=icio_table,
+    output:
+        **{name.replace("/", "_"): res(f"icio/{{icio_year}}/{name}.parquet") for name in ICIO_TABLES["perspectives"]},
+    log:
+        logfile("icio/{icio_year}/perspectives.log"),
+    benchmark:
+        bench("icio/{icio_year}/perspectives.tsv")
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        table=icio_params(),
+        groups=ICIO["groups"],
+    message:
+        "ICIO {wildcards.icio_year}: perspectives, tripartite GVC, TiVA GVC, production length, FVA by origin"
+    script:
+        rule_script("icio_perspectives.py")
