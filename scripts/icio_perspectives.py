@@ -3,7 +3,6 @@ tripartite GVC split, TiVA GVC participation, UIBE production lengths and value 
 exports; every country, then each configured group as one exporter (its own model, internal trade not counted)."""
 
 import pandas as pd
-
 from valuechain import accounting as ac
 from valuechain import perspectives as pv
 from valuechain.provenance import write_table
@@ -25,7 +24,7 @@ def every_unit(fn, key="exporter"):
 out = snakemake.output
 for p in pv.PERSPECTIVES:
     for approach in ("source", "sink") if p in ("exporter", "world") else ("source",):
-        df = every_unit(lambda mm: pv.decompose(mm, p, approach))
+        df = every_unit(lambda mm, p=p, approach=approach: pv.decompose(mm, p, approach))
         tot = df.groupby("exporter", sort=False)[["GEXP", "DVA", "FVA"]].sum()
         log.info("%s/%s: world DVA %.4g, FVA %.4g of %.4g gross exports", p, approach, tot.DVA.sum(), tot.FVA.sum(),
                  tot.GEXP.sum())

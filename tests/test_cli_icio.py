@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from valuechain import accounting as ac
 from valuechain import icio
 from valuechain import perspectives as pv

@@ -27,7 +27,6 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
-
 from valuechain import accounting as ac
 from valuechain import perspectives as pv
 from valuechain.icio import IcioTable
@@ -83,7 +82,7 @@ def block(table: IcioTable, split: dict[str, str]) -> tuple[dict, float, pd.Data
     timed("UIBE length decomposition", lambda: ac.production_length(m), t)
     for p in pv.PERSPECTIVES:
         for approach in ("source", "sink") if p in ("exporter", "world") else ("source",):
-            timed(f"BM {p} {approach}", lambda: pv.decompose(m, p, approach), t)
+            timed(f"BM {p} {approach}", lambda p=p, approach=approach: pv.decompose(m, p, approach), t)
     timed("tripartite GVC", lambda: pv.tripartite_gvc(m), t)
     timed("TiVA GVC", lambda: pv.dva_in_foreign_exports(m), t)
     peak = tracemalloc.get_traced_memory()[1]

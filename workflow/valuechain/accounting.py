@@ -1,6 +1,7 @@
 """Value-added accounting on inter-country input-output tables (METHOD section 10).
 
-Notation (G countries x N sectors, country-major order): ``Z`` intermediate flows, ``Y`` final demand by
+Notation (R producers x N sectors, producer-major order; G accounting countries, a split country's parts being
+producers of one country, see :class:`Model` and docs/icio.md): ``Z`` intermediate flows, ``Y`` final demand by
 destination country (GN x G), ``x`` gross output, ``va`` value added, ``A = Z diag(x)^-1`` technical coefficients,
 ``B = (I - A)^-1`` the Leontief inverse, ``v = va / x`` value-added coefficients, ``A_sr``/``B_sr`` the N x N blocks,
 ``L_ss = (I - A_ss)^-1`` the local (domestic) Leontief inverse, ``E_sr`` gross exports of s to r (intermediate
@@ -663,8 +664,9 @@ def aggregate(df: pd.DataFrame, level: str = "total", groups: Mapping[str, Itera
     """Sum a bilateral-sectoral frame (:func:`wwz`, :func:`bm_source`, :func:`bm_sink`) to a level.
 
     ``level``: ``total`` (per exporter), ``bilateral`` (exporter x importer), ``sectoral`` (exporter x sector),
-    ``detail`` (unchanged). ``groups`` merges importers (and exporters) into country groups first; flows
-    inside a group stay in (they are exports of the member countries).
+    ``detail`` (unchanged). ``groups`` relabels importers and exporters with their group and sums them: flows
+    among members stay in, as the members' own exports. For a group as one exporter (trade among members not
+    an export) build the model with :meth:`Model.regroup` instead.
     """
     keys = {"total": ["exporter"], "bilateral": ["exporter", "importer"], "sectoral": ["exporter", "sector"]}
     if level == "detail":

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -210,7 +210,7 @@ def compute(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]])
             importers = _members(args.importer, groups)
             df = df[df.importer.isin(importers)]
             named = {c: g for g in args.importer if g in groups for c in groups[g]}
-            df = df.assign(importer=df.importer.map(lambda c: named.get(c, c)))
+            df = df.assign(importer=df.importer.replace(named))
         if args.sector:
             df = df[df.sector.isin(args.sector)]
         if method == "origin" and args.origin:
