@@ -32,6 +32,5 @@ for p in pv.PERSPECTIVES:
 write_table(every_unit(pv.tripartite_gvc), out.tripartite, meta(snakemake, "icio_tripartite/1"))
 write_table(every_unit(pv.dva_in_foreign_exports, "country"), out.tiva_gvc, meta(snakemake, "icio_tiva_gvc/1"))
 write_table(ac.production_length(m), out.length, meta(snakemake, "icio_length/1"))
-origin = every_unit(lambda mm: pv.va_by_origin(mm, "exporter"))
-origin = origin.groupby(["exporter", "importer", "origin"], sort=False, as_index=False)[["content", "va"]].sum()
+origin = ac.aggregate(every_unit(lambda mm: pv.va_by_origin(mm, "exporter")), "bilateral", by=["origin"])
 write_table(origin, out.va_origin_exports, meta(snakemake, "icio_va_origin_exports/1"))

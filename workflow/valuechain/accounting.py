@@ -249,6 +249,12 @@ class Model:
         """Final-goods exports ``Y_sr``, r != s (RN x G)."""
         return self.Y - self.Yd
 
+    @cached_property
+    def AmLYd(self) -> np.ndarray:
+        """``A_sr L_rr Y_rr`` (RN x G, 0 on the own country): intermediate exports the importer turns into its
+        own final goods without further trade; with ``Ym`` the exports its direct importer absorbs."""
+        return (self.A @ self.bd(self.L, self.Yd)) * (1 - self.P)
+
     # exports --------------------------------------------------------------------------------------------
     @cached_property
     def Eint(self) -> np.ndarray:
@@ -285,6 +291,12 @@ class Model:
     def VBf(self) -> np.ndarray:
         """Foreign content ``sum_{t != s} V_t B_ts`` per column (RN) [BBM C.1]."""
         return self.VB - self.VBd
+
+    @cached_property
+    def AfB(self) -> np.ndarray:
+        """``A^F B = B - I - diag(A_ss) B`` (since ``A B = B - I``): export coefficients times the inverse, the
+        small matrices of the Woodbury extractions (sink reflection, exporter and sectoral perspectives)."""
+        return self.B - np.eye(len(self.x)) - self.bd(self.Ad, self.B)
 
     @cached_property
     def VL(self) -> np.ndarray:
@@ -465,9 +477,8 @@ def kww(m: Model) -> pd.DataFrame:
     t3 = vae - t1 - t2
     t4 = v * (B @ Ym - BdYm)[own]
     # Bm Am L: the re-import path s -> r -> s
-    LYd = m.bd(m.L, Yd)
     LEP = m.bd(m.L, m.E[:, None] * P)
-    AmLYd = (m.A @ LYd) * (1 - P)
+    AmLYd = m.AmLYd
     AmLEP = (m.A @ LEP) * (1 - P)
     t5 = v * m.Bm(AmLYd)[own]
     t6 = v * m.Bm(AmLEP)[own]
@@ -524,7 +535,7 @@ def wwz(m: Model) -> pd.DataFrame:
     )
     T = _fold(m, F) * m.VL[:, None, None]
     AmBdYd = (m.A @ (BYd * P)) * Q  # A_sr B_rr Y_rr
-    AmLYd = (m.A @ m.bd(m.L, Yd)) * Q  # A_sr L_rr Y_rr
+    AmLYd = m.AmLYd  # A_sr L_rr Y_rr
     AmLE = (m.A @ m.bd(m.L, m.E[:, None] * P)) * Q  # A_sr L_rr E_r*
     VBr = m.VBc.T  # [j, r] = V_r B_rs at column j
     VBo = m.VBf[:, None] - VBr  # third countries
@@ -596,7 +607,6 @@ def bm_source(m: Model) -> pd.DataFrame:
     The rows add up to any aggregate (importers, sectors): sum them for total, bilateral or sectoral flows
     (:func:`aggregate`).
     """
-    Q = 1 - m.P
     ESR = m.ESR
     DC = ESR * m.VBd[:, None]
     DVA = ESR * m.VL[:, None]
@@ -604,8 +614,7 @@ def bm_source(m: Model) -> pd.DataFrame:
     FVA = ESR * _bm_fva_weights(m)[:, None]
     BY = m.B @ m.Y
     REF = _fold(m, BY)[:, :, 0] * m.VL[:, None]  # A_sr (B Y)_{r, s}
-    AmLYd = (m.A @ m.bd(m.L, m.Yd)) * Q
-    DAVAX = (m.Ym + AmLYd) * m.VL[:, None]
+    DAVAX = (m.Ym + m.AmLYd) * m.VL[:, None]
     cols = {
         "GEXP": ESR,
         "DC": DC,
@@ -645,7 +654,7 @@ def bm_sink(m: Model) -> pd.DataFrame:
         h[S] = np.linalg.solve(Bss, LE[S])  # h_s = B_ss^-1 L_ss E_s*
     Bh = m.B @ (h[:, None] * P)  # [a, s] = B_{r(a) s} h_s
     Estar = m.Ym + m.Eint - _fold(m, Bh)[:, :, 0]
-    C = m.B - np.eye(len(m.x)) - m.bd(m.Ad, m.B)  # A^F B
+    C = m.AfB
     BY = m.B @ m.Y
     W = np.empty_like(BY)
     for s, S in enumerate(m.rows_of):
@@ -660,27 +669,32 @@ def bm_sink(m: Model) -> pd.DataFrame:
     return _bilateral_frame(m, cols)
 
 
-def aggregate(df: pd.DataFrame, level: str = "total", groups: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
-    """Sum a bilateral-sectoral frame (:func:`wwz`, :func:`bm_source`, :func:`bm_sink`) to a level.
+def aggregate(
+    df: pd.DataFrame,
+    level: str = "total",
+    groups: Mapping[str, Iterable[str]] | None = None,
+    by: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Sum a bilateral-sectoral frame (:func:`wwz`, :func:`bm_source`, :func:`bm_sink`, the frames of
+    :mod:`valuechain.perspectives`) to a level.
 
     ``level``: ``total`` (per exporter), ``bilateral`` (exporter x importer), ``sectoral`` (exporter x sector),
-    ``detail`` (unchanged). ``groups`` relabels importers and exporters with their group and sums them: flows
+    ``detail`` (exporter x sector x importer); ``by`` adds keys kept at every level (``origin``,
+    ``destination``). ``groups`` relabels importers and exporters with their group and sums them: flows
     among members stay in, as the members' own exports. For a group as one exporter (trade among members not
     an export) build the model with :meth:`Model.regroup` instead.
     """
-    keys = {"total": ["exporter"], "bilateral": ["exporter", "importer"], "sectoral": ["exporter", "sector"]}
-    if level == "detail":
-        keys_ = ["exporter", "sector", "importer"]
-    elif level in keys:
-        keys_ = keys[level]
-    else:
+    levels = {"total": ["exporter"], "bilateral": ["exporter", "importer"], "sectoral": ["exporter", "sector"],
+              "detail": ["exporter", "sector", "importer"]}
+    if level not in levels:
         raise ValueError(f"aggregate: level must be total, bilateral, sectoral or detail, not {level!r}")
+    keys = levels[level] + list(by)
     df = df.copy()
     if groups:
         df["exporter"] = group_labels(df["exporter"], groups)
         df["importer"] = group_labels(df["importer"], groups)
-    num = [c for c in df.columns if c not in ("exporter", "sector", "importer")]
-    return df.groupby(keys_, sort=False, as_index=False)[num].sum()
+    num = [c for c in df.columns if c not in ("exporter", "sector", "importer", *by)]
+    return df.groupby(keys, sort=False, as_index=False)[num].sum()
 
 
 def shares(df: pd.DataFrame, total: str = "GEXP") -> pd.DataFrame:

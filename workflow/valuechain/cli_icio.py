@@ -159,13 +159,6 @@ def _flows(m: ac.Model, args: argparse.Namespace, exporters: list[str]) -> pd.Da
     return df
 
 
-def _sum_to_level(df: pd.DataFrame, level: str, extra: Sequence[str] = ()) -> pd.DataFrame:
-    keys = {"total": ["exporter"], "bilateral": ["exporter", "importer"], "sectoral": ["exporter", "sector"],
-            "detail": ["exporter", "sector", "importer"]}[level] + list(extra)
-    num = [c for c in df.columns if c not in ("exporter", "sector", "importer", "origin", "destination")]
-    return df.groupby(keys, sort=False, as_index=False)[num].sum()
-
-
 def compute(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]]) -> pd.DataFrame:
     """The result table of ``args.method`` with the filters applied."""
     groups = canonical_codes(m, args, groups)
@@ -215,8 +208,7 @@ def compute(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]])
             df = df[df.sector.isin(args.sector)]
         if method == "origin" and args.origin:
             df = df[df.origin.isin(args.origin)]
-        extra = [c for c in ("origin", "destination") if c in df.columns]
-        df = _sum_to_level(df, args.level, extra)
+        df = ac.aggregate(df, args.level, by=[c for c in ("origin", "destination") if c in df.columns])
         if method == "gvc":
             sh = ac.shares(df)
             df = df.assign(gvc=sh.GVC, gvc_backward=sh.GVCB, gvc_forward=sh.GVCF)

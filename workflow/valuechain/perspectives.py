@@ -75,11 +75,11 @@ def va_weights(m: Model, perspective: str) -> np.ndarray:
     not exist (r = country of j) are left at the plain ``V_c B_cj``.
     """
     _check(perspective, "source")
-    G, RN = m.G, len(m.x)
+    G = m.G
     VBc, B, A = m.VBc, m.B, m.A
     W = np.repeat(VBc[:, :, None], G, axis=2)
     if perspective in ("exporter", "sectexp"):
-        C = m.B - np.eye(RN) - m.bd(m.Ad, m.B)  # A^F B: export coefficients times B
+        C = m.AfB
         if perspective == "exporter":
             w = np.empty_like(VBc)
             for S in m.rows_of:
@@ -138,7 +138,7 @@ def decompose(m: Model, perspective: str = "exporter", approach: str = "source")
             FDC1 = E * m.bd_left(m.left_Af(m.VL), m.L)[:, None]  # V_t L_tt A_ts L_ss, t != s
             extra = {"FDC1": FDC1, "FDC2": FC - FDC1}
         else:
-            last_leg = m.Ym + (m.A @ m.bd(m.L, m.Yd)) * (1 - m.P)  # Y_sr + A_sr L_rr Y_rr
+            last_leg = m.Ym + m.AmLYd  # Y_sr + A_sr L_rr Y_rr
             FVA, extra = last_leg * m.VBf[:, None], {}
         out = _bilateral_frame(m, {"GEXP": E, "DC": DC, "FC": FC, "FVA": FVA, "FDC": FC - FVA, **extra})
         out.insert(5, "DVA", dom["DVA"].to_numpy())
@@ -219,7 +219,7 @@ def tripartite_gvc(m: Model) -> pd.DataFrame:
     importer, GEXP, DAVAX, GVC, pure_backward, two_sided, pure_forward``.
     """
     E = m.ESR
-    absorbed = m.Ym + (m.A @ m.bd(m.L, m.Yd)) * (1 - m.P)
+    absorbed = m.Ym + m.AmLYd
     dom, imp = m.VL[:, None], (m.VB - m.VL)[:, None]
     cols = {
         "GEXP": E,
