@@ -116,7 +116,7 @@ def test_a_member_asked_for_by_name_is_not_labelled_with_its_group(tmp_path):
 def test_the_wrong_format_names_the_expected_layout(capsys):
     assert main([str(OECD), "--format", "wiod", "--method", "gvc"]) == 2
     err = capsys.readouterr().err
-    assert "not a wiod table" in err and "--format wiod expects WIOD 2013 Parquet" in err
+    assert "not a wiod table" in err and "format wiod expects WIOD 2013 Parquet" in err
 
 
 EXVA = ROOT.parent / "shared" / "oracles" / "exvatools" / "iciotest_data.csv"

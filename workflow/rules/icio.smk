@@ -36,6 +36,33 @@ def icio_params():
     }
 
 
+def _two_digit(year):
+    return f"{int(year) % 100:02d}"
+
+
+if ICIO["retrieve"]["url"]:
+
+    rule retrieve_icio_table:
+        """Download a missing ICIO table (or take it out of its zip archive) from icio.retrieve.url."""
+        output:
+            table=ensure(ICIO["path"].replace("{year}", "{icio_year}"), non_empty=True),
+        log:
+            logfile("icio/retrieve_{icio_year}.log"),
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=60,
+        params:
+            # functions, so that the {year} and {yy} placeholders are not taken for wildcards
+            url=lambda w: ICIO["retrieve"]["url"].format(year=w.icio_year, yy=_two_digit(w.icio_year)),
+            member=lambda w: (ICIO["retrieve"]["member"] or "").format(year=w.icio_year, yy=_two_digit(w.icio_year)),
+            sha256=lambda w: ICIO["retrieve"]["sha256"].get(str(w.icio_year)),
+        message:
+            "Downloading the ICIO table of {wildcards.icio_year} from {params.url}"
+        script:
+            rule_script("retrieve_icio_table.py")
+
+
 rule icio_decompositions:
     input:
         table=icio_table,

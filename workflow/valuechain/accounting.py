@@ -58,10 +58,9 @@ from .icio import (
     IcioTable,
     final_demand_by_country,
     merge_split_countries,
-    read_oecd_icio,
-    read_wiod,
     rebalanced,
 )
+from .icio_formats import read_table
 
 #: Terms of the Koopman-Wang-Wei decomposition, as decompr's ``kww()`` names them.
 KWW_TERMS = ("DVA_FIN", "DVA_INT", "DVA_INTrex", "RDV_FIN", "RDV_INT", "DDC", "FVA_FIN", "FVA_INT", "FDC")
@@ -363,17 +362,12 @@ def model_from_file(
     atol: float = BALANCE_ATOL,
     merge_split: bool = False,
 ) -> Model:
-    """Read a table (``fmt``: ``wiod`` or ``oecd``), check the balance, build the model.
+    """Read a table in layout ``fmt`` (:data:`valuechain.icio_formats.FORMATS`), check the balance, build the model.
 
     Split countries stay separate producers (:func:`build_model`) unless ``merge_split`` sums their rows and
     columns first. Rest of the world and the household industry stay in: accounting needs the whole world.
     """
-    if fmt == "wiod":
-        table = read_wiod(path)
-    elif fmt == "oecd":
-        table = read_oecd_icio(path)
-    else:
-        raise ValueError(f"model_from_file: format must be wiod or oecd, not {fmt!r}")
+    table = read_table(path, fmt)
     if merge_split:
         table = merge_split_countries(table, split_countries)
     return build_model(table, rtol=rtol, atol=atol, split_countries=split_countries)

@@ -8,9 +8,11 @@ Examples (vendored WIOD 2013 tables)::
     valuechain-icio resources/wiod2013 --method bm --perspective bilateral --exporter CHN --importer USA
     valuechain-icio resources/wiod2013 --method bm_source --exporter EU3 --group EU3=DEU,FRA,ITA
     valuechain-icio table.csv --format oecd --method wwz --exporter CHN --sector D26 --save chn_d26.parquet
+    valuechain-icio IOT_2022_ixi.zip --format exiobase3 --method gvc
 
 The table is a file, or a directory holding one file per year (``wiot_YYYY.parquet`` for WIOD, a CSV whose name
-contains the year for OECD). The parts of OECD's split countries (CN1/CN2 of CHN, MX1/MX2 of MEX) stay separate
+contains the year for OECD, ``Eora26_YYYY_bp.zip``, ``IOT_YYYY_ixi.zip``, ``GLORIA_MRIOs_VV_YYYY``: the patterns of
+:data:`valuechain.icio_formats.FORMATS`). The parts of OECD's split countries (CN1/CN2 of CHN, MX1/MX2 of MEX) stay separate
 producers of their country and results are added afterwards, as exvatools does (``--merge-split`` sums them
 first instead); rest of the world stays in, as accounting needs the whole world. With several years, each year
 is computed separately and the output has a ``year`` column.
@@ -27,6 +29,7 @@ import pandas as pd
 
 from . import accounting as ac
 from . import perspectives as pv
+from .icio_formats import FORMATS, table_files
 
 METHODS = ("bm", "bm_source", "bm_sink", "wwz", "wwz_summary", "kww", "gvc", "tripartite", "tiva", "origin",
            "destination", "va", "position", "length", "production")
@@ -45,12 +48,6 @@ APPLIES = {
     "perspective": ("bm", "origin"),
     "approach": ("bm",),
 }
-LAYOUTS = {
-    "wiod": "WIOD 2013 Parquet: index CCC_cN, columns CCC_cN, CCC_{HFCE,NPISH,GGFC,GFCF,INVNT}, GO",
-    "oecd": "OECD ICIO CSV: first column CCC_IND row labels, columns CCC_IND, CCC_{HFCE,...}, OUT",
-}
-
-
 def inapplicable(args: argparse.Namespace) -> list[str]:
     """Messages for the options given that do not apply to ``args.method`` (:data:`APPLIES`)."""
     given = {"exporter": args.exporter, "importer": args.importer, "origin": args.origin,
@@ -94,31 +91,6 @@ def canonical_codes(m: ac.Model, args: argparse.Namespace, groups: dict[str, lis
                 raise ValueError(f"unknown {kind} {bad}; known: {', '.join(known.values())}")
             setattr(args, kind, [known[c.upper()] for c in codes])
     return groups
-
-
-def table_files(path: Path, fmt: str, years: Sequence[int] | None) -> list[tuple[int | None, Path]]:
-    """(year, file) pairs: the file itself, or the year files of a directory."""
-    if path.is_file():
-        if years and len(years) > 1:
-            raise ValueError(f"{path} is one table; give a directory to compute several years")
-        return [(years[0] if years else None, path)]
-    if not path.is_dir():
-        raise FileNotFoundError(f"table {path} not found")
-    pattern = "wiot_*.parquet" if fmt == "wiod" else "*.csv"
-    found = sorted(path.glob(pattern))
-    by_year: dict[int, Path] = {}
-    for f in found:
-        digits = "".join(ch if ch.isdigit() else " " for ch in f.stem).split()
-        for d in digits:
-            if len(d) == 4:
-                by_year[int(d)] = f
-    if not by_year:
-        raise ValueError(f"{path}: no {pattern} file with a year in its name")
-    wanted = list(years) if years else [max(by_year)]
-    missing = [y for y in wanted if y not in by_year]
-    if missing:
-        raise ValueError(f"{path}: no table for years {missing} (found {sorted(by_year)})")
-    return [(y, by_year[y]) for y in wanted]
 
 
 def _check_codes(kind: str, codes: Sequence[str], known: Sequence[str]) -> None:
@@ -218,17 +190,6 @@ def compute(m: ac.Model, args: argparse.Namespace, groups: dict[str, list[str]])
     return pd.concat(frames, ignore_index=True)
 
 
-def read_model(path: Path, fmt: str, merge_split: bool = False) -> ac.Model:
-    """The accounting model of a table, or a message naming the layout ``fmt`` expects when it cannot be read."""
-    try:
-        return ac.model_from_file(path, fmt, merge_split=merge_split)
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # a parser's own error (decoding, Parquet magic bytes, labels) says little
-        raise ValueError(f"{path}: not a {fmt} table ({type(exc).__name__}: {exc}); --format {fmt} expects "
-                         f"{LAYOUTS[fmt]}") from exc
-
-
 def _members(codes: Sequence[str], groups: dict[str, list[str]]) -> list[str]:
     out: list[str] = []
     for c in codes:
@@ -248,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
         "GVC participation, position), in the spirit of Stata's icio.",
     )
     p.add_argument("table", type=Path, help="table file, or a directory with one table per year")
-    p.add_argument("--format", choices=("wiod", "oecd"), default="wiod", help="table layout (default wiod)")
+    p.add_argument("--format", choices=tuple(FORMATS), default="wiod",
+                   help="table layout: wiod (WIOD 2013 Parquet, the data mirror's) | oecd (OECD ICIO CSV) | wiod2013 "
+                   "(WIOD 2013 xlsx) | eora26 | exiobase3 | gloria (the last four read by pymrio); default wiod")
     p.add_argument("--year", type=int, nargs="+", help="year(s) to compute (directory input; default: latest)")
     p.add_argument("--method", choices=METHODS, default="bm_source", metavar="METHOD",
                    help="bm (Borin-Mancini, any --perspective/--approach) | bm_source | bm_sink (exporter "
@@ -290,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         frames = []
         files = table_files(args.table, args.format, args.year)
         for year, path in files:
-            df = compute(read_model(path, args.format, args.merge_split), args, groups)
+            df = compute(ac.model_from_file(path, args.format, merge_split=args.merge_split), args, groups)
             if len(files) > 1 or year is not None:
                 df.insert(0, "year", year)
             frames.append(df)

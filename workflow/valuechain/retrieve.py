@@ -19,6 +19,7 @@ import shutil
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -160,4 +161,42 @@ def _check(name: str, path: Path, **pinned: str | None) -> str:
     for what, expected in pinned.items():
         if expected and digest != expected:
             raise RetrieveError(f"{name}: sha256 {digest} does not match the pinned {what} {expected}")
+    return digest
+
+
+def retrieve_table(url: str, dest: str | Path, member: str | None = None, sha256: str | None = None) -> str:
+    """Download one input-output table to ``dest``: the file at ``url`` itself or, with ``member``, that file
+    out of the zip archive at ``url`` (OECD ICIO publishes several years per archive).
+
+    The table is checked against ``sha256`` when pinned and renamed into place only then. A download cut short
+    stays beside ``dest`` so a second run resumes it; a complete one that is wrong (no such member, not a zip,
+    another checksum) is deleted. Returns the table's sha256.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    raw = dest.with_name(f".{dest.name}.download")
+    tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+    log.info("%s: downloading %s", dest.name, redact(url))
+    download(url, raw)
+    try:
+        if member:
+            try:
+                with zipfile.ZipFile(raw) as zf, zf.open(member) as src, open(tmp, "wb") as out:
+                    shutil.copyfileobj(src, out, 1 << 20)
+            except KeyError:
+                with zipfile.ZipFile(raw) as zf:
+                    names = zf.namelist()
+                raise RetrieveError(f"{redact(url)}: no member {member!r}; the archive holds {names[:10]}") from None
+            except zipfile.BadZipFile as exc:
+                raise RetrieveError(f"{redact(url)}: not a zip archive ({exc}), so no member {member!r}") from exc
+        else:
+            os.replace(raw, tmp)
+        digest = _check(dest.name, tmp, sha256=sha256)
+        os.replace(tmp, dest)
+    except RetrieveError:
+        raw.unlink(missing_ok=True)  # complete but wrong: the next run must download it afresh
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+    raw.unlink(missing_ok=True)
     return digest

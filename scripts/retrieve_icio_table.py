@@ -1,0 +1,9 @@
+"""Rule retrieve_icio_table: download one year's ICIO table (from its zip archive when a member is configured)."""
+
+from valuechain.retrieve import retrieve_table
+from valuechain.smk import setup
+
+log = setup(snakemake)
+p = snakemake.params
+digest = retrieve_table(p.url, snakemake.output.table, member=p.member or None, sha256=p.sha256)
+log.info("%s: sha256 %s%s", snakemake.output.table, digest, "" if p.sha256 else " (not pinned: add it to icio.retrieve.sha256)")
