@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
+from data_files import DATA
 from valuechain import accounting as ac
 from valuechain import icio
 
 ROOT = Path(__file__).resolve().parents[1]
 LEATHER = ROOT / "tests" / "fixtures" / "leather"
-WIOD = ROOT / "resources" / "wiod2013"
+WIOD = DATA / "wiod2013"
 COUNTRIES = ["Argentina", "Turkey", "Germany"]
 SECTORS = ["Agriculture", "Textile_and_Leather", "Transport_Equipment"]
 

@@ -7,13 +7,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from data_files import DATA
 from valuechain import accounting as ac
 from valuechain import icio
 from valuechain import perspectives as pv
 from valuechain.cli_icio import main
 
 ROOT = Path(__file__).resolve().parents[1]
-WIOD = ROOT / "resources" / "wiod2013"
+WIOD = DATA / "wiod2013"
 OECD = ROOT / "tests" / "fixtures" / "oecd_icio_small.csv"
 
 

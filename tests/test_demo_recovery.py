@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
+from data_files import DATA
 from valuechain import bf, clean, demo, evaluate, rca
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def world(hs4_reference):
     cfg = yaml.safe_load((ROOT / "config/config.default.yaml").read_text())
-    names = pd.read_csv(ROOT / "resources/hs/hs92_atlas_names.csv", dtype=str)
+    names = pd.read_csv(DATA / "hs/hs92_atlas_names.csv", dtype=str)
     trade, truth, products = demo.generate(
-        pd.read_parquet(ROOT / "resources/world2017/exports_country_hs4_2017.parquet"),
+        pd.read_parquet(DATA / "world2017/exports_country_hs4_2017.parquet"),
         names[names["level"] == "4digit"],
         hs4_reference[0],
         demo.DemoSettings.from_config(cfg["demo"]),
@@ -36,8 +36,8 @@ def test_demo_world_is_deterministic_real_and_dense(world):
     exp, imp = rca.trade_matrices(cleaned)
     assert (exp > 0).to_numpy().mean() > 0.5 and (imp > 0).to_numpy().mean() > 0.7
     again, truth2, _ = demo.generate(
-        pd.read_parquet(ROOT / "resources/world2017/exports_country_hs4_2017.parquet"),
-        pd.read_csv(ROOT / "resources/hs/hs92_atlas_names.csv", dtype=str).query("level == '4digit'"),
+        pd.read_parquet(DATA / "world2017/exports_country_hs4_2017.parquet"),
+        pd.read_csv(DATA / "hs/hs92_atlas_names.csv", dtype=str).query("level == '4digit'"),
         reference,
         demo.DemoSettings.from_config(cfg["demo"]),
     )

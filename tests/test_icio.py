@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
+from data_files import DATA
 from valuechain import icio
 
 ROOT = Path(__file__).resolve().parents[1]
 OECD = ROOT / "tests" / "fixtures" / "oecd_icio_small.csv"
-WIOD = ROOT / "resources" / "wiod2013"
+WIOD = DATA / "wiod2013"
 
 
 def tiny() -> icio.IcioTable:

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
+from data_files import DATA
 from valuechain.network import (
     betweenness,
     complexity_along_chain,
@@ -39,7 +39,7 @@ def test_section_weight_by_hand():
 
 
 def test_sections_from_vendored_nomenclature():
-    chapters, names = load_hs_sections(ROOT / "resources/hs/harmonized-system.csv", ROOT / "resources/hs/sections.csv")
+    chapters, names = load_hs_sections(DATA / "hs/harmonized-system.csv", DATA / "hs/sections.csv")
     sec = product_sections(["0101", "8703", "2709", "9999"], chapters)
     assert sec.tolist() == ["I", "XVII", "V", "unclassified"]
     assert len(names) == 21 and names["XVII"].lower().startswith("vehicles")
@@ -76,7 +76,7 @@ def test_pci_eigenvector_matches_direct_eigendecomposition():
 
 
 def test_real_pci_loads_with_padded_codes():
-    pci = load_pci(ROOT / "resources/world2017/pci_hs4_2017.csv")
+    pci = load_pci(DATA / "world2017/pci_hs4_2017.csv")
     assert len(pci) == 1222 and (pci.index.str.len() == 4).all() and "0101" in pci.index
 
 

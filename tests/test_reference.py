@@ -6,12 +6,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from data_files import DATA
 from scipy.stats import hypergeom
-
 from valuechain import reference as ref
 from valuechain.demo import plant_links
-from valuechain.evaluate import (random_per_output, ranked, reference_evaluation, reference_per_output,
-                                 summarise_per_output)
+from valuechain.evaluate import (
+    random_per_output,
+    ranked,
+    reference_evaluation,
+    reference_per_output,
+    summarise_per_output,
+)
 from valuechain.linksio import LinksDataError, known_hs_codes, read_links_file
 from valuechain.retrieve import RetrieveError, retrieve
 
@@ -154,8 +159,8 @@ def test_end_use_levels_on_a_chain():
 def test_published_network_scores_as_its_readme_states(product_truth, hs4_reference):
     d = product_truth
     reference, products = hs4_reference
-    hs = pd.read_csv(ROOT / "resources/hs/harmonized-system.csv", dtype=str)["hscode"]
-    atlas = pd.read_csv(ROOT / "resources/hs/hs92_atlas_names.csv", dtype=str)["code"]
+    hs = pd.read_csv(DATA / "hs/harmonized-system.csv", dtype=str)["hscode"]
+    atlas = pd.read_csv(DATA / "hs/hs92_atlas_names.csv", dtype=str)["code"]
     published = read_links_file(d / "kh2025_published_hs4_links.csv", known_hs_codes(hs, atlas), 4)
     universe = pd.unique(pd.concat([published["output"], published["input"]]))
     table, _ = reference_evaluation({"published_kh2025": published}, reference, products, universe, 3,
@@ -222,6 +227,19 @@ def test_retrieve_copies_from_mirror_checks_sha_and_explains_absence(tmp_path):
     assert retrieve("t.csv", tmp_path / "out3" / "t.csv", None, url, sha256=sha) == sha
 
 
+def test_every_configured_data_set_is_pinned_to_the_mirror_bytes(tmp_path):
+    """The default config's data sets (rule retrieve_data) come out of the mirror with their pinned sha256."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "config" / "config.default.yaml").read_text())["data"]
+    assert {f"{d['folder']}/{d['name']}" for d in data.values()} >= {
+        "hs/harmonized-system.csv", "hs/sections.csv", "hs/hs92_atlas_names.csv", "world2017/pci_hs4_2017.csv",
+        "world2017/exports_country_hs4_2017.parquet", "wiod2013/wiot_2011.parquet"}
+    for key, d in data.items():
+        got = retrieve(d["name"], tmp_path / key / d["name"], DATA / d["folder"], None, sha256=d["sha256"])
+        assert got == d["sha256"]
+
+
 @pytest.fixture
 def flaky_server(tmp_path):
     """A localhost HTTP server over ``tmp_path/www`` that answers 503 to the first request of each file."""
@@ -254,7 +272,6 @@ def test_download_retries_converts_r_data_and_checks_the_download(tmp_path, flak
     import hashlib
 
     import pyreadr
-
     import valuechain.retrieve as r
 
     monkeypatch.setattr(r.time, "sleep", lambda s: None)  # no real back-off in a test

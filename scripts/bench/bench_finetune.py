@@ -1,4 +1,4 @@
-"""Benchmark the threshold grid search on the vendored WIOD 2009-2011 tables, naive loops vs the batched grid.
+"""Benchmark the threshold grid search on the WIOD 2009-2011 tables, naive loops vs the batched grid.
 
 Three ways to score all 10,000 combinations of t1..t4 in 1, 1.5, ..., 5.5 (top-3 links per output industry):
 
@@ -28,6 +28,9 @@ from valuechain.icio import DEFAULT_ROW_COUNTRIES, DEFAULT_SPLIT_COUNTRIES
 from valuechain.naive import naive_backward_forward
 
 ROOT = Path(__file__).resolve().parents[2]
+# WIOD 2013 as the workflow retrieves it, else straight from the data mirror
+WIOD = next((d for d in (ROOT / "resources/wiod2013", ROOT.parent / "shared/data/wiod2013") if d.is_dir()),
+            ROOT / "resources/wiod2013")
 
 
 def loop_one(E, I, L, t, k, n_candidates):
@@ -62,7 +65,7 @@ def main() -> None:
 
     start = time.perf_counter()
     table = finetune.prepare_tables(
-        [str(ROOT / f"resources/wiod2013/wiot_{y}.parquet") for y in args.years], "wiod", DEFAULT_SPLIT_COUNTRIES,
+        [str(WIOD / f"wiot_{y}.parquet") for y in args.years], "wiod", DEFAULT_SPLIT_COUNTRIES,
         DEFAULT_ROW_COUNTRIES, ["c35"],
     )
     spec = finetune.specialisation(table.Z)

@@ -21,6 +21,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
+# WIOD 2013 as the workflow retrieves it, else straight from the data mirror
+WIOD = next((d for d in (ROOT / "resources/wiod2013", ROOT.parent / "shared/data/wiod2013") if d.is_dir()),
+            ROOT / "resources/wiod2013")
 
 
 def world(n_products: int, n_regions: int, seed: int = 0):
@@ -83,7 +86,7 @@ def train(path: str) -> float:
     from valuechain import finetune, learned
 
     t0 = time.perf_counter()
-    tables = [str(ROOT / f"resources/wiod2013/wiot_{y}.parquet") for y in (2009, 2010, 2011)]
+    tables = [str(WIOD / f"wiot_{y}.parquet") for y in (2009, 2010, 2011)]
     table = finetune.prepare_tables(tables, "wiod", {}, ["RoW"], ["c35"])
     E, I, _, industries = finetune.rca_arrays(finetune.specialisation(table.Z))
     L = finetune.label_matrix(finetune.trade_intensity_labels(table.Z), industries)

@@ -71,3 +71,28 @@ rule clean_trade:
         "Cleaning trade: years, pseudo-regions, HS level, regional size filter"
     script:
         rule_script("clean_trade.py")
+
+
+DATA_FILES = {f"{d['folder']}/{d['name']}": d for d in config["data"].values()}
+
+
+rule retrieve_data:
+    """Copy a reference data set from the data mirror, or download it from its pinned URL; sha256 checked."""
+    output:
+        "resources/{dataset}",
+    wildcard_constraints:
+        dataset="|".join(re.escape(path) for path in DATA_FILES),
+    log:
+        "logs/retrieve_data/{dataset}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=30,
+    params:
+        # the mirror folder is read by the script: where a file with a pinned sha256 comes from is not a parameter
+        # of its content, so moving the mirror reruns nothing
+        file=lambda w: DATA_FILES[w.dataset],
+    message:
+        "Retrieving {wildcards.dataset}"
+    script:
+        rule_script("retrieve_data.py")

@@ -1,5 +1,5 @@
 # Value-added accounting on inter-country input-output tables (METHOD section 10, issue 5): for every configured
-# year of the table (default: the vendored WIOD 2013 tables 2009-2011), every measure for every country (and
+# year of the table (default: the WIOD 2013 tables 2009-2011), every measure for every country (and
 # sector), as Parquet under results/<run>/icio/<year>/.
 
 ICIO = config["icio"]

@@ -1,6 +1,6 @@
 """``valuechain-icio``: value-added accounting on an ICIO table from the command line, in the spirit of Stata's icio.
 
-Examples (vendored WIOD 2013 tables)::
+Examples (the WIOD 2013 tables the workflow retrieves into resources/wiod2013)::
 
     valuechain-icio resources/wiod2013 --year 2011 --method va --origin DEU --destination CHN
     valuechain-icio resources/wiod2013 --year 2011 --method gvc

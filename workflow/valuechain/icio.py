@@ -12,7 +12,7 @@ An :class:`IcioTable` holds one table in the usual block layout (``G`` countries
   international transport margins). This is what makes ``sum(va) = sum(Y)`` and the accounting identities hold;
 - ``x``: gross output per (country, industry).
 
-Readers: :func:`read_wiod` (the vendored WIOD 2013 Parquet files, see ``resources/wiod2013/README.md``) and
+Readers: :func:`read_wiod` (the WIOD 2013 Parquet files, see ``docs/data.md``) and
 :func:`read_oecd_icio` (OECD ICIO CSV, 2021 edition and later). Cleaning follows METHOD section 5:
 :func:`merge_split_countries`, :func:`drop_countries`, :func:`drop_industries`, :func:`zero_domestic_blocks`,
 :func:`sum_tables`; :func:`check_balance` refuses unbalanced tables with the rows and gaps named, and
@@ -175,7 +175,7 @@ def _from_labelled_frame(df: pd.DataFrame, where: str) -> IcioTable:
 
 
 def read_wiod(path: str | Path) -> IcioTable:
-    """Read one WIOD 2013 table in the vendored Parquet layout (``resources/wiod2013/wiot_YYYY.parquet``).
+    """Read one WIOD 2013 table in the data mirror's Parquet layout (``resources/wiod2013/wiot_YYYY.parquet``).
 
     Layout: index ``row`` = ``CCC_cN``; columns the same ``CCC_cN`` (intermediate use), then
     ``CCC_{HFCE,NPISH,GGFC,GFCF,INVNT}`` (final demand by economy) and ``GO`` (gross output). Millions of USD.
