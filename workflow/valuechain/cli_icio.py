@@ -11,9 +11,9 @@ Examples (the WIOD 2013 tables the workflow retrieves into resources/wiod2013)::
     valuechain-icio IOT_2022_ixi.zip --format exiobase3 --method gvc
 
 The table is a file, or a directory holding one file per year (``wiot_YYYY.parquet`` for WIOD, a CSV whose name
-contains the year for OECD, ``Eora26_YYYY_bp.zip``, ``IOT_YYYY_ixi.zip``, ``GLORIA_MRIOs_VV_YYYY``: the patterns of
-:data:`valuechain.icio_formats.FORMATS`). The parts of OECD's split countries (CN1/CN2 of CHN, MX1/MX2 of MEX) stay separate
-producers of their country and results are added afterwards, as exvatools does (``--merge-split`` sums them
+contains the year for OECD, ``Eora26_YYYY_bp.zip``, ``IOT_YYYY_ixi.zip``, ``GLORIA_MRIOs_VV_YYYY``: the
+patterns of :data:`valuechain.icio_formats.FORMATS`). The parts of OECD's split countries (CN1/CN2 of CHN, MX1/MX2
+of MEX) stay separate producers of their country and results are added afterwards, as exvatools does (``--merge-split`` sums them
 first instead); rest of the world stays in, as accounting needs the whole world. With several years, each year
 is computed separately and the output has a ``year`` column.
 """
@@ -48,6 +48,8 @@ APPLIES = {
     "perspective": ("bm", "origin"),
     "approach": ("bm",),
 }
+
+
 def inapplicable(args: argparse.Namespace) -> list[str]:
     """Messages for the options given that do not apply to ``args.method`` (:data:`APPLIES`)."""
     given = {"exporter": args.exporter, "importer": args.importer, "origin": args.origin,
@@ -261,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"valuechain-icio: error: {exc}", file=sys.stderr)
         return 2
     out = pd.concat(frames, ignore_index=True)
-    unit = "shares of gross exports" if args.shares else "table units (WIOD: millions of USD)"
+    unit = "shares of gross exports" if args.shares else f"table units ({FORMATS[args.format].unit})"
     print(f"{args.method} | {args.table} | {', '.join(str(y) for y, _ in files if y is not None) or 'file'} | {unit}")
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", _fmt):
         print(out.to_string(index=False, max_rows=args.max_rows))

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .icio import IcioTable, read_oecd_icio, read_wiod
@@ -103,9 +102,8 @@ def read_wiod2013_xlsx(path: str | Path) -> IcioTable:
 def read_eora26(path: str | Path) -> IcioTable:
     """Eora26 basic-price table (``Eora26_2015_bp.zip`` or its unpacked folder) through ``pymrio.parse_eora26``."""
     path = Path(path)
-    found = re.search(r"(\d{4})", path.name)
     with _pymrio() as pymrio:
-        return from_pymrio(pymrio.parse_eora26(path, year=found.group(1) if found else None), str(path))
+        return from_pymrio(pymrio.parse_eora26(path, year=FORMATS["eora26"].year_of(path)), str(path))
 
 
 def read_exiobase3(path: str | Path) -> IcioTable:
@@ -198,17 +196,15 @@ def table_files(path: str | Path, fmt: str, years=None) -> list[tuple[int | None
 
 def read_table(path: str | Path, fmt: str) -> IcioTable:
     """Read one table in layout ``fmt`` (:data:`FORMATS`). A file that cannot be read as ``fmt`` raises
-    ``ValueError`` naming the layout ``fmt`` expects, not only the parser's own message."""
+    ``ValueError`` naming the layout ``fmt`` expects, not only the parser's own message. NaN, infinite or
+    unbalanced cells are refused when the model is built (:func:`valuechain.icio.check_balance`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r}; known: {', '.join(FORMATS)}")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{fmt} table {path} not found")
     try:
-        table = FORMATS[fmt].reader(path)
+        return FORMATS[fmt].reader(path)
     except Exception as exc:  # a parser's own error (decoding, Parquet magic bytes, labels) says little alone
         raise ValueError(f"{path}: not a {fmt} table ({type(exc).__name__}: {exc}); format {fmt} expects "
                          f"{FORMATS[fmt].layout}") from exc
-    if not np.isfinite(table.Z.to_numpy()).all():
-        raise ValueError(f"{path}: the {fmt} table has NaN or infinite intermediate flows")
-    return table
