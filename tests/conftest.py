@@ -1,6 +1,8 @@
-"""Shared fixtures: the real product-truth tables, retrieved from the local data mirror (../shared/data, how
-tests and CI run offline) with their pinned checksums, and the HS4 reference network built from them."""
+"""Shared fixtures: a copy of the workflow to run Snakemake in; the real product-truth tables, retrieved from the
+local data mirror (../shared/data, how tests and CI run offline) with their pinned checksums, and the HS4
+reference network built from them."""
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +12,25 @@ from valuechain import reference as ref
 from valuechain.retrieve import retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
+# What a user's checkout runs: the rest (results, logs, resources, .snakemake) is written by the runs.
+WORKFLOW_FILES = ("Snakefile", "workflow", "config", "scripts", "profiles", "README.md")
+
+
+@pytest.fixture(scope="session")
+def work(tmp_path_factory) -> Path:
+    """A copy of the workflow in a temporary folder, so that test runs write nothing under the repository's
+    results/, logs/, benchmarks/ or resources/. Its config/config.yaml points data_mirror at the repository's
+    mirror (the default is relative to the working directory)."""
+    work = tmp_path_factory.mktemp("workflow")
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        shutil.copytree(src, work / name, ignore=ignore) if src.is_dir() else shutil.copy(src, work / name)
+    cfg = yaml.safe_load((ROOT / "config/config.default.yaml").read_text())
+    mirror = (ROOT / cfg["data_mirror"]).resolve()
+    # replaces the developer's own config/config.yaml, if any
+    (work / "config" / "config.yaml").write_text(f"data_mirror: {str(mirror) if mirror.is_dir() else 'null'}\n")
+    return work
 
 
 @pytest.fixture(scope="session")

@@ -12,21 +12,20 @@ import pyarrow.parquet as pq
 import pytest
 from valuechain.query import query_flows
 
-ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml"]
 pytestmark = pytest.mark.workflow
 
 
-def snakemake(*args, check=True):
-    proc = subprocess.run([*SNAKEMAKE, *args], cwd=ROOT, capture_output=True, text=True, timeout=900)
+def snakemake(work, *args, check=True):
+    proc = subprocess.run([*SNAKEMAKE, *args], cwd=work, capture_output=True, text=True, timeout=900)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc
 
 
-def planned_jobs(*args) -> set[str]:
+def planned_jobs(work, *args) -> set[str]:
     """Rules a dry run would execute (from Snakemake's job stats table)."""
-    out = snakemake("-n", *args).stdout
+    out = snakemake(work, "-n", *args).stdout
     if "Nothing to be done" in out:
         return set()
     stats = out.split("Job stats:")[1].split("Reasons:")[0] if "Reasons:" in out else out.split("Job stats:")[1]
@@ -34,29 +33,47 @@ def planned_jobs(*args) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def small_run():
+def small_run(work):
     for run in ("test-small", "test-user", "test-published"):
-        shutil.rmtree(ROOT / "results" / run, ignore_errors=True)
-    stale = ROOT / "results" / "test-small" / "flows" / ".dataset.tmp-1"  # as a killed allocate_flows leaves it
+        shutil.rmtree(work / "results" / run, ignore_errors=True)
+    stale = work / "results" / "test-small" / "flows" / ".dataset.tmp-1"  # as a killed allocate_flows leaves it
     stale.mkdir(parents=True)
     (stale / "chunk-00000-0.parquet").write_bytes(b"partial")
-    snakemake()
-    return ROOT / "results" / "test-small"
+    snakemake(work)
+    return work / "results" / "test-small"
 
 
-def test_a_killed_allocation_leaves_no_temporary_behind(small_run):
+def test_a_killed_allocation_leaves_no_temporary_behind(small_run, work):
     assert (small_run / "flows" / "dataset").is_dir()
     assert not list((small_run / "flows").glob(".dataset.tmp-*"))
 
 
-def test_dry_run_lists_the_whole_dag():
-    shutil.rmtree(ROOT / "results" / "test-dry", ignore_errors=True)
-    jobs = planned_jobs("--config", "run=test-dry")
+def test_dry_run_lists_the_whole_dag(work):
+    shutil.rmtree(work / "results" / "test-dry", ignore_errors=True)
+    jobs = planned_jobs(work, "--config", "run=test-dry")
     assert {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "infer_links",
             "random_baseline", "evaluate_links", "allocate_flows", "write_manifest", "all"} <= jobs
 
 
-def test_full_run_outputs_manifest_and_provenance(small_run):
+SHARED_RULES = {"finetune_prepare", "finetune_grid", "finetune_heldout", "finetune_thresholds", "select_cospec",
+                "train_link_model", "reference_network", "icio_decompositions", "icio_perspectives"}
+
+
+def test_a_second_run_reuses_the_shared_stages(small_run, work, tmp_path):
+    jobs = planned_jobs(work, "--config", "run=test-other")
+    assert {"generate_demo_world", "compute_rca", "infer_links_method", "write_manifest"} <= jobs
+    assert not jobs & SHARED_RULES
+    # a finetune section of its own: its own shared folder, recomputed, and the ICIO and reference ones reused
+    override = tmp_path / "grid.yaml"
+    override.write_text("run: test-other\nfinetune:\n  k: 2\n")
+    jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
+    assert {"finetune_grid", "select_cospec", "train_link_model"} <= jobs
+    assert not jobs & {"reference_network", "icio_decompositions", "icio_perspectives"}
+    shared = {p.name.split("-")[0] for p in (work / "results" / "shared").iterdir()}
+    assert shared == {"finetune", "learned", "icio", "reference"}
+
+
+def test_full_run_outputs_manifest_and_provenance(small_run, work):
     manifest = json.loads((small_run / "MANIFEST.json").read_text())
     paths = {a["path"] for a in manifest["artifacts"]}
     assert {"links/outer/links.parquet", "links/inner/links.parquet", "links/outer/candidates.parquet",
@@ -100,52 +117,56 @@ def test_full_run_outputs_manifest_and_provenance(small_run):
     assert tuple(top.loc[0, ["input", "output"]]) == first
 
 
-def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_path):
+def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_path, work):
     override = tmp_path / "t1.yaml"
     override.write_text("links:\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")
-    jobs = planned_jobs("--configfile", "config/test/small.yaml", str(override))
+    jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
     assert {"infer_links", "evaluate_links", "evaluate_methods"} <= jobs
     # the final links are cospec's: B&F thresholds do not touch them, nor the flows along them
     assert not jobs & {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "random_baseline",
                        "infer_links_method", "final_links", "allocate_flows"}
     override.write_text("links:\n  method: bf\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")
-    jobs = planned_jobs("--configfile", "config/test/small.yaml", str(override))
+    jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
     assert {"infer_links", "final_links", "allocate_flows", "trophic_levels"} <= jobs
 
 
-def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path):
+def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path, work):
     trade = pd.read_parquet(small_run / "data/trade.parquet")
     path = tmp_path / "my_trade.csv"
     trade.to_csv(path, index=False)
     args = ("--config", "run=test-user", f"trade={path}")
-    snakemake(*args)
-    user = ROOT / "results" / "test-user"
+    snakemake(work, *args)
+    user = work / "results" / "test-user"
     # no truth for a user's file: no truth-based evaluation, not a fake one; the reference scores it still
     assert not (user / "evaluation/links.parquet").exists()
     assert (user / "evaluation/reference.parquet").exists()
-    assert planned_jobs(*args) == set()
+    assert planned_jobs(work, *args) == set()
     trade[trade["region"] != trade["region"].iloc[0]].to_csv(path, index=False)  # new data arrive
-    assert {"ingest_trade", "clean_trade", "compute_rca", "infer_links"} <= planned_jobs(*args)
+    assert {"ingest_trade", "clean_trade", "compute_rca", "infer_links"} <= planned_jobs(work, *args)
 
 
-def test_bad_trade_file_fails_with_location_and_writes_nothing(tmp_path):
+def test_bad_trade_file_fails_with_location_and_writes_nothing(tmp_path, work):
     path = tmp_path / "bad.csv"
     path.write_text("year,flow,country,region,partner,hs,value\n2019,export,BRA,SP,USA,8703,-4\n")
-    proc = snakemake("--config", "run=test-bad", f"trade={path}", check=False)
+    proc = snakemake(work, "--config", "run=test-bad", f"trade={path}", check=False)
     assert proc.returncode != 0
-    log = (ROOT / "logs" / "test-bad" / "ingest_trade.log").read_text()
+    log = (work / "logs" / "test-bad" / "ingest_trade.log").read_text()
     assert "bad.csv: column 'value': negative value at row 1" in log
-    assert not (ROOT / "results" / "test-bad" / "data" / "trade.parquet").exists()
+    assert not (work / "results" / "test-bad" / "data" / "trade.parquet").exists()
 
 
-def test_published_network_runs_offline_without_trade_data():
-    snakemake("--configfile", "config/published.yaml", "--config", "run=test-published")
-    run = ROOT / "results" / "test-published"
+def test_published_network_runs_offline_without_trade_data(work):
+    snakemake(work, "--configfile", "config/published.yaml", "--config", "run=test-published")
+    run = work / "results" / "test-published"
     manifest = json.loads((run / "MANIFEST.json").read_text())
     paths = {a["path"] for a in manifest["artifacts"]}
     assert {"evaluation/reference.parquet", "evaluation/end_use_levels.parquet", "analysis/trophic_levels.parquet",
-            "analysis/sections.parquet", "figures/section_network.png", "reference/product_io.parquet"} <= paths
-    assert not any(p.startswith(("flows", "rca", "clean", "finetune", "icio")) for p in paths)
+            "analysis/sections.parquet", "figures/section_network.png"} <= paths
+    # the product reference is shared with the other runs of the same reference section; nothing else is
+    shared = {p.split("/")[2].split("-")[0] for p in paths if p.startswith("results/shared/")}
+    assert shared == {"reference"}
+    assert any(p.endswith("/product_io.parquet") for p in paths)
+    assert not any(p.startswith(("flows", "rca", "clean")) for p in paths)
     assert any("trophic position" in stage for stage in manifest["skipped"])
     ev = pd.read_parquet(run / "evaluation/reference.parquet").set_index(["network", "min_share"])
     pd.testing.assert_series_equal(ev.loc[("user", 0.01)], ev.loc[("published_kh2025", 0.01)], check_names=False)
@@ -154,39 +175,39 @@ def test_published_network_runs_offline_without_trade_data():
     assert len(levels) == 1229 and set(levels["link_method"]) == {"user"}
 
 
-def test_bad_network_file_fails_with_location_and_writes_nothing(tmp_path):
+def test_bad_network_file_fails_with_location_and_writes_nothing(tmp_path, work):
     path = tmp_path / "net.csv"
     path.write_text("output,input\n8703,8708\n8703,99X9\n")
-    proc = snakemake("--configfile", "config/published.yaml", "--config", "run=test-badnet", f"links_file={path}",
+    proc = snakemake(work, "--configfile", "config/published.yaml", "--config", "run=test-badnet", f"links_file={path}",
                      check=False)
     assert proc.returncode != 0
-    log = (ROOT / "logs" / "test-badnet" / "ingest_links.log").read_text()
+    log = (work / "logs" / "test-badnet" / "ingest_links.log").read_text()
     assert "net.csv: column 'input': not an HS code of 4 digits at row 2 ('99X9')" in log
-    assert not (ROOT / "results" / "test-badnet" / "links" / "user").exists()
+    assert not (work / "results" / "test-badnet" / "links" / "user").exists()
 
 
-def test_a_network_file_with_trade_data_drives_flows_and_trophic_position(small_run, tmp_path):
+def test_a_network_file_with_trade_data_drives_flows_and_trophic_position(small_run, tmp_path, work):
     net = tmp_path / "net.csv"
     pd.read_parquet(small_run / "links/outer/links.parquet")[["output", "input"]].head(30).to_csv(net, index=False)
     trade = tmp_path / "trade.parquet"
     pd.read_parquet(small_run / "data/trade.parquet").to_parquet(trade)
     args = ("--config", "run=test-net-trade", f"trade={trade}", f"links_file={net}")
-    jobs = planned_jobs(*args)
+    jobs = planned_jobs(work, *args)
     assert {"ingest_links", "ingest_trade", "allocate_flows", "trophic_position", "evaluate_reference"} <= jobs
     # the flows read the user's network, not the B&F links
-    out = snakemake("-n", *args).stdout
+    out = snakemake(work, "-n", *args).stdout
     flows_job = out.split("Allocating trade")[1].split("\n\n")[0]
     assert "links/user/links.parquet" in flows_job and "links/outer" not in flows_job
 
 
-def test_published_network_is_skipped_with_a_reason_when_it_cannot_be_had(tmp_path):
+def test_published_network_is_skipped_with_a_reason_when_it_cannot_be_had(tmp_path, work):
     override = tmp_path / "nopub.yaml"
     override.write_text("run: test-nopub\nreference:\n  files:\n    published:\n"
                         "      name: not_mirrored.csv\n      url: null\n")
-    proc = snakemake("-n", "--configfile", "config/test/small.yaml", str(override))
+    proc = snakemake(work, "-n", "--configfile", "config/test/small.yaml", str(override))
     assert "skipped: published network (published_kh2025) (not_mirrored.csv is not in the data mirror" in (
         proc.stdout + proc.stderr)
-    assert "ingest_published_network" not in planned_jobs("--configfile", "config/test/small.yaml", str(override))
+    assert "ingest_published_network" not in planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
 
 
 # Every class of bad input, through the workflow: the message in the log (or Snakemake's output), and nothing
@@ -221,36 +242,36 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_bad_input_table(case, tmp_path):
+def test_bad_input_table(case, tmp_path, work):
     content, extra, rule, message = BAD_INPUTS[case]
     run = extra.get("run", f"test-bad-{case}")
     trade = tmp_path / ("EXP_2019_MUN.csv" if extra.get("format") == "comexstat" else "trade.csv")
     trade.write_bytes(content if isinstance(content, bytes) else content.encode())
     config = tmp_path / "config.yaml"
     config.write_text(json.dumps({"run": run, "trade": str(trade), **extra}))
-    results = ROOT / "results" / f"test-bad-{case}"
+    results = work / "results" / f"test-bad-{case}"
     shutil.rmtree(results, ignore_errors=True)
-    shutil.rmtree(ROOT / "logs" / run, ignore_errors=True) if run != ".." else None
+    shutil.rmtree(work / "logs" / run, ignore_errors=True) if run != ".." else None
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config/test/small.yaml", str(config),
          "--", f"results/{run}/clean/trade.parquet"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        cwd=work, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
-    text = (ROOT / "logs" / run / f"{rule}.log").read_text() if rule else proc.stdout + proc.stderr
+    text = (work / "logs" / run / f"{rule}.log").read_text() if rule else proc.stdout + proc.stderr
     assert message in text
     later = ["clean/trade.parquet", "clean/dropped_rows.parquet", "rca"]
     for path in later + ([] if rule == "clean_trade" else ["data/trade.parquet"]):
         assert not (results / path).exists()
     if rule is None:  # rejected before any job ran
-        assert not results.exists() and not (ROOT / "trade.parquet").exists()
+        assert not results.exists() and not (work / "trade.parquet").exists()
 
 
-def test_public_sources_run_the_workflow(tmp_path, public_server):
+def test_public_sources_run_the_workflow(tmp_path, public_server, work):
     """source: public end to end on the published layouts served from localhost: downloaded (through a 503
     and a cut transfer), combined, ingested, cleaned (Comex Stat's pseudo-state ND dropped by its code), and
     the whole workflow run on US and Brazilian states together."""
     run = "test-public"
-    shutil.rmtree(ROOT / "results" / run, ignore_errors=True)
+    shutil.rmtree(work / "results" / run, ignore_errors=True)
     cache = tmp_path / "public"
     config = tmp_path / "config.yaml"
     config.write_text(json.dumps({"run": run, "source": "public", "clean": {"min_region_trade": 0},
@@ -259,15 +280,15 @@ def test_public_sources_run_the_workflow(tmp_path, public_server):
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml",
          str(config)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
+        cwd=work, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    assert (ROOT / "results" / run / "MANIFEST.json").is_file()
+    assert (work / "results" / run / "MANIFEST.json").is_file()
     assert (cache / "census" / "exports_HS4_2017.json").is_file() and (cache / "comexstat" / "UF.csv").is_file()
-    trade = pd.read_parquet(ROOT / "results" / run / "data" / "public_trade.parquet")
+    trade = pd.read_parquet(work / "results" / run / "data" / "public_trade.parquet")
     assert set(trade["country"]) == {"USA", "BRA"}
-    clean = pd.read_parquet(ROOT / "results" / run / "clean" / "trade.parquet")
+    clean = pd.read_parquet(work / "results" / run / "clean" / "trade.parquet")
     assert "ND" not in set(clean["region"]) and {"TX", "SP"} <= set(clean["region"])
-    links = pd.read_parquet(ROOT / "results" / run / "links" / "final.parquet")
+    links = pd.read_parquet(work / "results" / run / "links" / "final.parquet")
     assert links["output"].nunique() == clean["hs"].nunique()
-    log = (ROOT / "logs" / "retrieve_public_comexstat_EXP_2017_MUN.csv.log").read_text()
+    log = (work / "logs" / "retrieve_public_comexstat_EXP_2017_MUN.csv.log").read_text()
     assert "sha256" in log and "retrying" in log

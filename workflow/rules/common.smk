@@ -5,6 +5,7 @@ from pathlib import Path
 
 from snakemake.logging import logger
 from snakemake.utils import validate
+from valuechain.provenance import config_hash
 
 if os.path.exists("config/config.yaml"):
 
@@ -33,6 +34,25 @@ def logfile(path):
 
 def bench(path):
     return f"{BENCHMARKS}/{path}"
+
+
+class Shared:
+    """A run-independent stage (PyPSA-Eur's shared_resources): its artifacts, logs and benchmarks go under
+    results/shared/<stage>-<key>/ (logs/shared/..., benchmarks/shared/...), where key is the first 10 hex digits of
+    the sha256 of the config sections that determine them. Runs with the same sections reuse them; changing a
+    section gives a new folder instead of overwriting what another run reads."""
+
+    def __init__(self, stage, *sections):
+        self.name = f"{stage}-{config_hash(list(sections))[:10]}"
+
+    def out(self, path):
+        return f"results/shared/{self.name}/{path}"
+
+    def log(self, path):
+        return f"logs/shared/{self.name}/{path}"
+
+    def bench(self, path):
+        return f"benchmarks/shared/{self.name}/{path}"
 
 
 def rule_script(name):
@@ -78,6 +98,8 @@ if not PUBLISHED:
         "HS6 run: the published network is HS4" if config["clean"]["hs_digits"] != 4
         else f"{_PUBLISHED['name']} is not in the data mirror and has no URL"
     )
+# The product reference depends on the reference section and the product level only: shared by runs.
+REFERENCE = Shared("reference", config["reference"], config["clean"]["hs_digits"])
 for _stage, _why in SKIPPED.items():
     logger.info(f"skipped: {_stage} ({_why})")
 
@@ -148,20 +170,10 @@ def truth_file(wildcards):
     return rules.generate_demo_world.output.truth if DEMO else []
 
 
-FINETUNE_ARTIFACTS = [
-    res("finetune/grid.parquet"),
-    res("finetune/heldout.parquet"),
-    res("finetune/thresholds.json"),
-    res("finetune/industry_links.parquet"),
-    res("finetune/parallel_coordinates.png"),
-    res("finetune/industry_network.png"),
-]
-
-
 def links_inputs(wildcards):
     inputs = {"rca": res(f"rca/{wildcards.reconcile}/rca.parquet")}
     if config["links"]["thresholds"] == "tuned":
-        inputs["thresholds"] = res("finetune/thresholds.json")
+        inputs["thresholds"] = FT.out("thresholds.json")
     return inputs
 
 
@@ -180,7 +192,7 @@ def scored_networks():
     elif config.get("truth"):
         nets["truth"] = config["truth"]
     if PUBLISHED:
-        nets["published_kh2025"] = res("reference/published_kh2025.parquet")
+        nets["published_kh2025"] = REFERENCE.out("published_kh2025.parquet")
     return nets
 
 
@@ -191,9 +203,9 @@ def product_universe():
 
 def reference_inputs(wildcards):
     return {
-        "reference": res("reference/product_io.parquet"),
-        "coverage": res("reference/coverage.parquet"),
-        "end_use": res("reference/end_use.parquet"),
+        "reference": REFERENCE.out("product_io.parquet"),
+        "coverage": REFERENCE.out("coverage.parquet"),
+        "end_use": REFERENCE.out("end_use.parquet"),
         "hs": "resources/hs/harmonized-system.csv",
         "sections": "resources/hs/sections.csv",
         "universe": product_universe(),

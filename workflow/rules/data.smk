@@ -5,7 +5,7 @@ rule generate_demo_world:
     input:
         world="resources/world2017/exports_country_hs4_2017.parquet",
         names="resources/hs/hs92_atlas_names.csv",
-        reference=res("reference/product_io.parquet"),
+        reference=REFERENCE.out("product_io.parquet"),
     output:
         trade=res("data/demo_trade.parquet"),
         truth=res("data/truth_links.parquet"),

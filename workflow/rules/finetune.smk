@@ -5,6 +5,8 @@
 FINETUNE = config["finetune"]
 FINETUNE_SOURCE = FINETUNE[FINETUNE["source"]]
 FINETUNE_HELDOUT = FINETUNE["heldout"]["schemes"]
+# Shared by every run with the same finetune section.
+FT = Shared("finetune", FINETUNE)
 
 
 def _finetune_year_sets():
@@ -29,13 +31,13 @@ def finetune_tables(wildcards):
 
 def finetune_heldout_inputs(wildcards):
     inputs = {
-        "specialisation": res("finetune/all/specialisation.parquet"),
-        "labels": res("finetune/all/labels.parquet"),
+        "specialisation": FT.out("all/specialisation.parquet"),
+        "labels": FT.out("all/labels.parquet"),
     }
     if "years" in FINETUNE_HELDOUT:
         for sample in ("tune", "heldout"):
-            inputs[f"{sample}_specialisation"] = res(f"finetune/{sample}/specialisation.parquet")
-            inputs[f"{sample}_labels"] = res(f"finetune/{sample}/labels.parquet")
+            inputs[f"{sample}_specialisation"] = FT.out(f"{sample}/specialisation.parquet")
+            inputs[f"{sample}_labels"] = FT.out(f"{sample}/labels.parquet")
     return inputs
 
 
@@ -51,9 +53,9 @@ rule retrieve_oecd_icio:
             for y in FINETUNE["oecd"]["years"]
         ],
     log:
-        logfile("finetune/retrieve_oecd_icio.log"),
+        FT.log("retrieve_oecd_icio.log"),
     benchmark:
-        bench("finetune/retrieve_oecd_icio.tsv")
+        FT.bench("retrieve_oecd_icio.tsv")
     threads: 1
     resources:
         mem_mb=2000,
@@ -73,14 +75,14 @@ rule finetune_prepare:
     input:
         tables=finetune_tables,
     output:
-        specialisation=res("finetune/{sample}/specialisation.parquet"),
-        labels=res("finetune/{sample}/labels.parquet"),
+        specialisation=FT.out("{sample}/specialisation.parquet"),
+        labels=FT.out("{sample}/labels.parquet"),
     wildcard_constraints:
         sample="all|tune|heldout",
     log:
-        logfile("finetune/prepare_{sample}.log"),
+        FT.log("prepare_{sample}.log"),
     benchmark:
-        bench("finetune/prepare_{sample}.tsv")
+        FT.bench("prepare_{sample}.tsv")
     threads: 1
     resources:
         mem_mb=4000,
@@ -99,14 +101,14 @@ rule finetune_prepare:
 
 rule finetune_grid:
     input:
-        specialisation=res("finetune/all/specialisation.parquet"),
-        labels=res("finetune/all/labels.parquet"),
+        specialisation=FT.out("all/specialisation.parquet"),
+        labels=FT.out("all/labels.parquet"),
     output:
-        grid=res("finetune/grid.parquet"),
+        grid=FT.out("grid.parquet"),
     log:
-        logfile("finetune/grid.log"),
+        FT.log("grid.log"),
     benchmark:
-        bench("finetune/grid.tsv")
+        FT.bench("grid.tsv")
     threads: 1
     resources:
         mem_mb=2000,
@@ -125,11 +127,11 @@ rule finetune_heldout:
     input:
         unpack(finetune_heldout_inputs),
     output:
-        heldout=res("finetune/heldout.parquet"),
+        heldout=FT.out("heldout.parquet"),
     log:
-        logfile("finetune/heldout.log"),
+        FT.log("heldout.log"),
     benchmark:
-        bench("finetune/heldout.tsv")
+        FT.bench("heldout.tsv")
     threads: 1
     resources:
         mem_mb=2000,
@@ -153,13 +155,13 @@ rule finetune_thresholds:
     input:
         grid=rules.finetune_grid.output.grid,
         heldout=rules.finetune_heldout.output.heldout,
-        labels=res("finetune/all/labels.parquet"),
+        labels=FT.out("all/labels.parquet"),
     output:
-        thresholds=res("finetune/thresholds.json"),
+        thresholds=FT.out("thresholds.json"),
     log:
-        logfile("finetune/thresholds.log"),
+        FT.log("thresholds.log"),
     benchmark:
-        bench("finetune/thresholds.tsv")
+        FT.bench("thresholds.tsv")
     threads: 1
     resources:
         mem_mb=1000,
@@ -178,15 +180,15 @@ rule finetune_thresholds:
 
 rule finetune_links:
     input:
-        specialisation=res("finetune/all/specialisation.parquet"),
-        labels=res("finetune/all/labels.parquet"),
+        specialisation=FT.out("all/specialisation.parquet"),
+        labels=FT.out("all/labels.parquet"),
         thresholds=rules.finetune_thresholds.output.thresholds,
     output:
-        links=res("finetune/industry_links.parquet"),
+        links=FT.out("industry_links.parquet"),
     log:
-        logfile("finetune/industry_links.log"),
+        FT.log("industry_links.log"),
     benchmark:
-        bench("finetune/industry_links.tsv")
+        FT.bench("industry_links.tsv")
     threads: 1
     resources:
         mem_mb=1000,
@@ -205,11 +207,11 @@ rule plot_finetune_parallel:
         grid=rules.finetune_grid.output.grid,
         thresholds=rules.finetune_thresholds.output.thresholds,
     output:
-        figure=res("finetune/parallel_coordinates.png"),
+        figure=FT.out("parallel_coordinates.png"),
     log:
-        logfile("finetune/parallel_coordinates.log"),
+        FT.log("parallel_coordinates.log"),
     benchmark:
-        bench("finetune/parallel_coordinates.tsv")
+        FT.bench("parallel_coordinates.tsv")
     threads: 1
     resources:
         mem_mb=1000,
@@ -227,11 +229,11 @@ rule plot_finetune_network:
         links=rules.finetune_links.output.links,
         thresholds=rules.finetune_thresholds.output.thresholds,
     output:
-        figure=res("finetune/industry_network.png"),
+        figure=FT.out("industry_network.png"),
     log:
-        logfile("finetune/industry_network.log"),
+        FT.log("industry_network.log"),
     benchmark:
-        bench("finetune/industry_network.tsv")
+        FT.bench("industry_network.tsv")
     threads: 1
     resources:
         mem_mb=1000,
@@ -242,3 +244,13 @@ rule plot_finetune_network:
         "Fine-tuning: industry network of the tuned links, true links green, false red"
     script:
         rule_script("plot_finetune_network.py")
+
+
+FINETUNE_ARTIFACTS = [
+    *rules.finetune_grid.output,
+    *rules.finetune_heldout.output,
+    *rules.finetune_thresholds.output,
+    *rules.finetune_links.output,
+    *rules.plot_finetune_parallel.output,
+    *rules.plot_finetune_network.output,
+]

@@ -1,10 +1,12 @@
 # Value-added accounting on inter-country input-output tables (METHOD section 10, issue 5): for every configured
 # year of the table (default: the WIOD 2013 tables 2009-2011), every measure for every country (and
-# sector), as Parquet under results/<run>/icio/<year>/.
+# sector), as Parquet under results/shared/icio-<key>/<year>/ (shared by runs with the same icio section).
 
 ICIO = config["icio"]
 PERSPECTIVES = ["exporter", "sectexp", "bilateral", "sectbil", "importer", "sectimp", "world"]
 ICIO_YEARS = [int(y) for y in ICIO["years"]]
+# Shared by every run with the same icio section; the years only say which tables to compute.
+ICIO_SHARED = Shared("icio", {k: v for k, v in ICIO.items() if k != "years"})
 ICIO_TABLES = {
     "decompositions": ["kww", "wwz", "bm_source", "bm_sink"],
     "participation": ["gvc_total", "gvc_sectoral", "production"],
@@ -14,7 +16,7 @@ ICIO_TABLES = {
     + ["perspectives/exporter_sink", "perspectives/world_sink", "tripartite", "tiva_gvc", "length", "va_origin_exports"],
 }
 ICIO_ARTIFACTS = [
-    res(f"icio/{year}/{name}.parquet") for year in ICIO_YEARS for names in ICIO_TABLES.values() for name in names
+    ICIO_SHARED.out(f"{year}/{name}.parquet") for year in ICIO_YEARS for names in ICIO_TABLES.values() for name in names
 ]
 
 
@@ -47,7 +49,7 @@ if ICIO["retrieve"]["url"]:
         output:
             table=ensure(ICIO["path"].replace("{year}", "{icio_year}"), non_empty=True),
         log:
-            logfile("icio/retrieve_{icio_year}.log"),
+            ICIO_SHARED.log("retrieve_{icio_year}.log"),
         threads: 1
         resources:
             mem_mb=1000,
@@ -67,14 +69,14 @@ rule icio_decompositions:
     input:
         table=icio_table,
     output:
-        kww=res("icio/{icio_year}/kww.parquet"),
-        wwz=res("icio/{icio_year}/wwz.parquet"),
-        bm_source=res("icio/{icio_year}/bm_source.parquet"),
-        bm_sink=res("icio/{icio_year}/bm_sink.parquet"),
+        kww=ICIO_SHARED.out("{icio_year}/kww.parquet"),
+        wwz=ICIO_SHARED.out("{icio_year}/wwz.parquet"),
+        bm_source=ICIO_SHARED.out("{icio_year}/bm_source.parquet"),
+        bm_sink=ICIO_SHARED.out("{icio_year}/bm_sink.parquet"),
     log:
-        logfile("icio/{icio_year}/decompositions.log"),
+        ICIO_SHARED.log("{icio_year}/decompositions.log"),
     benchmark:
-        bench("icio/{icio_year}/decompositions.tsv")
+        ICIO_SHARED.bench("{icio_year}/decompositions.tsv")
     threads: 2
     resources:
         mem_mb=4000,
@@ -91,13 +93,13 @@ rule icio_participation:
     input:
         table=icio_table,
     output:
-        gvc_total=res("icio/{icio_year}/gvc_total.parquet"),
-        gvc_sectoral=res("icio/{icio_year}/gvc_sectoral.parquet"),
-        production=res("icio/{icio_year}/production.parquet"),
+        gvc_total=ICIO_SHARED.out("{icio_year}/gvc_total.parquet"),
+        gvc_sectoral=ICIO_SHARED.out("{icio_year}/gvc_sectoral.parquet"),
+        production=ICIO_SHARED.out("{icio_year}/production.parquet"),
     log:
-        logfile("icio/{icio_year}/participation.log"),
+        ICIO_SHARED.log("{icio_year}/participation.log"),
     benchmark:
-        bench("icio/{icio_year}/participation.tsv")
+        ICIO_SHARED.bench("{icio_year}/participation.tsv")
     threads: 2
     resources:
         mem_mb=4000,
@@ -114,11 +116,11 @@ rule icio_position:
     input:
         table=icio_table,
     output:
-        position=res("icio/{icio_year}/position.parquet"),
+        position=ICIO_SHARED.out("{icio_year}/position.parquet"),
     log:
-        logfile("icio/{icio_year}/position.log"),
+        ICIO_SHARED.log("{icio_year}/position.log"),
     benchmark:
-        bench("icio/{icio_year}/position.tsv")
+        ICIO_SHARED.bench("{icio_year}/position.tsv")
     threads: 2
     resources:
         mem_mb=4000,
@@ -135,11 +137,11 @@ rule icio_va:
     input:
         table=icio_table,
     output:
-        va=res("icio/{icio_year}/va_origin_destination.parquet"),
+        va=ICIO_SHARED.out("{icio_year}/va_origin_destination.parquet"),
     log:
-        logfile("icio/{icio_year}/va.log"),
+        ICIO_SHARED.log("{icio_year}/va.log"),
     benchmark:
-        bench("icio/{icio_year}/va.tsv")
+        ICIO_SHARED.bench("{icio_year}/va.tsv")
     threads: 2
     resources:
         mem_mb=4000,
@@ -160,11 +162,11 @@ rule icio_perspectives:
     input:
         table=icio_table,
     output:
-        **{name.replace("/", "_"): res(f"icio/{{icio_year}}/{name}.parquet") for name in ICIO_TABLES["perspectives"]},
+        **{name.replace("/", "_"): ICIO_SHARED.out(f"{{icio_year}}/{name}.parquet") for name in ICIO_TABLES["perspectives"]},
     log:
-        logfile("icio/{icio_year}/perspectives.log"),
+        ICIO_SHARED.log("{icio_year}/perspectives.log"),
     benchmark:
-        bench("icio/{icio_year}/perspectives.tsv")
+        ICIO_SHARED.bench("{icio_year}/perspectives.tsv")
     threads: 2
     resources:
         mem_mb=4000,

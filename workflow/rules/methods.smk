@@ -5,11 +5,15 @@
 wildcard_constraints:
     method="cospec|learned",
 
+# The cospec variant is chosen on the fine-tuning tables (under FT); the learned model also depends on its own
+# section, so it is shared by runs with the same finetune and links.learned sections.
+LEARNED = Shared("learned", FINETUNE, METHODS["learned"])
+
 
 def finetune_samples():
     """Specialisation and labels of the tuning years, the held-out years and all years."""
     return {
-        f"{kind}_{sample}": res(f"finetune/{sample}/{kind}.parquet")
+        f"{kind}_{sample}": FT.out(f"{sample}/{kind}.parquet")
         for sample in ("tune", "heldout", "all")
         for kind in ("specialisation", "labels")
     }
@@ -20,12 +24,12 @@ rule select_cospec:
     input:
         **finetune_samples(),
     output:
-        selection=res("links/cospec/selection.parquet"),
-        variant=res("links/cospec/variant.json"),
+        selection=FT.out("cospec/selection.parquet"),
+        variant=FT.out("cospec/variant.json"),
     log:
-        logfile("select_cospec.log"),
+        FT.log("select_cospec.log"),
     benchmark:
-        bench("select_cospec.tsv")
+        FT.bench("select_cospec.tsv")
     threads: 1
     resources:
         mem_mb=2000,
@@ -45,13 +49,13 @@ rule train_link_model:
     input:
         **finetune_samples(),
     output:
-        model=res("links/learned/model.pkl"),
-        training=res("links/learned/training.parquet"),
-        reliability=res("links/learned/reliability.parquet"),
+        model=LEARNED.out("model.pkl"),
+        training=LEARNED.out("training.parquet"),
+        reliability=LEARNED.out("reliability.parquet"),
     log:
-        logfile("train_link_model.log"),
+        LEARNED.log("train_link_model.log"),
     benchmark:
-        bench("train_link_model.tsv")
+        LEARNED.bench("train_link_model.tsv")
     threads: 2
     resources:
         mem_mb=2000,
@@ -121,11 +125,11 @@ rule final_links:
 
 def methods_inputs(wildcards):
     inputs = {
-        "bf_heldout": res("finetune/heldout.parquet"),
-        "bf_grid": res("finetune/grid.parquet"),
-        "bf_thresholds": res("finetune/thresholds.json"),
-        "reference": res("reference/product_io.parquet"),
-        "coverage": res("reference/coverage.parquet"),
+        "bf_heldout": FT.out("heldout.parquet"),
+        "bf_grid": FT.out("grid.parquet"),
+        "bf_thresholds": FT.out("thresholds.json"),
+        "reference": REFERENCE.out("product_io.parquet"),
+        "coverage": REFERENCE.out("coverage.parquet"),
         "universe": product_universe(),
         "links": [method_links(m) for m in COMPARED],
     }
@@ -134,7 +138,7 @@ def methods_inputs(wildcards):
     if "learned" in COMPARED:
         inputs["learned_training"] = rules.train_link_model.output.training
     if PUBLISHED:
-        inputs["published"] = res("reference/published_kh2025.parquet")
+        inputs["published"] = REFERENCE.out("published_kh2025.parquet")
     truth = truth_file(wildcards)
     if truth:
         inputs["truth"] = truth

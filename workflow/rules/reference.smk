@@ -40,11 +40,11 @@ rule ingest_published_network:
         hs="resources/hs/harmonized-system.csv",
         names="resources/hs/hs92_atlas_names.csv",
     output:
-        links=res("reference/published_kh2025.parquet"),
+        links=REFERENCE.out("published_kh2025.parquet"),
     log:
-        logfile("ingest_published_network.log"),
+        REFERENCE.log("ingest_published_network.log"),
     benchmark:
-        bench("ingest_published_network.tsv")
+        REFERENCE.bench("ingest_published_network.tsv")
     threads: 1
     resources:
         mem_mb=1000,
@@ -67,13 +67,13 @@ rule reference_network:
         hs_bec=ref_file("hs_bec"),
         hs="resources/hs/harmonized-system.csv",
     output:
-        links=res("reference/product_io.parquet"),
-        coverage=res("reference/coverage.parquet"),
-        end_use=res("reference/end_use.parquet"),
+        links=REFERENCE.out("product_io.parquet"),
+        coverage=REFERENCE.out("coverage.parquet"),
+        end_use=REFERENCE.out("end_use.parquet"),
     log:
-        logfile("reference_network.log"),
+        REFERENCE.log("reference_network.log"),
     benchmark:
-        bench("reference_network.tsv")
+        REFERENCE.bench("reference_network.tsv")
     threads: 1
     resources:
         mem_mb=lambda wc: 2000 if config["clean"]["hs_digits"] <= 4 else 6000,
