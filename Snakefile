@@ -8,10 +8,6 @@ min_version("9.12")
 configfile: "config/config.default.yaml"
 
 
-# Used only with --sdm conda; the pip-installed environment (README) needs nothing more.
-conda: "envs/valuechain.yaml"
-
-
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/public.smk"
@@ -27,6 +23,7 @@ include: "workflow/rules/manifest.smk"
 
 
 rule all:
+    """Everything the run produces: its manifest lists every artifact."""
     default_target: True
     input:
         res("MANIFEST.json"),

@@ -48,6 +48,13 @@ def test_a_killed_allocation_leaves_no_temporary_behind(small_run, work):
     assert not list((small_run / "flows").glob(".dataset.tmp-*"))
 
 
+def test_lint_passes_and_every_rule_explains_itself(work):
+    lint = snakemake(work, "--lint")
+    assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr
+    rules = [line for line in snakemake(work, "--list-rules").stdout.splitlines() if line and line[0] != " "]
+    assert len(rules) > 40 and all(" (" in line for line in rules if not line.startswith("Using ")), rules
+
+
 def test_dry_run_lists_the_whole_dag(work):
     shutil.rmtree(work / "results" / "test-dry", ignore_errors=True)
     jobs = planned_jobs(work, "--config", "run=test-dry")

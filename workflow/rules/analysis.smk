@@ -1,32 +1,6 @@
 # Value-chain analyses (METHOD sections 7-9): the statistically validated co-specialisation network, trophic
 # levels and coherence, trophic position of regions and countries, the extended B&F network, figures.
 
-LINK_METHOD = "user" if LINKS_FILE else (
-    "validated" if config["link_method"] == "validated" else config["links"]["method"]
-)
-ANALYSIS = config["analysis"]
-
-
-def analysed_links(wildcards):
-    """The product network the analyses read: the user's links_file, else the final links (links.method) or
-    the validated network (config link_method)."""
-    if LINKS_FILE:
-        return res("links/user/links.parquet")
-    if LINK_METHOD == "validated":
-        return res("links/validated/links.parquet")
-    return res("links/final.parquet")
-
-
-def drawn_sections(wildcards):
-    """The HS-section network drawn: the extended B&F network's (the paper's fig. 3B) when there is trade data,
-    else the analysed network's."""
-    if HAS_TRADE:
-        return {"sections": rules.extended_network.output.sections,
-                "section_nodes": rules.extended_network.output.section_nodes}
-    return {"sections": rules.section_network.output.sections,
-            "section_nodes": rules.section_network.output.section_nodes}
-
-
 rule ingest_links:
     """A user-supplied product network (config links_file), validated into the canonical links table."""
     input:
@@ -47,11 +21,15 @@ rule ingest_links:
         digits=config["clean"]["hs_digits"],
     message:
         "Reading and validating the product network {input.links}"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("ingest_links.py")
 
 
 rule validated_network:
+    """The statistically validated co-specialisation network: two bipartite null models (BiCM), exact
+    Poisson-binomial p-values, Benjamini-Hochberg."""
     input:
         rca=res(f"rca/{RECONCILE}/rca.parquet"),
     output:
@@ -69,11 +47,15 @@ rule validated_network:
         rca_threshold=ANALYSIS["validated"]["rca_threshold"],
     message:
         "Statistically validated co-specialisation network (two BiCMs, exact Poisson-binomial p-values, BH)"
+    conda:
+        "../envs/links.yaml"
     script:
         rule_script("validated_network.py")
 
 
 rule trophic_levels:
+    """Trophic levels and coherence of the analysed product network, against Erdos-Renyi and degree-preserving
+    samples."""
     input:
         links=analysed_links,
     output:
@@ -93,11 +75,14 @@ rule trophic_levels:
         seed=ANALYSIS["trophic"]["seed"],
     message:
         "Trophic levels and coherence of the {params.link_method} network, against ER and DCM samples"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("trophic_levels.py")
 
 
 rule trophic_position:
+    """Trophic position of every region and country: mean level of imports and exports, the jump, NITL and NTJ."""
     input:
         levels=rules.trophic_levels.output.levels,
         rca=res(f"rca/{RECONCILE}/rca.parquet"),
@@ -120,11 +105,14 @@ rule trophic_position:
         reconcile=RECONCILE,
     message:
         "Trophic position (TL_imp, TL_exp, jump, NITL, NTJ) of regions and countries"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("trophic_position.py")
 
 
 rule extended_network:
+    """The extended B&F network (candidates up to a score): components, betweenness, HS sections and PCI."""
     input:
         candidates=res(f"links/{RECONCILE}/candidates.parquet"),
         rca=res(f"rca/{RECONCILE}/rca.parquet"),
@@ -155,11 +143,14 @@ rule extended_network:
         seed=ANALYSIS["trophic"]["seed"],
     message:
         "Extended network (B&F candidates with score <= {params.max_score}): components, betweenness, sections, PCI"
+    conda:
+        "../envs/links.yaml"
     script:
         rule_script("extended_network.py")
 
 
 rule compare_link_methods:
+    """Precision of the B&F and validated links against the known truth, side by side."""
     input:
         bf=res(f"links/{RECONCILE}/links.parquet"),
         validated=rules.validated_network.output.links,
@@ -178,6 +169,8 @@ rule compare_link_methods:
         k=config["links"]["k"],
     message:
         "Precision of the B&F and validated links against the known truth"
+    conda:
+        "../envs/links.yaml"
     script:
         rule_script("compare_link_methods.py")
 
@@ -203,11 +196,14 @@ rule section_network:
         link_method=LINK_METHOD,
     message:
         "HS-section network of the {params.link_method} network"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("section_network.py")
 
 
 rule analysis_figures:
+    """Figures of the analyses: trophic levels, one value chain drawn, the HS-section network."""
     input:
         unpack(drawn_sections),
         levels=rules.trophic_levels.output.levels,
@@ -233,6 +229,8 @@ rule analysis_figures:
         top_section_edges=ANALYSIS["figures"]["top_section_edges"],
     message:
         "Analysis figures: trophic levels, a value chain, the HS-section network"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("analysis_figures.py")
 

@@ -1,7 +1,7 @@
 # Config loading and validation, path helpers and the list of final artifacts.
 import os
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from snakemake.logging import logger
 from snakemake.utils import validate
@@ -56,7 +56,7 @@ class Shared:
 
 
 def rule_script(name):
-    """Absolute path of a rule script (script: paths are otherwise relative to the .smk file)."""
+    """Absolute path of a script of scripts/ (a script directive is otherwise relative to the .smk file)."""
     return str(Path(workflow.basedir) / "scripts" / name)
 
 
@@ -242,3 +242,207 @@ def final_artifacts(wildcards):
             res("analysis/link_methods_evaluation.parquet"),
         ]
     return files
+
+
+# Reference data sets (data.smk) -------------------------------------------------------------------------
+
+DATA_FILES = {f"{d['folder']}/{d['name']}": d for d in config["data"].values()}
+
+
+# Public regional trade (public.smk) ---------------------------------------------------------------------
+
+PUBLIC = config["public"]
+
+
+PUBLIC_DIR = PUBLIC["cache"]
+
+
+# Fine-tuning (finetune.smk) -----------------------------------------------------------------------------
+
+FINETUNE = config["finetune"]
+
+
+FINETUNE_SOURCE = FINETUNE[FINETUNE["source"]]
+
+
+FINETUNE_HELDOUT = FINETUNE["heldout"]["schemes"]
+
+
+# Shared by every run with the same finetune section.
+FT = Shared("finetune", FINETUNE)
+
+
+def _finetune_year_sets():
+    """Years of each sample: all (in-sample grid), tune and heldout (the `years` held-out scheme)."""
+    years = list(FINETUNE_SOURCE["years"])
+    held = list(FINETUNE_SOURCE["heldout_years"])
+    tune = [y for y in years if y not in held]
+    if "years" in FINETUNE_HELDOUT and (not tune or not set(held) <= set(years)):
+        raise ValueError(
+            f"finetune.{FINETUNE['source']}: heldout_years {held} must be a strict subset of years {years} "
+            "for the `years` held-out scheme"
+        )
+    return {"all": years, "tune": tune, "heldout": held}
+
+
+FINETUNE_YEARS = _finetune_year_sets()
+
+
+def finetune_tables(wildcards):
+    return [FINETUNE_SOURCE["path"].format(year=y) for y in FINETUNE_YEARS[wildcards.sample]]
+
+
+def finetune_heldout_inputs(wildcards):
+    inputs = {
+        "specialisation": FT.out("all/specialisation.parquet"),
+        "labels": FT.out("all/labels.parquet"),
+    }
+    if "years" in FINETUNE_HELDOUT:
+        for sample in ("tune", "heldout"):
+            inputs[f"{sample}_specialisation"] = FT.out(f"{sample}/specialisation.parquet")
+            inputs[f"{sample}_labels"] = FT.out(f"{sample}/labels.parquet")
+    return inputs
+
+
+def _oecd_sha256(year):
+    sums = FINETUNE["oecd"]["sha256"]
+    return sums.get(str(year), sums.get(year))
+
+
+# ICIO accounting (icio.smk) -----------------------------------------------------------------------------
+
+ICIO = config["icio"]
+
+
+PERSPECTIVES = ["exporter", "sectexp", "bilateral", "sectbil", "importer", "sectimp", "world"]
+
+
+ICIO_YEARS = [int(y) for y in ICIO["years"]]
+
+
+# Shared by every run with the same icio section; the years only say which tables to compute.
+ICIO_SHARED = Shared("icio", {k: v for k, v in ICIO.items() if k != "years"})
+
+
+ICIO_TABLES = {
+    "decompositions": ["kww", "wwz", "bm_source", "bm_sink"],
+    "participation": ["gvc_total", "gvc_sectoral", "production"],
+    "position": ["position"],
+    "va": ["va_origin_destination"],
+    "perspectives": [f"perspectives/{p}_source" for p in PERSPECTIVES]
+    + ["perspectives/exporter_sink", "perspectives/world_sink", "tripartite", "tiva_gvc", "length", "va_origin_exports"],
+}
+
+
+# Outputs of icio_perspectives, named as the script reads them (perspectives/exporter_source -> perspectives_...).
+ICIO_PERSPECTIVE_OUTPUTS = {
+    "_".join(PurePosixPath(name).parts): ICIO_SHARED.out(f"{{icio_year}}/{name}.parquet") for name in ICIO_TABLES["perspectives"]
+}
+ICIO_ARTIFACTS = [
+    ICIO_SHARED.out(f"{year}/{name}.parquet") for year in ICIO_YEARS for names in ICIO_TABLES.values() for name in names
+]
+
+
+def icio_table(wildcards):
+    return ICIO["path"].format(year=wildcards.icio_year)
+
+
+def icio_params():
+    """The config subset every accounting rule uses to read the table."""
+    return {
+        "format": ICIO["format"],
+        "split_countries": ICIO["split_countries"],
+        "merge_split": ICIO["merge_split"],
+        "balance": ICIO["balance"],
+    }
+
+
+def _two_digit(year):
+    return f"{int(year) % 100:02d}"
+
+
+# Product reference (reference.smk) ----------------------------------------------------------------------
+
+REF = config["reference"]
+
+
+REF_DIR = "resources/product_truth"
+
+
+REF_BY_NAME = {f["name"]: key for key, f in REF["files"].items()}
+
+
+def ref_file(key):
+    return f"{REF_DIR}/{REF['files'][key]['name']}"
+
+
+# Link methods (methods.smk) -----------------------------------------------------------------------------
+
+# The cospec variant is chosen on the fine-tuning tables (under FT); the learned model also depends on its own
+# section, so it is shared by runs with the same finetune and links.learned sections.
+LEARNED = Shared("learned", FINETUNE, METHODS["learned"])
+
+
+def finetune_samples():
+    """Specialisation and labels of the tuning years, the held-out years and all years."""
+    return {
+        f"{kind}_{sample}": FT.out(f"{sample}/{kind}.parquet")
+        for sample in ("tune", "heldout", "all")
+        for kind in ("specialisation", "labels")
+    }
+
+
+def method_links(method):
+    return res(f"links/{RECONCILE}/links.parquet") if method == "bf" else res(f"links/{method}/links.parquet")
+
+
+def methods_inputs(wildcards):
+    inputs = {
+        "bf_heldout": FT.out("heldout.parquet"),
+        "bf_grid": FT.out("grid.parquet"),
+        "bf_thresholds": FT.out("thresholds.json"),
+        "reference": REFERENCE.out("product_io.parquet"),
+        "coverage": REFERENCE.out("coverage.parquet"),
+        "universe": product_universe(),
+        "links": [method_links(m) for m in COMPARED],
+    }
+    if "cospec" in COMPARED:
+        inputs["cospec_selection"] = rules.select_cospec.output.selection
+    if "learned" in COMPARED:
+        inputs["learned_training"] = rules.train_link_model.output.training
+    if PUBLISHED:
+        inputs["published"] = REFERENCE.out("published_kh2025.parquet")
+    truth = truth_file(wildcards)
+    if truth:
+        inputs["truth"] = truth
+    return inputs
+
+
+# Analyses (analysis.smk) --------------------------------------------------------------------------------
+
+LINK_METHOD = "user" if LINKS_FILE else (
+    "validated" if config["link_method"] == "validated" else config["links"]["method"]
+)
+
+
+ANALYSIS = config["analysis"]
+
+
+def analysed_links(wildcards):
+    """The product network the analyses read: the user's links_file, else the final links (links.method) or
+    the validated network (config link_method)."""
+    if LINKS_FILE:
+        return res("links/user/links.parquet")
+    if LINK_METHOD == "validated":
+        return res("links/validated/links.parquet")
+    return res("links/final.parquet")
+
+
+def drawn_sections(wildcards):
+    """The HS-section network drawn: the extended B&F network's (the paper's fig. 3B) when there is trade data,
+    else the analysed network's."""
+    if HAS_TRADE:
+        return {"sections": rules.extended_network.output.sections,
+                "section_nodes": rules.extended_network.output.section_nodes}
+    return {"sections": rules.section_network.output.sections,
+            "section_nodes": rules.section_network.output.section_nodes}

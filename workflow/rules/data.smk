@@ -2,6 +2,7 @@
 
 
 rule generate_demo_world:
+    """The demo world: regional trade of 8 countries generated around input links planted from the BEA reference."""
     input:
         world="resources/world2017/exports_country_hs4_2017.parquet",
         names="resources/hs/hs92_atlas_names.csv",
@@ -22,11 +23,14 @@ rule generate_demo_world:
         demo=config["demo"],
     message:
         "Generating the demo world of regional trade with a planted input-output graph"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("generate_demo_world.py")
 
 
 rule ingest_trade:
+    """Read the trade file(s), check every row, write the canonical long table (nothing on bad input)."""
     input:
         trade=trade_files,
         countries=comexstat_countries,
@@ -46,11 +50,14 @@ rule ingest_trade:
         ingest=config["ingest"],
     message:
         "Reading and validating regional trade ({params.format})"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("ingest_trade.py")
 
 
 rule clean_trade:
+    """Keep the chosen years, drop pseudo-regions and small regions, bring codes to the HS level."""
     input:
         trade=rules.ingest_trade.output.trade,
     output:
@@ -69,11 +76,10 @@ rule clean_trade:
         clean=config["clean"],
     message:
         "Cleaning trade: years, pseudo-regions, HS level, regional size filter"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("clean_trade.py")
-
-
-DATA_FILES = {f"{d['folder']}/{d['name']}": d for d in config["data"].values()}
 
 
 rule retrieve_data:
@@ -94,5 +100,7 @@ rule retrieve_data:
         file=lambda w: DATA_FILES[w.dataset],
     message:
         "Retrieving {wildcards.dataset}"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("retrieve_data.py")

@@ -2,51 +2,8 @@
 # ICIO tables -> specialisation and trade-intensity labels -> 10,000-combination grid -> chosen thresholds (read by
 # infer_links when links.thresholds is "tuned"), held-out precision, labelled industry network and figures.
 
-FINETUNE = config["finetune"]
-FINETUNE_SOURCE = FINETUNE[FINETUNE["source"]]
-FINETUNE_HELDOUT = FINETUNE["heldout"]["schemes"]
-# Shared by every run with the same finetune section.
-FT = Shared("finetune", FINETUNE)
-
-
-def _finetune_year_sets():
-    """Years of each sample: all (in-sample grid), tune and heldout (the `years` held-out scheme)."""
-    years = list(FINETUNE_SOURCE["years"])
-    held = list(FINETUNE_SOURCE["heldout_years"])
-    tune = [y for y in years if y not in held]
-    if "years" in FINETUNE_HELDOUT and (not tune or not set(held) <= set(years)):
-        raise ValueError(
-            f"finetune.{FINETUNE['source']}: heldout_years {held} must be a strict subset of years {years} "
-            "for the `years` held-out scheme"
-        )
-    return {"all": years, "tune": tune, "heldout": held}
-
-
-FINETUNE_YEARS = _finetune_year_sets()
-
-
-def finetune_tables(wildcards):
-    return [FINETUNE_SOURCE["path"].format(year=y) for y in FINETUNE_YEARS[wildcards.sample]]
-
-
-def finetune_heldout_inputs(wildcards):
-    inputs = {
-        "specialisation": FT.out("all/specialisation.parquet"),
-        "labels": FT.out("all/labels.parquet"),
-    }
-    if "years" in FINETUNE_HELDOUT:
-        for sample in ("tune", "heldout"):
-            inputs[f"{sample}_specialisation"] = FT.out(f"{sample}/specialisation.parquet")
-            inputs[f"{sample}_labels"] = FT.out(f"{sample}/labels.parquet")
-    return inputs
-
-
-def _oecd_sha256(year):
-    sums = FINETUNE["oecd"]["sha256"]
-    return sums.get(str(year), sums.get(year))
-
-
 rule retrieve_oecd_icio:
+    """Download the OECD ICIO tables that fine-tuning reads (only when source is oecd and they are absent)."""
     output:
         [
             ensure(FINETUNE["oecd"]["path"].format(year=y), non_empty=True, sha256=_oecd_sha256(y))
@@ -67,11 +24,14 @@ rule retrieve_oecd_icio:
         years=FINETUNE["oecd"]["years"],
     message:
         "Downloading the OECD ICIO tables {params.years} from {params.url}"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("retrieve_oecd_icio.py")
 
 
 rule finetune_prepare:
+    """Specialisation (RCA) and true-link labels (trade intensity) of ICIO industries for one sample of years."""
     input:
         tables=finetune_tables,
     output:
@@ -95,11 +55,14 @@ rule finetune_prepare:
         drop_countries=FINETUNE["drop_countries"],
     message:
         "Fine-tuning: specialisation and trade-intensity labels from {params.source} ICIO {params.years} ({wildcards.sample})"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("finetune_prepare.py")
 
 
 rule finetune_grid:
+    """B&F top-k precision on the ICIO industries for every combination of the four thresholds."""
     input:
         specialisation=FT.out("all/specialisation.parquet"),
         labels=FT.out("all/labels.parquet"),
@@ -119,11 +82,14 @@ rule finetune_grid:
         n_candidates=FINETUNE["n_candidates"],
     message:
         "Fine-tuning: B&F top-{params.k} precision for every threshold combination"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("finetune_grid.py")
 
 
 rule finetune_heldout:
+    """Held-out precision of the threshold choice: tuned on some years or industry folds, scored on the rest."""
     input:
         unpack(finetune_heldout_inputs),
     output:
@@ -147,11 +113,14 @@ rule finetune_heldout:
         seed=FINETUNE["heldout"]["seed"],
     message:
         "Fine-tuning: held-out precision ({params.schemes})"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("finetune_heldout.py")
 
 
 rule finetune_thresholds:
+    """The chosen B&F thresholds (in-sample best under the coverage rule), held-out precision beside them."""
     input:
         grid=rules.finetune_grid.output.grid,
         heldout=rules.finetune_heldout.output.heldout,
@@ -174,11 +143,14 @@ rule finetune_thresholds:
         min_output_share=FINETUNE["min_output_share"],
     message:
         "Fine-tuning: choosing the thresholds (in-sample best, held-out precision beside it)"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("finetune_thresholds.py")
 
 
 rule finetune_links:
+    """The top-k industry links at the chosen thresholds, each labelled true or false."""
     input:
         specialisation=FT.out("all/specialisation.parquet"),
         labels=FT.out("all/labels.parquet"),
@@ -198,11 +170,14 @@ rule finetune_links:
         n_candidates=FINETUNE["n_candidates"],
     message:
         "Fine-tuning: labelled top-{params.k} industry links at the chosen thresholds"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("finetune_links.py")
 
 
 rule plot_finetune_parallel:
+    """Figure: parallel coordinates of the best threshold combinations."""
     input:
         grid=rules.finetune_grid.output.grid,
         thresholds=rules.finetune_thresholds.output.thresholds,
@@ -220,11 +195,14 @@ rule plot_finetune_parallel:
         top=500,
     message:
         "Fine-tuning: parallel coordinates of the best {params.top} combinations"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("plot_finetune_parallel.py")
 
 
 rule plot_finetune_network:
+    """Figure: the industry network of the tuned links, true and false links coloured."""
     input:
         links=rules.finetune_links.output.links,
         thresholds=rules.finetune_thresholds.output.thresholds,
@@ -242,6 +220,8 @@ rule plot_finetune_network:
         layout_seed=0,
     message:
         "Fine-tuning: industry network of the tuned links, true links green, false red"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("plot_finetune_network.py")
 

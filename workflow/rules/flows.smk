@@ -2,6 +2,7 @@
 
 
 rule allocate_flows:
+    """Trade allocated from region to region along the input links (proportional allocation, bounds)."""
     input:
         trade=rules.clean_trade.output.trade,
         # the user's network when one is given, else the final links; the allocation uses the link set, not the
@@ -24,5 +25,7 @@ rule allocate_flows:
     message:
         "Allocating trade from region to region along the "
         + ("links_file network" if LINKS_FILE else f"final ({config['links']['method']}) links")
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("allocate_flows.py")

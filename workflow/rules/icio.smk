@@ -2,44 +2,8 @@
 # year of the table (default: the WIOD 2013 tables 2009-2011), every measure for every country (and
 # sector), as Parquet under results/shared/icio-<key>/<year>/ (shared by runs with the same icio section).
 
-ICIO = config["icio"]
-PERSPECTIVES = ["exporter", "sectexp", "bilateral", "sectbil", "importer", "sectimp", "world"]
-ICIO_YEARS = [int(y) for y in ICIO["years"]]
-# Shared by every run with the same icio section; the years only say which tables to compute.
-ICIO_SHARED = Shared("icio", {k: v for k, v in ICIO.items() if k != "years"})
-ICIO_TABLES = {
-    "decompositions": ["kww", "wwz", "bm_source", "bm_sink"],
-    "participation": ["gvc_total", "gvc_sectoral", "production"],
-    "position": ["position"],
-    "va": ["va_origin_destination"],
-    "perspectives": [f"perspectives/{p}_source" for p in PERSPECTIVES]
-    + ["perspectives/exporter_sink", "perspectives/world_sink", "tripartite", "tiva_gvc", "length", "va_origin_exports"],
-}
-ICIO_ARTIFACTS = [
-    ICIO_SHARED.out(f"{year}/{name}.parquet") for year in ICIO_YEARS for names in ICIO_TABLES.values() for name in names
-]
-
-
 wildcard_constraints:
     icio_year=r"\d{4}",
-
-
-def icio_table(wildcards):
-    return ICIO["path"].format(year=wildcards.icio_year)
-
-
-def icio_params():
-    """The config subset every accounting rule uses to read the table."""
-    return {
-        "format": ICIO["format"],
-        "split_countries": ICIO["split_countries"],
-        "merge_split": ICIO["merge_split"],
-        "balance": ICIO["balance"],
-    }
-
-
-def _two_digit(year):
-    return f"{int(year) % 100:02d}"
 
 
 if ICIO["retrieve"]["url"]:
@@ -61,11 +25,14 @@ if ICIO["retrieve"]["url"]:
             sha256=lambda w: ICIO["retrieve"]["sha256"].get(str(w.icio_year)),
         message:
             "Downloading the ICIO table of {wildcards.icio_year} from {params.url}"
+        conda:
+            "../envs/icio.yaml"
         script:
             rule_script("retrieve_icio_table.py")
 
 
 rule icio_decompositions:
+    """Gross-export decompositions of one ICIO year: KWW, WWZ (16 terms), Borin-Mancini source and sink."""
     input:
         table=icio_table,
     output:
@@ -85,11 +52,14 @@ rule icio_decompositions:
         table=icio_params(),
     message:
         "ICIO {wildcards.icio_year}: gross-export decompositions (KWW, WWZ 16 terms, Borin-Mancini source and sink)"
+    conda:
+        "../envs/icio.yaml"
     script:
         rule_script("icio_decompositions.py")
 
 
 rule icio_participation:
+    """GVC participation (Borin-Mancini) and the UIBE production decomposition of one ICIO year."""
     input:
         table=icio_table,
     output:
@@ -108,11 +78,14 @@ rule icio_participation:
         table=icio_params(),
     message:
         "ICIO {wildcards.icio_year}: GVC participation (Borin-Mancini) and UIBE production decomposition"
+    conda:
+        "../envs/icio.yaml"
     script:
         rule_script("icio_participation.py")
 
 
 rule icio_position:
+    """Upstreamness, downstreamness and GVC production length of one ICIO year."""
     input:
         table=icio_table,
     output:
@@ -129,11 +102,14 @@ rule icio_position:
         table=icio_params(),
     message:
         "ICIO {wildcards.icio_year}: upstreamness, downstreamness and GVC production length"
+    conda:
+        "../envs/icio.yaml"
     script:
         rule_script("icio_position.py")
 
 
 rule icio_va:
+    """Value added by country-sector of origin and country of final absorption, one ICIO year."""
     input:
         table=icio_table,
     output:
@@ -151,6 +127,8 @@ rule icio_va:
         groups=ICIO["groups"],
     message:
         "ICIO {wildcards.icio_year}: value added by country-sector of origin and country of final absorption"
+    conda:
+        "../envs/icio.yaml"
     script:
         rule_script("icio_va.py")
 
@@ -162,7 +140,7 @@ rule icio_perspectives:
     input:
         table=icio_table,
     output:
-        **{name.replace("/", "_"): ICIO_SHARED.out(f"{{icio_year}}/{name}.parquet") for name in ICIO_TABLES["perspectives"]},
+        **ICIO_PERSPECTIVE_OUTPUTS,
     log:
         ICIO_SHARED.log("{icio_year}/perspectives.log"),
     benchmark:
@@ -176,5 +154,7 @@ rule icio_perspectives:
         groups=ICIO["groups"],
     message:
         "ICIO {wildcards.icio_year}: perspectives, tripartite GVC, TiVA GVC, production length, FVA by origin"
+    conda:
+        "../envs/icio.yaml"
     script:
         rule_script("icio_perspectives.py")

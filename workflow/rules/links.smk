@@ -2,6 +2,7 @@
 
 
 rule infer_links:
+    """Backward & Forward: the top-k inputs of every product from export and import RCA co-occurrence."""
     input:
         unpack(links_inputs),
     output:
@@ -21,11 +22,14 @@ rule infer_links:
         k=config["links"]["k"],
     message:
         "Backward & Forward input links ({wildcards.reconcile} RCA)"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("infer_links.py")
 
 
 rule random_baseline:
+    """The random baseline: k inputs per product drawn uniformly (seeded)."""
     input:
         rca=res(f"rca/{RECONCILE}/rca.parquet"),
     output:
@@ -43,11 +47,14 @@ rule random_baseline:
         seed=config["links"]["baseline_seed"],
     message:
         "Random baseline: k inputs per product drawn uniformly"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("random_baseline.py")
 
 
 rule evaluate_links:
+    """Precision, recall and the paper's at-least shares of B&F and the baseline against the known links."""
     input:
         links=expand(res("links/{reconcile}/links.parquet"), reconcile=RECONCILE_MODES),
         baseline=rules.random_baseline.output.links,
@@ -68,5 +75,7 @@ rule evaluate_links:
         reconcile=RECONCILE_MODES,
     message:
         "Scoring B&F and the random baseline against the known links"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("evaluate_links.py")

@@ -2,6 +2,7 @@
 
 
 rule write_manifest:
+    """The run's manifest: every artifact with its sha256, rows and schema version, and the skipped stages."""
     input:
         artifacts=final_artifacts,
     output:
@@ -15,9 +16,11 @@ rule write_manifest:
         mem_mb=1000,
         runtime=5,
     params:
-        root=RESULTS,
+        root=lambda w, output: os.path.dirname(output.manifest),
         skipped=SKIPPED,
     message:
         "Writing the manifest of results/{config[run]}"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("write_manifest.py")

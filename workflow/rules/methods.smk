@@ -5,20 +5,6 @@
 wildcard_constraints:
     method="cospec|learned",
 
-# The cospec variant is chosen on the fine-tuning tables (under FT); the learned model also depends on its own
-# section, so it is shared by runs with the same finetune and links.learned sections.
-LEARNED = Shared("learned", FINETUNE, METHODS["learned"])
-
-
-def finetune_samples():
-    """Specialisation and labels of the tuning years, the held-out years and all years."""
-    return {
-        f"{kind}_{sample}": FT.out(f"{sample}/{kind}.parquet")
-        for sample in ("tune", "heldout", "all")
-        for kind in ("specialisation", "labels")
-    }
-
-
 rule select_cospec:
     """Choose the co-specialisation variant on the tuning years; measure the choice on held-out years and folds."""
     input:
@@ -40,6 +26,8 @@ rule select_cospec:
         seed=config["finetune"]["heldout"]["seed"],
     message:
         "Co-specialisation: choosing the score variant on the tuning years, held out on the rest"
+    conda:
+        "../envs/links.yaml"
     script:
         rule_script("select_cospec.py")
 
@@ -67,6 +55,8 @@ rule train_link_model:
         models=METHODS["learned"]["models"],
     message:
         "Training the learned link model on ICIO pairs ({params.models})"
+    conda:
+        "../envs/links.yaml"
     script:
         rule_script("train_link_model.py")
 
@@ -92,12 +82,10 @@ rule infer_links_method:
         min_confidence=METHODS["min_confidence"],
     message:
         "{wildcards.method} input links"
+    conda:
+        "../envs/links.yaml"
     script:
         rule_script("infer_links_method.py")
-
-
-def method_links(method):
-    return res(f"links/{RECONCILE}/links.parquet") if method == "bf" else res(f"links/{method}/links.parquet")
 
 
 rule final_links:
@@ -119,30 +107,10 @@ rule final_links:
         min_confidence=METHODS["min_confidence"],
     message:
         "Final links: {params.method}"
+    conda:
+        "../envs/links.yaml"
     script:
         rule_script("final_links.py")
-
-
-def methods_inputs(wildcards):
-    inputs = {
-        "bf_heldout": FT.out("heldout.parquet"),
-        "bf_grid": FT.out("grid.parquet"),
-        "bf_thresholds": FT.out("thresholds.json"),
-        "reference": REFERENCE.out("product_io.parquet"),
-        "coverage": REFERENCE.out("coverage.parquet"),
-        "universe": product_universe(),
-        "links": [method_links(m) for m in COMPARED],
-    }
-    if "cospec" in COMPARED:
-        inputs["cospec_selection"] = rules.select_cospec.output.selection
-    if "learned" in COMPARED:
-        inputs["learned_training"] = rules.train_link_model.output.training
-    if PUBLISHED:
-        inputs["published"] = REFERENCE.out("published_kh2025.parquet")
-    truth = truth_file(wildcards)
-    if truth:
-        inputs["truth"] = truth
-    return inputs
 
 
 rule evaluate_methods:
@@ -167,6 +135,8 @@ rule evaluate_methods:
         min_share=REF["min_share"],
     message:
         "Scoring the link methods {params.methods} on every yardstick"
+    conda:
+        "../envs/links.yaml"
     script:
         rule_script("evaluate_methods.py")
 

@@ -1,10 +1,6 @@
 # Free official regional trade (source: public): the US Census Bureau's state trade and Brazil's Comex Stat,
 # downloaded once into public.cache (resources/public/) and combined into one canonical file that ingestion reads.
 
-PUBLIC = config["public"]
-PUBLIC_DIR = PUBLIC["cache"]
-
-
 rule retrieve_public:
     """Download one public file (cached; sha256 logged and checked when pinned in public.sha256)."""
     output:
@@ -23,6 +19,8 @@ rule retrieve_public:
         sha256=lambda w: PUBLIC["sha256"].get(f"{w.source}/{w.name}"),
     message:
         "Retrieving {wildcards.source}/{wildcards.name}"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("retrieve_public.py")
 
@@ -45,5 +43,7 @@ rule build_public_trade:
         ingest=config["ingest"],
     message:
         "Combining public regional trade of {PUBLIC[countries]} for {PUBLIC[years]}"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("build_public_trade.py")

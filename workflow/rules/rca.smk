@@ -2,6 +2,7 @@
 
 
 rule compute_rca:
+    """Export and import RCA of every location and product (outer or inner join of the two flows)."""
     input:
         trade=rules.clean_trade.output.trade,
     output:
@@ -18,5 +19,7 @@ rule compute_rca:
         reconcile="{reconcile}",
     message:
         "RCA of exports and imports ({wildcards.reconcile} join)"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("compute_rca.py")

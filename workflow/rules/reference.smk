@@ -2,15 +2,6 @@
 # every product network of the run (and the paper's published one) scored against it; the end-use check of
 # trophic levels.
 
-REF = config["reference"]
-REF_DIR = "resources/product_truth"
-REF_BY_NAME = {f["name"]: key for key, f in REF["files"].items()}
-
-
-def ref_file(key):
-    return f"{REF_DIR}/{REF['files'][key]['name']}"
-
-
 rule retrieve_product_truth:
     """Copy a product-truth table from the data mirror, or download it; sha256 logged and checked."""
     output:
@@ -29,6 +20,8 @@ rule retrieve_product_truth:
         file=lambda w: REF["files"][REF_BY_NAME[w.name]],
     message:
         "Retrieving {wildcards.name}"
+    conda:
+        "../envs/rdata.yaml"
     script:
         rule_script("retrieve_product_truth.py")
 
@@ -53,6 +46,8 @@ rule ingest_published_network:
         digits=4,
     message:
         "Reading the published Karbevska & Hidalgo HS4 network"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("ingest_links.py")
 
@@ -84,6 +79,8 @@ rule reference_network:
         min_share=REF["min_share"],
     message:
         "Reference network: BEA 2017 detailed Use table through HS6 -> NAICS -> BEA ({params.naics_match} match)"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("reference_network.py")
 
@@ -111,6 +108,8 @@ rule evaluate_reference:
         min_share=REF["min_share"],
     message:
         "Scoring {params.networks} against the product reference"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("evaluate_reference.py")
 
@@ -136,6 +135,8 @@ rule end_use_levels:
         min_share=REF["min_share"],
     message:
         "Trophic levels by BEC end-use class, every network"
+    conda:
+        "../envs/base.yaml"
     script:
         rule_script("end_use_levels.py")
 

@@ -48,6 +48,7 @@ from pathlib import Path
 import pandas as pd
 
 from .icio import IcioTable, read_oecd_icio, read_wiod
+from .optional import require
 
 #: WIOD 2013 final-demand codes -> the category names the Parquet layout uses (so both WIOD readers agree).
 WIOD_FINAL_DEMAND = {"c37": "HFCE", "c38": "NPISH", "c39": "GGFC", "c41": "GFCF", "c42": "INVNT"}
@@ -80,7 +81,7 @@ def from_pymrio(io, where: str) -> IcioTable:
 @contextmanager
 def _pymrio():
     """pymrio, with the warnings about its own pandas calls and its notes on satellite accounts not read silenced."""
-    import pymrio
+    pymrio = require("pymrio")
     from pymrio.tools.ioparser import ParserWarning
 
     with warnings.catch_warnings():

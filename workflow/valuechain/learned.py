@@ -28,6 +28,7 @@ from scipy.stats import rankdata
 from .bf import cooccurrence_counts, dense_rank_desc
 from .cospec import base_scores, within, zscore
 from .finetune import fold_of_outputs, score_counts
+from .optional import require
 
 FEATURES = [
     "log1p_in", "log1p_out", "rank_in", "rank_out", "bicm_in", "bicm_out",
@@ -69,6 +70,7 @@ def pair_table(F: dict[str, np.ndarray], outputs: np.ndarray | None = None) -> t
 
 def make_model(kind: str, seed: int):
     """A seeded, calibrated classifier: ``logistic`` or ``boosting``."""
+    require("sklearn")
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression

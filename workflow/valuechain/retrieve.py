@@ -22,6 +22,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from .optional import require
+
 log = logging.getLogger(__name__)
 
 
@@ -91,7 +93,7 @@ def convert_rdata(raw: str | Path, dest: str | Path, obj: str, rownames: str | N
     unnamed columns names such as ``NA``). CSV is written as pandas does (no index), which reproduces the
     mirror's files byte for byte.
     """
-    import pyreadr  # only needed for downloads
+    pyreadr = require("pyreadr")  # only needed for downloads
 
     frames = pyreadr.read_r(str(raw))
     if obj not in frames:

@@ -15,19 +15,39 @@ from typing import Any
 from .provenance import provenance
 
 
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class TerminalFormatter(logging.Formatter):
+    """One line per progress message on the terminal: a multi-line INFO message (a table) shows its first line and
+    where the rest is; warnings and errors are shown whole."""
+
+    def __init__(self, logfile: str | None):
+        super().__init__(FORMAT)
+        self.logfile = logfile
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.levelno >= logging.WARNING or "\n" not in text:
+            return text
+        first, rest = text.split("\n", 1)
+        where = f" in {self.logfile}" if self.logfile else ""
+        return f"{first} [{rest.count(chr(10)) + 1} more lines{where}]"
+
+
 def setup(snakemake: Any) -> logging.Logger:
-    """Log to the rule's ``log:`` file and to stderr; uncaught exceptions go to the log with a traceback."""
-    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    """Log to the rule's ``log:`` file (everything) and to stderr (one line per message, see
+    :class:`TerminalFormatter`); uncaught exceptions go to both with a traceback."""
     logs = list(getattr(snakemake, "log", []) or [])
+    terminal = logging.StreamHandler()
+    terminal.setFormatter(TerminalFormatter(str(logs[0]) if logs else None))
+    handlers: list[logging.Handler] = [terminal]
     if logs:
         Path(logs[0]).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(logs[0], mode="w"))
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=handlers,
-        force=True,
-    )
+        logfile = logging.FileHandler(logs[0], mode="w")
+        logfile.setFormatter(logging.Formatter(FORMAT))
+        handlers.append(logfile)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
     logger = logging.getLogger(getattr(snakemake, "rule", None) or "valuechain")
 
     def excepthook(exc_type, exc, tb):

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .optional import require
 from .rca import rca_matrices
 from .trophic import ranked_weak_components
 
@@ -68,7 +69,7 @@ def fit_bicm(M: np.ndarray) -> BicmFit:
     prints to stdout; that text is captured and returned. Expected degrees must match the observed ones
     (the BiCM constraints, eqs. 5-8); the largest absolute degree error is returned.
     """
-    from bicm import BipartiteGraph
+    BipartiteGraph = require("bicm").BipartiteGraph
 
     M = np.asarray(M)
     if M.ndim != 2 or M.size == 0:
@@ -79,7 +80,8 @@ def fit_bicm(M: np.ndarray) -> BicmFit:
         return BicmFit(np.zeros(M.shape), 0.0, "empty matrix: all probabilities 0")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="First-class function type feature is experimental")
+        # numba's note on bicm's solver (its message starts with terminal colour codes, hence the leading .*)
+        warnings.filterwarnings("ignore", message=".*First-class function type feature is experimental")
         graph = BipartiteGraph(biadjacency=M.astype(float))
         graph.solve_tool()
         P = np.array(graph.get_bicm_matrix(), dtype=float)
