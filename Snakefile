@@ -8,6 +8,9 @@ min_version("9.12")
 configfile: "config/config.default.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/public.smk"

@@ -1,4 +1,5 @@
-"""Rule plot_finetune_network: the tuned industry links, correct ones green and wrong ones red (preprint figure 5)."""
+"""Rule plot_finetune_network: the tuned industry links, correct ones green and wrong ones red (preprint figure 5),
+industries labelled with their names when the table's classification has a names file (WIOD)."""
 
 import json
 
@@ -10,6 +11,7 @@ import networkx as nx
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from valuechain.analysis_plots import short_label
 from valuechain.smk import setup
 
 log = setup(snakemake)
@@ -22,10 +24,14 @@ G.add_edges_from((r.input, r.output, {"label": bool(r.label)}) for r in links.it
 pos = nx.spring_layout(G, seed=snakemake.params.layout_seed, k=1.5 / max(len(G), 1) ** 0.5)
 colors = ["tab:green" if d["label"] else "tab:red" for _, _, d in G.edges(data=True)]
 fig, ax = plt.subplots(figsize=(10, 9))
-nx.draw_networkx_nodes(G, pos, ax=ax, node_size=420, node_color="#dddddd", edgecolors="#555555")
-nx.draw_networkx_labels(G, pos, ax=ax, font_size=7)
+nx.draw_networkx_nodes(G, pos, ax=ax, node_size=900, node_color="#dddddd", edgecolors="#555555")
+names = {}
+if hasattr(snakemake.input, "industries"):
+    names = pd.read_csv(snakemake.input.industries, dtype=str).set_index("industry")["name"].to_dict()
+labels = {n: short_label(names[n], 16, lines=2) if n in names else n for n in G}
+nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=5.5)
 nx.draw_networkx_edges(G, pos, ax=ax, edge_color=colors, arrows=True, arrowsize=10, width=1.2, alpha=0.8,
-                       connectionstyle="arc3,rad=0.1", node_size=420)
+                       connectionstyle="arc3,rad=0.1", node_size=900)
 n_true = int(links["label"].sum())
 t = chosen["thresholds"]
 ax.legend(

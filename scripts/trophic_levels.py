@@ -1,7 +1,9 @@
-"""Rule trophic_levels: trophic levels and coherence with null-model z-scores (valuechain.trophic)."""
+"""Rule trophic_levels: trophic levels (with product names) and coherence with null-model z-scores
+(valuechain.trophic)."""
 
 import pandas as pd
 
+from valuechain.hsnames import name_columns, product_names
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 from valuechain.trophic import coherence_table, levels_table
@@ -16,6 +18,8 @@ weight = next((c for c in ("confidence", "weight") if c in links.columns and lin
                and (links[c] > 0).any()), None)
 log.info("%s network: %d links, levels %s", p.link_method, len(links), f"weighted by {weight}" if weight else "binary")
 levels = levels_table(links, weight=weight).assign(weight=weight or "none")
+names = product_names(pd.read_csv(snakemake.input.names, dtype=str), pd.read_csv(snakemake.input.hs, dtype=str))
+levels = name_columns(levels, names, {"hs": "name"})
 coherence = coherence_table(links, n_samples=p.null_samples, seed=p.seed).assign(weight="none")
 log.info("\n%s", coherence.head(5).to_string(index=False))
 write_table(levels.assign(link_method=p.link_method), snakemake.output.levels, meta(snakemake, "trophic_levels/1"))

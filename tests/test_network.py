@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +18,7 @@ from valuechain.network import (
     product_sections,
     section_network,
     summarise_complexity,
+    to_graphml,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,3 +97,19 @@ def test_complexity_along_chain_by_hand():
 def test_level_bins():
     b = level_bins(pd.Series([1.0, 1.5, 2.0, 3.0]), 2)
     assert b.astype(str).tolist() == ["[1.00, 2.00)", "[1.00, 2.00)", "[2.00, 3.00)", "[2.00, 3.00)"]
+
+
+def test_graphml_holds_names_sections_levels_and_confidences(tmp_path):
+    links = pd.DataFrame({"output": ["8703", "8703", "8708"], "input": ["8708", "4011", "7208"],
+                          "rank": [1, 2, 1], "confidence": [0.9, 0.4, 0.7]})
+    levels = pd.DataFrame({"hs": ["4011", "7208", "8703", "8708"], "name": ["Tyres", "Steel", "Cars", "Parts"],
+                           "trophic_level": [1.0, 1.0, 3.0, 2.0]})
+    sections = pd.Series({"4011": "VII", "7208": "XV", "8703": "XVII", "8708": "XVII"})
+    to_graphml(links, levels, sections, tmp_path / "net.graphml")
+    g = nx.read_graphml(tmp_path / "net.graphml")
+    assert sorted(g.edges) == [("4011", "8703"), ("7208", "8708"), ("8708", "8703")]  # goods flow input -> output
+    assert g.nodes["8708"] == {"name": "Parts", "section": "XVII", "trophic_level": 2.0}
+    assert g.edges["4011", "8703"] == {"rank": 2.0, "confidence": 0.4}
+    first = (tmp_path / "net.graphml").read_bytes()
+    to_graphml(links.iloc[::-1], levels, sections, tmp_path / "again.graphml")
+    assert (tmp_path / "again.graphml").read_bytes() == first

@@ -1,13 +1,15 @@
-"""The package's version and the files that make the project citable."""
+"""The package: its version and citable files, optional extras, conda environments, product names."""
 
 import re
 import sys
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import valuechain
 import yaml
+from valuechain.hsnames import name_columns, product_names
 from valuechain.optional import require
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,3 +53,20 @@ def test_every_rule_has_a_conda_environment_pinned_at_the_constraints():
             name, version = pin.split("=")
             dist = CONDA_NAMES.get(name, name)
             assert version == constraints[dist.lower()], (env, pin)
+
+
+def test_product_names_prefer_the_atlas_and_fill_in_from_the_nomenclature():
+    atlas = pd.DataFrame({"code": ["87", "8703", "870323", "travel", "travel"],
+                          "level": ["2digit", "4digit", "6digit", "4digit", "6digit"],
+                          "name_short_en": ["Vehicles", "Cars", "Mid-size cars ", "Travel", "Travel"]})
+    hs = pd.DataFrame({"hscode": ["8703", "8507", "850760"],
+                       "description": ["Motor cars and other motor vehicles", "Electric accumulators",
+                                       "Lithium-ion accumulators"]})
+    names = product_names(atlas, hs)
+    assert names.to_dict() == {"850760": "Lithium-ion accumulators", "8507": "Electric accumulators",
+                               "8703": "Cars", "870323": "Mid-size cars"}
+    links = pd.DataFrame({"output": ["8703", "9999"], "input": ["8507", "8703"], "rank": [1, 1]})
+    named = name_columns(links, names, {"output": "output_name", "input": "input_name"})
+    assert list(named.columns) == ["output", "output_name", "input", "input_name", "rank"]
+    assert named["output_name"].tolist() == ["Cars", ""] and named["input_name"].tolist() == ["Electric accumulators",
+                                                                                               "Cars"]

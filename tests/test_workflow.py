@@ -103,7 +103,9 @@ def test_full_run_outputs_manifest_and_provenance(small_run, work):
         "bf_outer", "bf_inner", "cospec", "learned", "validated", "baseline", "demo_truth", "published_kh2025",
         "random_expected"}
     final = pd.read_parquet(small_run / "links/final.parquet")
-    assert list(final.columns) == ["output", "input", "rank", "score", "confidence", "method"]
+    assert list(final.columns) == ["output", "output_name", "input", "input_name", "rank", "score", "confidence",
+                                   "method"]
+    assert (final["output_name"] != "").all() and (final["input_name"] != "").all()
     assert set(final["method"]) == {"cospec"} and final["confidence"].between(0, 1).all()
     assert final.groupby("output").size().max() == 3
     methods = pd.read_parquet(small_run / "evaluation/methods.parquet")

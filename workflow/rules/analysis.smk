@@ -58,6 +58,7 @@ rule trophic_levels:
     samples."""
     input:
         links=analysed_links,
+        **HS_NAMES,
     output:
         levels=res("analysis/trophic_levels.parquet"),
         coherence=res("analysis/trophic_coherence.parquet"),
@@ -90,7 +91,11 @@ rule trophic_position:
     output:
         regions=res("analysis/trophic_position_regions.parquet"),
         countries=res("analysis/trophic_position_countries.parquet"),
-        figure=res("figures/trophic_position.png"),
+        figure=report(
+            res("figures/trophic_position.png"),
+            caption="../report/trophic_position.rst",
+            category="3 Value chains", subcategory="Trophic position",
+        ),
     log:
         logfile("trophic_position.log"),
     benchmark:
@@ -211,9 +216,21 @@ rule analysis_figures:
         links=analysed_links,
         names="resources/hs/hs92_atlas_names.csv",
     output:
-        levels=res("figures/trophic_levels.png"),
-        chain=res("figures/value_chain.png"),
-        sections=res("figures/section_network.png"),
+        levels=report(
+            res("figures/trophic_levels.png"),
+            caption="../report/trophic_levels.rst",
+            category="3 Value chains", subcategory="Trophic levels",
+        ),
+        chain=report(
+            res("figures/value_chain.png"),
+            caption="../report/value_chain.rst",
+            category="3 Value chains", subcategory="Trophic levels",
+        ),
+        sections=report(
+            res("figures/section_network.png"),
+            caption="../report/section_network.rst",
+            category="3 Value chains", subcategory="HS sections",
+        ),
     log:
         logfile("analysis_figures.log"),
     benchmark:
@@ -235,10 +252,64 @@ rule analysis_figures:
         rule_script("analysis_figures.py")
 
 
+rule report_tables:
+    """The key tables of the report (snakemake --report) as small HTML pages."""
+    input:
+        unpack(report_table_inputs),
+    output:
+        **{
+            name: report(res(f"report/{name}.html"), caption="../report/tables.rst", category="4 Key tables")
+            for name in REPORT_TABLES
+        },
+    log:
+        logfile("report_tables.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        min_share=config["reference"]["min_share"],
+        icio_year=ICIO_YEARS[-1],
+    message:
+        "Key tables of the report"
+    conda:
+        "../envs/base.yaml"
+    script:
+        rule_script("report_tables.py")
+
+
+
+rule export_graphml:
+    """The analysed product network as GraphML for Gephi and Cytoscape: nodes with names, HS sections and trophic
+    levels; edges with rank and confidence (or weight)."""
+    input:
+        links=analysed_links,
+        levels=rules.trophic_levels.output.levels,
+        sections="resources/hs/harmonized-system.csv",
+    output:
+        graphml=res("analysis/product_network.graphml"),
+    log:
+        logfile("export_graphml.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        link_method=LINK_METHOD,
+    message:
+        "GraphML of the {params.link_method} product network"
+    conda:
+        "../envs/base.yaml"
+    script:
+        rule_script("export_graphml.py")
+
+
 NETWORK_ANALYSIS_ARTIFACTS = [
     *rules.trophic_levels.output,
     *rules.section_network.output,
     *rules.analysis_figures.output,
+    *rules.report_tables.output,
+    *rules.export_graphml.output,
 ]
 TRADE_ANALYSIS_ARTIFACTS = [
     res("links/validated/links.parquet"),

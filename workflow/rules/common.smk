@@ -104,6 +104,10 @@ for _stage, _why in SKIPPED.items():
     logger.info(f"skipped: {_stage} ({_why})")
 
 
+# Product names beside HS codes (valuechain.hsnames): the atlas's short names, the HS 2022 nomenclature's beside.
+HS_NAMES = {"names": "resources/hs/hs92_atlas_names.csv", "hs": "resources/hs/harmonized-system.csv"}
+
+
 def trade_files(wildcards):
     """The trade file(s) to ingest: the generated demo world, the public sources combined, or the user's."""
     if DEMO:
@@ -446,3 +450,19 @@ def drawn_sections(wildcards):
                 "section_nodes": rules.extended_network.output.section_nodes}
     return {"sections": rules.section_network.output.sections,
             "section_nodes": rules.section_network.output.section_nodes}
+
+
+# Report (workflow/report/) ------------------------------------------------------------------------------------
+
+REPORT_TABLES = ["reference", "trophic_levels"] + (
+    ["link_methods", "trophic_position", "icio_gvc"] if HAS_TRADE else []
+)
+
+
+def report_table_inputs(wildcards):
+    inputs = {"reference": res("evaluation/reference.parquet"), "levels": res("analysis/trophic_levels.parquet")}
+    if HAS_TRADE:
+        inputs.update(methods=res("evaluation/methods.parquet"),
+                      countries=res("analysis/trophic_position_countries.parquet"),
+                      gvc=ICIO_SHARED.out(f"{ICIO_YEARS[-1]}/gvc_total.parquet"))
+    return inputs

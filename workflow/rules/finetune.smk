@@ -182,7 +182,11 @@ rule plot_finetune_parallel:
         grid=rules.finetune_grid.output.grid,
         thresholds=rules.finetune_thresholds.output.thresholds,
     output:
-        figure=FT.out("parallel_coordinates.png"),
+        figure=report(
+            FT.out("parallel_coordinates.png"),
+            caption="../report/parallel_coordinates.rst",
+            category="2 Fine-tuning on ICIO tables",
+        ),
     log:
         FT.log("parallel_coordinates.log"),
     benchmark:
@@ -206,8 +210,14 @@ rule plot_finetune_network:
     input:
         links=rules.finetune_links.output.links,
         thresholds=rules.finetune_thresholds.output.thresholds,
+        # industry names of WIOD's c1..c35 (OECD codes such as C10T12 are drawn as they are)
+        **({"industries": "resources/wiod2013/industries.csv"} if FINETUNE["source"] == "wiod" else {}),
     output:
-        figure=FT.out("industry_network.png"),
+        figure=report(
+            FT.out("industry_network.png"),
+            caption="../report/industry_network.rst",
+            category="2 Fine-tuning on ICIO tables",
+        ),
     log:
         FT.log("industry_network.log"),
     benchmark:

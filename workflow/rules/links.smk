@@ -61,7 +61,11 @@ rule evaluate_links:
         truth=truth_file,
     output:
         evaluation=res("evaluation/links.parquet"),
-        figure=res("figures/link_recovery.png"),
+        figure=report(
+            res("figures/link_recovery.png"),
+            caption="../report/link_recovery.rst",
+            category="1 Links", subcategory="Known truth",
+        ),
     log:
         logfile("evaluate_links.log"),
     benchmark:

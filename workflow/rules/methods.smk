@@ -92,6 +92,7 @@ rule final_links:
     """The link set flows and analyses read: the configured links.method, with confidences and abstention."""
     input:
         links=method_links(METHODS["method"]),
+        **HS_NAMES,
     output:
         links=res("links/final.parquet"),
     log:
@@ -120,7 +121,11 @@ rule evaluate_methods:
         unpack(methods_inputs),
     output:
         evaluation=res("evaluation/methods.parquet"),
-        figure=res("figures/precision_coverage.png"),
+        figure=report(
+            res("figures/precision_coverage.png"),
+            caption="../report/precision_coverage.rst",
+            category="1 Links", subcategory="Every method, every yardstick",
+        ),
     log:
         logfile("evaluate_methods.log"),
     benchmark:

@@ -92,7 +92,11 @@ rule evaluate_reference:
     output:
         evaluation=res("evaluation/reference.parquet"),
         groups=res("evaluation/reference_groups.parquet"),
-        figure=res("figures/reference_evaluation.png"),
+        figure=report(
+            res("figures/reference_evaluation.png"),
+            caption="../report/reference_evaluation.rst",
+            category="1 Links", subcategory="Product reference",
+        ),
     log:
         logfile("evaluate_reference.log"),
     benchmark:
@@ -120,7 +124,11 @@ rule end_use_levels:
         unpack(reference_inputs),
     output:
         levels=res("evaluation/end_use_levels.parquet"),
-        figure=res("figures/end_use_levels.png"),
+        figure=report(
+            res("figures/end_use_levels.png"),
+            caption="../report/end_use_levels.rst",
+            category="1 Links", subcategory="Product reference",
+        ),
     log:
         logfile("end_use_levels.log"),
     benchmark:

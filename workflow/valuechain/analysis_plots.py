@@ -4,6 +4,7 @@ of locations against their diversification (Fessina et al., figs. 5-6)."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 
 def save_figure(fig, path) -> None:
@@ -19,6 +22,17 @@ def save_figure(fig, path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
+
+
+def short_label(text: str, width: int, lines: int = 1) -> str:
+    """``text`` cut at a word boundary to fit ``lines`` lines of ``width`` characters (an ellipsis marks a cut),
+    never mid-word."""
+    wrapped = textwrap.wrap(str(text), width)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    kept = wrapped[:lines]
+    kept[-1] = textwrap.shorten(kept[-1] + " " + wrapped[lines], width, placeholder=" …")
+    return "\n".join(kept)
 
 
 def level_distribution(levels: pd.DataFrame, coherence: pd.DataFrame, path, title: str) -> None:
@@ -57,10 +71,12 @@ def upstream(links: pd.DataFrame, product: str, depth: int) -> pd.DataFrame:
 
 
 def value_chain(links: pd.DataFrame, levels: pd.Series, product: str, depth: int, names: pd.Series, path) -> None:
-    """Layered drawing of ``product``'s upstream chain, one column of nodes per step (colour: trophic level); with
-    a ``confidence`` column, each link is labelled with it and drawn darker the more confident it is."""
+    """Layered drawing of ``product``'s upstream chain, one column of nodes per step (colour: trophic level,
+    names cut at word boundaries); with a ``confidence`` column, each link is coloured by it (a colour bar says
+    how), else drawn grey."""
     e = upstream(links, product, depth)
-    if "confidence" in links.columns:
+    has_conf = "confidence" in links.columns
+    if has_conf:
         conf = links.set_index(["output", "input"])["confidence"]
         e = e.assign(confidence=conf.reindex(pd.MultiIndex.from_frame(e[["output", "input"]])).to_numpy())
     step = {product: 0}
@@ -73,21 +89,27 @@ def value_chain(links: pd.DataFrame, levels: pd.Series, product: str, depth: int
     nodes["y"] = nodes["y"] - nodes.groupby("step")["y"].transform("mean")
     nodes["x"] = -nodes["step"]
     pos = nodes.set_index("hs")[["x", "y"]]
-    fig, ax = plt.subplots(figsize=(10, max(4, 0.28 * nodes.groupby("step").size().max())))
-    for o, i, c in zip(e["output"], e["input"], e["confidence"] if "confidence" in e else [None] * len(e)):
+    fig, ax = plt.subplots(figsize=(11, max(4, 0.32 * nodes.groupby("step").size().max())))
+    edge_cmap = plt.get_cmap("Reds")
+    for o, i, c in zip(e["output"], e["input"], e["confidence"] if has_conf else [None] * len(e)):
         (x0, y0), (x1, y1) = pos.loc[i], pos.loc[o]
-        shade = "0.7" if c is None else str(round(0.85 - 0.7 * float(c), 2))
-        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": shade, "lw": 0.6})
-        if c is not None and step[o] == 0:  # the product's own inputs: print the confidence on the link
-            ax.text(x0 + 0.7 * (x1 - x0), y0 + 0.7 * (y1 - y0), f"{c:.3f}", fontsize=6, color="C3", ha="center")
+        colour = "0.6" if c is None or pd.isna(c) else edge_cmap(0.25 + 0.75 * float(c))
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "color": colour, "lw": 1.0,
+                                                       "shrinkA": 5, "shrinkB": 5})
     sc = ax.scatter(nodes["x"], nodes["y"], c=nodes["level"], cmap="viridis", s=60, zorder=3)
     for hs, x, y in zip(nodes["hs"], nodes["x"], nodes["y"]):
-        label = f"{hs} {names.get(hs, '')}".strip()
-        ax.text(x + 0.04, y, label[:28], fontsize=6, va="center")
-    fig.colorbar(sc, ax=ax, label="trophic level")
+        ax.text(x + 0.04, y, f"{hs} {short_label(names.get(hs, ''), 30)}".strip(), fontsize=6.5, va="center")
+    fig.colorbar(sc, ax=ax, label="trophic level of the product", pad=0.01)
+    if has_conf:
+        mappable = plt.cm.ScalarMappable(cmap=edge_cmap, norm=Normalize(-1 / 3, 1))
+        bar = fig.colorbar(mappable, ax=ax, label="link confidence", pad=0.02)
+        bar.set_ticks([0, 0.25, 0.5, 0.75, 1])
+        bar.ax.set_ylim(0, 1)
     ax.set_xticks(-np.arange(depth + 1), ["product"] + [f"{s} step{'s' if s > 1 else ''} up" for s in range(1, depth + 1)])
+    ax.set_xlim(-depth - 0.15, 0.6)
     ax.set_yticks([])
-    ax.set_title(f"Value chain of {product} {names.get(product, '')}", fontsize=10)
+    ax.set_title(f"Value chain of {product} {names.get(product, '')}: inputs, and their inputs (arrows: goods flow)",
+                 fontsize=10)
     save_figure(fig, path)
 
 
@@ -107,7 +129,20 @@ def section_network(edges: pd.DataFrame, nodes: pd.DataFrame, top: int, path) ->
         )
     ax.scatter(pos["x"], pos["y"], s=20 + 8 * shown["n_products"], color="#4477aa", zorder=3)
     for sec, name, x, y in zip(shown["section"], shown["section_name"], pos["x"], pos["y"]):
-        ax.text(1.12 * x, 1.12 * y, f"{sec} {str(name)[:22]}", fontsize=7, ha="center", va="center")
+        ax.text(1.2 * x, 1.2 * y, f"{sec}\n{short_label(name, 18, lines=2)}", fontsize=6.5, ha="center",
+                va="center")
+    # legends: node size (products of the section) and edge width (link weight)
+    sizes = [n for n in (10, 30, 60) if n <= max(shown["n_products"].max(), 10)]
+    nodes_legend = ax.legend(
+        [plt.scatter([], [], s=20 + 8 * n, color="#4477aa") for n in sizes], [f"{n} products" for n in sizes],
+        loc="upper right", frameon=False, title="section size", labelspacing=1.3, fontsize=7, title_fontsize=7)
+    ax.add_artist(nodes_legend)
+    widths = [wmax / 4, wmax / 2, wmax]
+    ax.legend([Line2D([], [], color="#cc6677", lw=0.5 + 4 * w / wmax) for w in widths],
+              [f"{w:.3g}" for w in widths], loc="lower right", frameon=False, title="link weight", fontsize=7,
+              title_fontsize=7)
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.5, 1.5)
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_title(f"HS-section network: the {len(e)} heaviest edges", fontsize=10)
@@ -116,10 +151,12 @@ def section_network(edges: pd.DataFrame, nodes: pd.DataFrame, top: int, path) ->
 
 def position_scatter(positions: pd.DataFrame, label: str, path) -> None:
     """NITL and NTJ against export diversification, one point per location."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3), layout="constrained")
+    names = {"nitl": "NITL, normalised import trophic level", "ntj": "NTJ, normalised trophic jump\n(exports minus imports)"}
     for ax, col in zip(axes, ["nitl", "ntj"]):
         ax.scatter(positions["diversification"], positions[col], s=12, alpha=0.7)
         ax.set_xlabel("export diversification (products with RCA >= 1)")
-        ax.set_ylabel(col.upper())
+        ax.set_ylabel(names[col])
+    axes[1].axhline(0, color="0.6", lw=0.8)
     fig.suptitle(f"Trophic position of {label}", fontsize=10)
     save_figure(fig, path)

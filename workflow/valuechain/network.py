@@ -200,3 +200,25 @@ def level_bins(levels: pd.Series, n_bins: int) -> pd.Series:
     idx = np.clip(np.searchsorted(edges, levels.to_numpy(), side="right") - 1, 0, n_bins - 1)
     labels = np.array([f"[{a:.2f}, {b:.2f})" for a, b in zip(edges[:-1], edges[1:])])
     return pd.Series(pd.Categorical(labels[idx], categories=labels, ordered=True), index=levels.index)
+
+
+def to_graphml(links: pd.DataFrame, levels: pd.DataFrame, section_of: pd.Series, path: str | Path) -> nx.DiGraph:
+    """Write the product network as GraphML (Gephi, Cytoscape) and return it.
+
+    Nodes are HS codes with ``name``, ``section`` and ``trophic_level`` (from ``levels``: ``hs, name,
+    trophic_level``); edges run input -> output (the direction goods flow) with every numeric column of
+    ``links`` among ``rank, score, confidence, weight``. Nodes and edges are added in sorted order, so the same
+    network gives the same file.
+    """
+    _check_links(links)
+    nodes = network_nodes(links)
+    lv = levels.set_index("hs").reindex(nodes)
+    g = nx.DiGraph()
+    for hs, name, level in zip(nodes, lv["name"].fillna("").astype(str), lv["trophic_level"].astype(float)):
+        g.add_node(str(hs), name=name, section=str(section_of.get(hs, UNCLASSIFIED)), trophic_level=level)
+    attrs = [c for c in ("rank", "score", "confidence", "weight") if c in links.columns]
+    edges = links.sort_values(["input", "output"], kind="stable")
+    for row in edges[["input", "output", *attrs]].itertuples(index=False):
+        g.add_edge(str(row[0]), str(row[1]), **{a: float(v) for a, v in zip(attrs, row[2:]) if pd.notna(v)})
+    nx.write_graphml(g, path)
+    return g
