@@ -1,4 +1,4 @@
-"""Rule finetune_grid: B&F top-k precision and recall for every threshold combination (METHOD 5)."""
+"""Rule finetune_grid: B&F top-k precision and recall for every threshold combination (docs/method.md section 5)."""
 
 import time
 

@@ -1,4 +1,4 @@
-"""Rule finetune_heldout: precision of thresholds tuned on one part of the data, scored on the rest (METHOD 5)."""
+"""Rule finetune_heldout: precision of thresholds tuned on one part of the data, scored on the rest (docs/method.md section 5)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Rule finetune_prepare: cleaned, summed ICIO tables -> specialisation and trade-intensity labels (METHOD 5)."""
+"""Rule finetune_prepare: cleaned, summed ICIO tables -> specialisation and trade-intensity labels (docs/method.md section 5)."""
 
 from valuechain import finetune
 from valuechain.provenance import write_table

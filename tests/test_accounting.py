@@ -164,7 +164,7 @@ def test_decompositions_add_up_to_gross_exports(model):
 
 
 def test_downstreamness_upstreamness_output_identity(model):
-    """METHOD 10: ``sum_i y_i D_i = sum_i va_i U_i = sum_i x_i`` (y = total final demand of row i).
+    """docs/method.md section 10: ``sum_i y_i D_i = sum_i va_i U_i = sum_i x_i`` (y = total final demand of row i).
 
     Holds exactly because ``D = B^T 1`` (so ``y . D = 1^T B y = 1^T x``) and ``U = diag(x)^-1 B x`` with
     ``v B = 1^T`` on producing columns (so ``va . U = v B x = 1^T x``); it is an identity of sums, not row by row.

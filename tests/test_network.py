@@ -1,4 +1,4 @@
-"""Extended-network analyses (METHOD section 9)."""
+"""Extended-network analyses (docs/method.md section 9)."""
 
 from pathlib import Path
 

@@ -71,3 +71,12 @@ def test_the_icio_examples_print_what_the_readme_shows(demo):
 def test_the_published_network_run(work):
     run(work, command_of("--configfile config/published.yaml"))
     assert (work / "results" / "published" / "MANIFEST.json").is_file()
+
+
+def test_every_artifact_of_the_default_run_is_in_the_data_dictionary(demo):
+    manifest = json.loads((demo / "results" / "demo" / "MANIFEST.json").read_text())
+    documented = (ROOT / "docs" / "artifacts.md").read_text()
+    for artifact in manifest["artifacts"]:
+        path = re.sub(r"results/shared/(\w+)-[0-9a-f]{10}/", r"shared \1-<key>/", artifact["path"])
+        path = re.sub(r"shared icio-<key>/\d{4}/", "shared icio-<key>/<year>/", path)
+        assert f"`{path}`" in documented, path

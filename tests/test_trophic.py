@@ -1,4 +1,4 @@
-"""Trophic levels, coherence, null models and trophic position (METHOD section 7)."""
+"""Trophic levels, coherence, null models and trophic position (docs/method.md section 7)."""
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ def graph(n, edges, weights=None):
     return W
 
 
-# METHOD section 7 oracles: levels with minimum 0 (we add 1) and incoherence F0
+# docs/method.md section 7 oracles: levels with minimum 0 (we add 1) and incoherence F0
 ORACLES = [
     ("chain", 3, [(0, 1), (1, 2)], None, [0, 1, 2], 0.0),
     ("feed-forward", 3, [(0, 1), (0, 2), (1, 2)], None, [0, 2 / 3, 4 / 3], 1 / 9),

@@ -1,4 +1,4 @@
-"""Statistically validated co-specialisation network (METHOD section 8)."""
+"""Statistically validated co-specialisation network (docs/method.md section 8)."""
 
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-# Value-chain analyses (METHOD sections 7-9): the statistically validated co-specialisation network, trophic
+# Value-chain analyses (docs/method.md sections 7-9): the statistically validated co-specialisation network, trophic
 # levels and coherence, trophic position of regions and countries, the extended B&F network, figures.
 
 rule ingest_links:

@@ -1,4 +1,4 @@
-"""Value-added accounting on inter-country input-output tables (METHOD section 10).
+"""Value-added accounting on inter-country input-output tables (docs/method.md section 10).
 
 Notation (R producers x N sectors, producer-major order; G accounting countries, a split country's parts being
 producers of one country, see :class:`Model` and docs/icio.md): ``Z`` intermediate flows, ``Y`` final demand by

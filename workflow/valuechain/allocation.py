@@ -1,4 +1,4 @@
-"""Proportional allocation of trade flows from region to region along input links (paper eq. 2, METHOD 6).
+"""Proportional allocation of trade flows from region to region along input links (paper eq. 2, docs/method.md section 6).
 
 For ``r1`` in country ``c1`` and ``r2`` in country ``c2 != c1``, both countries with regional data:
 
@@ -13,7 +13,7 @@ Bounds (paper section 7): the upper bound puts all of r2's imports of p1 into p2
 ``s1 * M``); the lower bound sets ``L[p1, .] = 1`` for every product (``s2`` = p2's share of ALL of r2's
 exports). The paper's notebook multiplies the upper bound by 100; this is the corrected one.
 
-Choices made here (METHOD is silent): rows are written only inside the model's support, i.e. where the
+Choices made here (docs/method.md is silent): rows are written only inside the model's support, i.e. where the
 point estimate is positive (r2 exports p2; a region cannot use p1 to make a product it does not make), so
 the upper bound is given for those rows; rows whose upper bound is below ``min_value`` are not written.
 

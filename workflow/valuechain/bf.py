@@ -1,5 +1,5 @@
 """Backward & Forward (B&F) input-link inference in matrix form (Karbevska & Hidalgo 2025, Algorithm 1;
-METHOD section 4).
+docs/method.md section 4).
 
 ``E`` and ``I`` are export and import RCA (locations x products, columns in ascending HS-code order).
 
@@ -15,7 +15,7 @@ METHOD section 4).
   "worst rank + 1".
 - ``score = rb + rf`` (2 is best); order by score, then ``rb``, then ``Cb`` descending, then product code.
 
-Choice left open by the paper and METHOD, made here: an output whose whole ``Cb`` row is 0 has no
+Choice left open by the paper, made here (docs/method.md section 4): an output whose whole ``Cb`` row is 0 has no
 backward evidence at all (no location over-exports it, or none of those over-imports anything) and gets no
 candidates, instead of ``n_candidates`` arbitrary ties.
 """

@@ -1,4 +1,4 @@
-"""Cleaning and the regional filter (paper section 2; METHOD section 2).
+"""Cleaning and the regional filter (paper section 2; docs/method.md section 2).
 
 Steps, each recording what it drops and why:
 1. keep the configured years (all when none are configured);

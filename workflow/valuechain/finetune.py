@@ -1,10 +1,10 @@
-"""Fine-tuning the four Backward & Forward thresholds on an inter-country input-output table (METHOD section 5;
+"""Fine-tuning the four Backward & Forward thresholds on an inter-country input-output table (docs/method.md section 5;
 Karbevska & Hidalgo 2023 preprint, section 5.2 and appendix 8.2).
 
 The ICIO table plays the role of trade data with countries as locations and industries of origin as products:
 
 - Specialisation (:func:`specialisation`): exports ``X_exp[c,i] = sum_{c' != c, j} Z[(c,i),(c',j)]`` and imports
-  ``X_imp[c,i] = sum_{c' != c, j} Z[(c',i),(c,j)]``, then Balassa RCA of each (METHOD 3).
+  ``X_imp[c,i] = sum_{c' != c, j} Z[(c',i),(c,j)]``, then Balassa RCA of each (docs/method.md section 3).
 - Labels (:func:`trade_intensity_labels`): international industry flows ``X[i,j] = sum_{c != c'} Z[(c,i),(c',j)]``,
   trade intensity ``TI[i,j] = (X[i,j] / sum_j X[i,j]) / (sum_i X[i,j] / sum_ij X)`` (Yamazawa 1970; preprint eq. 3),
   and the link "``i`` is an input of ``j``" is true when ``TI >= 1``. Only off-diagonal links are scored (B&F never
@@ -56,7 +56,7 @@ def clean_table(
     drop_countries: Sequence[str],
     household: Sequence[str],
 ) -> icio.IcioTable:
-    """METHOD 5 cleaning of one table: merge split countries (``CN1, CN2 -> CHN``), drop rest of world and the
+    """docs/method.md section 5 cleaning of one table: merge split countries (``CN1, CN2 -> CHN``), drop rest of world and the
     household industry, zero the domestic blocks (preprint appendix 8.2)."""
     table = icio.merge_split_countries(table, split_countries)
     table = icio.drop_countries(table, drop_countries)
@@ -122,7 +122,7 @@ def trade_values(Z: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     ``X_exp[c,i] = sum_{c' != c, j} Z[(c,i),(c',j)]`` (what industry ``i`` of ``c`` sells to other countries);
     ``X_imp[c,i] = sum_{c' != c, j} Z[(c',i),(c,j)]`` (what ``c``'s industries buy from industry ``i`` abroad).
-    METHOD 5; preprint appendix 8.2. Domestic cells are ignored whether or not they were zeroed before.
+    docs/method.md section 5; preprint appendix 8.2. Domestic cells are ignored whether or not they were zeroed before.
     Countries and industries keep table order (the industry order is B&F's tie-breaking "code" order).
     """
     F = _foreign_flows(Z)
@@ -137,7 +137,7 @@ def trade_values(Z: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def specialisation(Z: pd.DataFrame) -> pd.DataFrame:
     """Long specialisation table ``country, industry, export, import, rca_export, rca_import`` (one row per pair).
 
-    RCA is Balassa's (METHOD 3; :func:`valuechain.rca.balassa_rca`) of the international exports and imports of
+    RCA is Balassa's (docs/method.md section 3; :func:`valuechain.rca.balassa_rca`) of the international exports and imports of
     :func:`trade_values`, 0 where a country or industry total is 0. Rows in (country, industry) table order.
     """
     exports, imports = trade_values(Z)

@@ -13,7 +13,7 @@ An :class:`IcioTable` holds one table in the usual block layout (``G`` countries
 - ``x``: gross output per (country, industry).
 
 Readers: :func:`read_wiod` (the WIOD 2013 Parquet files, see ``docs/data.md``) and
-:func:`read_oecd_icio` (OECD ICIO CSV, 2021 edition and later). Cleaning follows METHOD section 5:
+:func:`read_oecd_icio` (OECD ICIO CSV, 2021 edition and later). Cleaning follows docs/method.md section 5:
 :func:`merge_split_countries`, :func:`drop_countries`, :func:`drop_industries`, :func:`zero_domestic_blocks`,
 :func:`sum_tables`; :func:`check_balance` refuses unbalanced tables with the rows and gaps named, and
 :func:`rebalanced` re-derives ``x`` and ``va`` from the use side for exact accounting identities.
@@ -247,7 +247,7 @@ def _regroup_countries(table: IcioTable, mapping: Mapping[str, str]) -> IcioTabl
 
 
 def merge_split_countries(table: IcioTable, mapping: Mapping[str, str] | None = None) -> IcioTable:
-    """Merge split countries, rows and columns (default ``CN1, CN2 -> CHN``; ``MX1, MX2 -> MEX``; METHOD 5).
+    """Merge split countries, rows and columns (default ``CN1, CN2 -> CHN``; ``MX1, MX2 -> MEX``; docs/method.md section 5).
 
     Flows, final demand, value added and output of the parts are summed. Flows between the parts (CN1 -> CN2)
     become domestic flows of the merged country.
@@ -285,7 +285,7 @@ def drop_industries(table: IcioTable, industries: Iterable[str] = DEFAULT_HOUSEH
 
 
 def zero_domestic_blocks(table: IcioTable) -> IcioTable:
-    """Set the domestic blocks ``Z[(c, i), (c, j)]`` to 0 (METHOD 5: only international flows are labels)."""
+    """Set the domestic blocks ``Z[(c, i), (c, j)]`` to 0 (docs/method.md section 5: only international flows are labels)."""
     rc = table.Z.index.get_level_values(0).to_numpy()
     same = rc[:, None] == rc[None, :]
     Z = table.Z.mask(same, 0.0)

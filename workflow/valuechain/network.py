@@ -1,4 +1,4 @@
-"""Analyses of a product input-output network (METHOD section 9; Karbevska and Hidalgo 2025, section 7).
+"""Analyses of a product input-output network (docs/method.md section 9; Karbevska and Hidalgo 2025, section 7).
 
 A links table has one row per edge ``input -> output`` (columns ``output, input, ...``: ``input`` is used to
 make ``output``). The extended network of the paper is every Backward & Forward candidate with "rank <= 10", where the rank is

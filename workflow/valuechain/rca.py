@@ -1,4 +1,4 @@
-"""Revealed comparative advantage (Balassa 1965), for exports and imports of locations (METHOD section 3).
+"""Revealed comparative advantage (Balassa 1965), for exports and imports of locations (docs/method.md section 3).
 
 ``RCA[l,p] = (X[l,p] / sum_p X[l,p]) / (sum_l X[l,p] / sum_lp X)``; 0 where the location or product total is 0.
 """
@@ -37,7 +37,7 @@ def trade_matrices(
 
     ``reconcile="outer"`` keeps every (location, product) pair, a missing flow counting as 0.
     ``reconcile="inner"`` reproduces the paper notebook's join: only pairs with a positive value in BOTH
-    flows are kept, all others are set to 0 in both matrices before RCA (METHOD section 3).
+    flows are kept, all others are set to 0 in both matrices before RCA (docs/method.md section 3).
     """
     if reconcile not in RECONCILE_MODES:
         raise ValueError(f"reconcile must be one of {RECONCILE_MODES}, got {reconcile!r}")

@@ -1,4 +1,4 @@
-"""Reading and validating regional trade data into the canonical long form (METHOD section 1).
+"""Reading and validating regional trade data into the canonical long form (docs/method.md section 1).
 
 Canonical form: one row per ``(year, flow, country, region, partner, hs)`` with ``value`` in USD:
 ``year`` int; ``flow`` in {export, import}; ``country`` ISO3 of the reporting region's country; ``region``

@@ -1,5 +1,5 @@
 """Trophic levels, trophic coherence and its significance, and the trophic position of locations
-(METHOD section 7).
+(docs/method.md section 7).
 
 Trophic levels follow MacKay, Johnson and Sansom (2020), "How directed is a directed network?", R. Soc. open
 sci. 7: 201138, as used by Fessina, Tacchella and Zaccaria (eqs. 12-16). ``W[p, q]`` is the weight of the
@@ -71,7 +71,7 @@ def adjacency_from_edges(inputs, outputs, nodes=None, weights=None) -> tuple[sp.
 
 
 def trophic_levels(W, solver: str = "cg", rtol: float = 1e-12) -> np.ndarray:
-    """MacKay-Johnson-Sansom trophic levels ``h`` (METHOD section 7), minimum 1 in every weak component.
+    """MacKay-Johnson-Sansom trophic levels ``h`` (docs/method.md section 7), minimum 1 in every weak component.
 
     Solves ``(diag(u) - W - W^T) h = w_in - w_out`` with the first node of each weakly connected component
     pinned to 0: removing those rows and columns leaves a block-diagonal symmetric positive-definite system.
@@ -320,7 +320,7 @@ class NullTest:
 def coherence_significance(W, n_samples: int = 200, seed: int = 0) -> dict[str, NullTest]:
     """Coherence of the binary network ``W > 0`` against Erdos-Renyi and configuration-model samples.
 
-    Returns ``{"er": NullTest, "dcm": NullTest}``. Needs ``n_samples >= 100`` (METHOD section 7).
+    Returns ``{"er": NullTest, "dcm": NullTest}``. Needs ``n_samples >= 100`` (docs/method.md section 7).
     """
     if n_samples < 100:
         raise ValueError(f"n_samples must be >= 100, got {n_samples}")
@@ -348,7 +348,7 @@ def coherence_significance(W, n_samples: int = 200, seed: int = 0) -> dict[str, 
 def trophic_position(
     imports: pd.DataFrame, exports: pd.DataFrame, levels: pd.Series, threshold: float = 1.0
 ) -> pd.DataFrame:
-    """Trophic position of locations (Fessina et al. eqs. 17-20; METHOD section 7).
+    """Trophic position of locations (Fessina et al. eqs. 17-20; docs/method.md section 7).
 
     ``imports`` and ``exports`` are RCA matrices (locations x products, same index and columns); ``levels``
     maps products to trophic levels. With ``I = RCA_imp >= threshold`` and ``E = RCA_exp >= threshold``:

@@ -1,4 +1,4 @@
-"""The statistically validated co-specialisation network of products (METHOD section 8), after Fessina,
+"""The statistically validated co-specialisation network of products (docs/method.md section 8), after Fessina,
 Tacchella and Zaccaria (Methods, "Constructing the products' network" and "Filtering the network", eqs. 2-11),
 with regions in the role of their firms.
 
@@ -237,7 +237,7 @@ class ValidatedNetwork:
 def validated_network(
     I: pd.DataFrame, E: pd.DataFrame, alpha: float = 0.05, n_jobs: int = 1, giant: bool = True
 ) -> ValidatedNetwork:
-    """The statistically validated co-specialisation network (module docstring; METHOD section 8).
+    """The statistically validated co-specialisation network (module docstring; docs/method.md section 8).
 
     ``I`` and ``E`` are binary locations x products matrices with the same index and columns. Returns the
     links ``output, input, rank, v, expected, pvalue`` (``input -> output``: locations importing ``input``
