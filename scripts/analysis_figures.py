@@ -11,8 +11,7 @@ p = snakemake.params
 levels = pd.read_parquet(snakemake.input.levels)
 coherence = pd.read_parquet(snakemake.input.coherence)
 links = pd.read_parquet(snakemake.input.links)
-names = pd.read_csv(snakemake.input.names, dtype=str)
-names = names[names["level"] == "4digit"].set_index("code")["name_short_en"]
+names = levels.set_index("hs")["name"]  # rule trophic_levels names every product of the network
 
 plots.level_distribution(levels, coherence, snakemake.output.levels, f"Trophic levels ({p.link_method} links)")
 product = plots.choose_product(links, p.product)

@@ -5,7 +5,7 @@ confidence, method, with the products' names beside their codes); B&F gets its d
 import pandas as pd
 
 from valuechain.cospec import bf_confidence
-from valuechain.hsnames import name_columns, product_names
+from valuechain.hsnames import name_columns, read_product_names
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 
@@ -17,7 +17,7 @@ if p.method == "bf":
     links = links[links["confidence"] >= p.min_confidence]
     links = links.assign(rank=links.groupby("output").cumcount().astype("int64") + 1)
 final = links[["output", "input", "rank", "score", "confidence", "method"]].reset_index(drop=True)
-names = product_names(pd.read_csv(snakemake.input.names, dtype=str), pd.read_csv(snakemake.input.hs, dtype=str))
+names = read_product_names(snakemake.input.names, snakemake.input.hs)
 final = name_columns(final, names, {"output": "output_name", "input": "input_name"})
 log.info("%s: %d links for %d outputs, median confidence %.3f", p.method, len(final), final["output"].nunique(),
          final["confidence"].median() if len(final) else float("nan"))

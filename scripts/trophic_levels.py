@@ -3,7 +3,7 @@
 
 import pandas as pd
 
-from valuechain.hsnames import name_columns, product_names
+from valuechain.hsnames import name_columns, read_product_names
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 from valuechain.trophic import coherence_table, levels_table
@@ -18,7 +18,7 @@ weight = next((c for c in ("confidence", "weight") if c in links.columns and lin
                and (links[c] > 0).any()), None)
 log.info("%s network: %d links, levels %s", p.link_method, len(links), f"weighted by {weight}" if weight else "binary")
 levels = levels_table(links, weight=weight).assign(weight=weight or "none")
-names = product_names(pd.read_csv(snakemake.input.names, dtype=str), pd.read_csv(snakemake.input.hs, dtype=str))
+names = read_product_names(snakemake.input.names, snakemake.input.hs)
 levels = name_columns(levels, names, {"hs": "name"})
 coherence = coherence_table(links, n_samples=p.null_samples, seed=p.seed).assign(weight="none")
 log.info("\n%s", coherence.head(5).to_string(index=False))

@@ -214,7 +214,6 @@ rule analysis_figures:
         levels=rules.trophic_levels.output.levels,
         coherence=rules.trophic_levels.output.coherence,
         links=analysed_links,
-        names="resources/hs/hs92_atlas_names.csv",
     output:
         levels=report(
             res("figures/trophic_levels.png"),
@@ -285,7 +284,8 @@ rule export_graphml:
     input:
         links=analysed_links,
         levels=rules.trophic_levels.output.levels,
-        sections="resources/hs/harmonized-system.csv",
+        hs="resources/hs/harmonized-system.csv",
+        sections="resources/hs/sections.csv",
     output:
         graphml=res("analysis/product_network.graphml"),
     log:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 
@@ -18,6 +20,11 @@ def product_names(atlas: pd.DataFrame, hs: pd.DataFrame) -> pd.Series:
     full = hs[hs["hscode"].str.len().isin([4, 6])].set_index("hscode")["description"]
     names = pd.concat([short, full[~full.index.isin(short.index)]]).astype(str).str.strip()
     return names.rename("name").rename_axis("hs").sort_index()
+
+
+def read_product_names(atlas_csv: str | Path, hs_csv: str | Path) -> pd.Series:
+    """:func:`product_names` from the two files of ``resources/hs/`` (codes read as strings)."""
+    return product_names(pd.read_csv(atlas_csv, dtype=str), pd.read_csv(hs_csv, dtype=str))
 
 
 def name_columns(df: pd.DataFrame, names: pd.Series, columns: dict[str, str]) -> pd.DataFrame:
