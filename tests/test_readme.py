@@ -74,9 +74,23 @@ def test_the_published_network_run(work):
 
 
 def test_every_artifact_of_the_default_run_is_in_the_data_dictionary(demo):
+    """Every artifact has its row with the file's own columns, and every column its meaning in the glossary."""
+    import pyarrow.dataset as ds
+
     manifest = json.loads((demo / "results" / "demo" / "MANIFEST.json").read_text())
     documented = (ROOT / "docs" / "artifacts.md").read_text()
+    table, glossary = documented.split("\n## Columns\n")
+    rows = {cells[1].strip(): cells[4] for cells in (line.split("|") for line in table.splitlines())
+            if len(cells) == 6 and cells[1].strip().startswith("`")}
+    explained = {name for line in glossary.splitlines() if line.startswith("| `")
+                 for name in re.findall(r"`([^`]+)`", line.split("|")[1])}
     for artifact in manifest["artifacts"]:
         path = re.sub(r"results/shared/(\w+)-[0-9a-f]{10}/", r"shared \1-<key>/", artifact["path"])
         path = re.sub(r"shared icio-<key>/\d{4}/", "shared icio-<key>/<year>/", path)
-        assert f"`{path}`" in documented, path
+        assert f"`{path}`" in rows, path
+        shared = artifact["path"].startswith("results/")
+        on_disk = demo / (artifact["path"] if shared else f"results/demo/{artifact['path']}")
+        if artifact["path"].endswith(".parquet") or on_disk.is_dir():
+            columns = ds.dataset(on_disk, format="parquet", partitioning="hive").schema.names
+            assert re.findall(r"`([^`]+)` \w+", rows[f"`{path}`"]) == columns, path
+            assert set(columns) <= explained, (path, sorted(set(columns) - explained))

@@ -271,13 +271,13 @@ def flaky_server(tmp_path):
 def test_download_retries_converts_r_data_and_checks_the_download(tmp_path, flaky_server, monkeypatch):
     import hashlib
 
-    import pyreadr
+    import rdata
     import valuechain.retrieve as r
 
     monkeypatch.setattr(r.time, "sleep", lambda s: None)  # no real back-off in a test
     root, base = flaky_server
-    table = pd.DataFrame({"row": ["A", "T005"], "A": [1.0, 2.0], "NA": [3.0, 4.0]})
-    pyreadr.write_rdata(str(root / "use.rda"), table, df_name="Use", rownames_column="row")
+    table = pd.DataFrame({"A": [1.0, 2.0], "NA": [3.0, 4.0]}, index=pd.Index(["A", "T005"], dtype=object))
+    rdata.write_rda(root / "use.rda", {"Use": table})
     raw_sha = hashlib.sha256((root / "use.rda").read_bytes()).hexdigest()
     convert = {"from": "rdata", "object": "Use", "rownames": "row", "rename": {"NA": "T004_total_final_uses"}}
     dest = tmp_path / "out" / "use.parquet"
@@ -291,6 +291,64 @@ def test_download_retries_converts_r_data_and_checks_the_download(tmp_path, flak
     with pytest.raises(RetrieveError, match="download failed after 2 attempt\\(s\\) \\(File not found\\); check the URL"):
         retrieve("gone.csv", tmp_path / "out" / "gone.csv", None, f"{base}/gone.csv")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["use.parquet"]  # nothing half-written
+
+
+def test_a_wiod_table_in_r_data_becomes_the_mirror_layout(tmp_path):
+    """The R package wiod's list (2 countries x 2 industries here) is laid out as the mirror's Parquet: rows and
+    intermediate columns CCC_cN country-major, each economy's five final uses in WIOD's order, then GO."""
+    import rdata
+    from valuechain.icio import read_wiod
+
+    inter = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]], dtype=np.int32)
+    final = np.arange(40, dtype=np.int32).reshape(4, 10) - 3  # a negative inventory change in row 0
+    output = inter.sum(axis=1) + final.sum(axis=1)
+    wiot = {"year": np.array([2000], dtype=np.int32), "countries": np.array(["AAA", "RoW"]),
+            "industries": np.array(["c1", "c2"]), "inter": inter, "final": final, "output": output}
+    rdata.write_rda(tmp_path / "wiot_2000.RData", {"wiot_2000": wiot})
+    url = (tmp_path / "wiot_2000.RData").as_uri()
+    dest = tmp_path / "resources" / "wiot_2000.parquet"
+    retrieve(dest.name, dest, None, url, convert={"from": "rdata", "object": "wiot_2000", "layout": "wiod"})
+    got = pd.read_parquet(dest)
+    assert got.index.name == "row" and got.index.tolist() == ["AAA_c1", "AAA_c2", "RoW_c1", "RoW_c2"]
+    assert got.columns.tolist() == ["AAA_c1", "AAA_c2", "RoW_c1", "RoW_c2", "AAA_HFCE", "AAA_NPISH", "AAA_GGFC",
+                                    "AAA_GFCF", "AAA_INVNT", "RoW_HFCE", "RoW_NPISH", "RoW_GGFC", "RoW_GFCF",
+                                    "RoW_INVNT", "GO"]
+    assert got.loc["RoW_c1", "AAA_c2"] == 10 and got.loc["AAA_c1", "AAA_HFCE"] == -3
+    assert got.loc["AAA_c2", "RoW_INVNT"] == 16 and got["GO"].tolist() == output.tolist()
+    assert (got.dtypes == "int64").all()
+    table = read_wiod(dest)  # the reader of the mirror's files takes it as it is
+    assert np.allclose(table.x, output)
+
+    wiot["final"] = final[:, :8]  # one economy's final uses missing
+    rdata.write_rda(tmp_path / "bad.RData", {"wiot_2000": wiot})
+    with pytest.raises(RetrieveError, match=r"wiot_2000: final has shape \(4, 8\), expected \(4, 10\) for 2 countries"):
+        retrieve("bad.parquet", tmp_path / "resources" / "bad.parquet", None, (tmp_path / "bad.RData").as_uri(),
+                 convert={"from": "rdata", "object": "wiot_2000", "layout": "wiod"})
+    assert not (tmp_path / "resources" / "bad.parquet").exists()
+
+
+def test_an_element_of_an_r_list_with_missing_values_dropped(tmp_path):
+    """economiccomplexity's layouts: a data frame inside a list (PCI), missing export values dropped (exports)."""
+    import rdata
+
+    measures = {"product_complexity_index": pd.DataFrame({"product": pd.Categorical(["2812", "0101"]),
+                                                          "value": [2.5, -1.25]}, index=pd.RangeIndex(1, 3))}
+    trade = pd.DataFrame({"reporter_iso": pd.Categorical(["afg", "afg", "ago"]), "value": [np.nan, 7.0, 3.0]},
+                         index=pd.RangeIndex(1, 4))
+    rdata.write_rda(tmp_path / "m.rda", {"measures": measures, "trade": trade})
+    url = (tmp_path / "m.rda").as_uri()
+    pci = {"from": "rdata", "object": "measures", "element": "product_complexity_index",
+           "rename": {"product": "hs4", "value": "pci"}}
+    retrieve("pci.csv", tmp_path / "pci.csv", None, url, convert=pci)
+    assert (tmp_path / "pci.csv").read_text() == "hs4,pci\n2812,2.5\n0101,-1.25\n"
+    retrieve("e.parquet", tmp_path / "e.parquet", None, url,
+             convert={"from": "rdata", "object": "trade", "rename": {"reporter_iso": "country"}, "dropna": ["value"]})
+    got = pd.read_parquet(tmp_path / "e.parquet")
+    assert got["country"].astype(str).tolist() == ["afg", "ago"] and got["value"].tolist() == [7.0, 3.0]
+    with pytest.raises(RetrieveError, match="measures has no element 'eci'"):
+        retrieve("x.csv", tmp_path / "x.csv", None, url, convert={**pci, "element": "eci"})
+    with pytest.raises(RetrieveError, match="measures is a dict, not a data frame; give its element or layout"):
+        retrieve("x.csv", tmp_path / "x.csv", None, url, convert={"from": "rdata", "object": "measures"})
 
 
 # ------------------------------------------------------------------------------------ demo planting

@@ -83,7 +83,8 @@ rule clean_trade:
 
 
 rule retrieve_data:
-    """Copy a reference data set from the data mirror, or download it from its pinned URL; sha256 checked."""
+    """Copy a reference data set from the data mirror, or download it from its pinned URL (R data converted to the
+    mirror's layout); sha256 checked, the converted file's logged."""
     output:
         "resources/{dataset}",
     wildcard_constraints:
@@ -101,6 +102,6 @@ rule retrieve_data:
     message:
         "Retrieving {wildcards.dataset}"
     conda:
-        "../envs/base.yaml"
+        "../envs/rdata.yaml"
     script:
         rule_script("retrieve_data.py")

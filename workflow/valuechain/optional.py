@@ -7,7 +7,7 @@ import importlib
 from types import ModuleType
 
 # module -> the extra that installs it
-EXTRAS = {"sklearn": "links", "bicm": "links", "pymrio": "mrio", "pyreadr": "rdata"}
+EXTRAS = {"sklearn": "links", "bicm": "links", "pymrio": "mrio", "rdata": "rdata"}
 
 
 def require(module: str) -> ModuleType:

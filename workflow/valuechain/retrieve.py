@@ -2,7 +2,7 @@
 
 ``retrieve`` copies ``mirror/<name>`` when that file exists (how tests and CI run offline), and otherwise
 downloads the configured URL, streamed to a temporary file with retries. Sources that publish R data files
-(``.rda``/``.RData``, e.g. useeior and concordance) are converted to the mirror's layout on the way
+(``.rda``/``.RData``: WIOD, economiccomplexity, useeior, concordance) are converted to the mirror's layout on the way
 (:func:`convert_rdata`). Checksums: ``sha256`` pins the file as placed from the mirror, ``url_sha256`` the
 downloaded file before any conversion; both are logged and, when pinned, checked. The result is renamed into
 place only when complete and checked, so a failure leaves nothing behind but an error saying why.
@@ -19,8 +19,12 @@ import shutil
 import time
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from .optional import require
 
@@ -85,25 +89,81 @@ def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0
         time.sleep(backoff ** attempt)
 
 
-def convert_rdata(raw: str | Path, dest: str | Path, obj: str, rownames: str | None = None,
-                  rename: dict[str, str] | None = None, fmt: str = "csv") -> None:
-    """Write the data frame ``obj`` of an R data file to ``dest`` as ``fmt`` (``csv`` or ``parquet``).
+# The five final-use columns the WIOD 2013 release gives each economy, in its order (WIOD user guide, Timmer et
+# al. 2015): households, non-profits serving households, government, gross fixed capital formation, inventories.
+WIOD_FINAL_DEMAND = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT")
 
-    ``rownames``: put the R row names first in a column of that name; ``rename``: column renames (R gives
-    unnamed columns names such as ``NA``). CSV is written as pandas does (no index), which reproduces the
-    mirror's files byte for byte.
+
+def wiod_table(obj: dict, name: str = "wiot") -> pd.DataFrame:
+    """A WIOD 2013 table as the R package wiod stores it, in the data mirror's layout (docs/data.md).
+
+    ``obj`` is the R list ``wiot_YYYY``: ``countries`` (41 codes), ``industries`` (``c1``..``c35``), ``inter``
+    (country-industry x country-industry, country-major), ``final`` (country-industry x economy-major blocks of
+    the five :data:`WIOD_FINAL_DEMAND` columns) and ``output``. Returns the frame indexed by ``row`` =
+    ``CCC_cN`` with columns ``CCC_cN``, ``CCC_<final use>`` and ``GO`` (int64, millions of USD), values
+    unchanged. Raises :class:`RetrieveError` naming ``name`` when a part is missing or its shape does not fit.
     """
-    pyreadr = require("pyreadr")  # only needed for downloads
+    missing = {"countries", "industries", "inter", "final", "output"} - set(map(str, obj))
+    if missing:
+        raise RetrieveError(f"{name}: not a WIOD table, the R list lacks {sorted(missing)}")
+    parts = {str(k): v for k, v in obj.items()}
+    countries = [str(c) for c in np.asarray(parts["countries"])]
+    industries = [str(i) for i in np.asarray(parts["industries"])]
+    labels = [f"{c}_{i}" for c in countries for i in industries]
+    finals = [f"{c}_{f}" for c in countries for f in WIOD_FINAL_DEMAND]
+    inter, final, output = (np.asarray(parts[k]).astype(np.int64) for k in ("inter", "final", "output"))
+    for part, array, shape in (("inter", inter, (len(labels), len(labels))), ("final", final, (len(labels), len(finals))),
+                               ("output", output, (len(labels),))):
+        if array.shape != shape:
+            raise RetrieveError(f"{name}: {part} has shape {array.shape}, expected {shape} for "
+                                f"{len(countries)} countries x {len(industries)} industries")
+    return pd.DataFrame(np.column_stack([inter, final, output]), index=pd.Index(labels, name="row"),
+                        columns=labels + finals + ["GO"])
 
-    frames = pyreadr.read_r(str(raw))
-    if obj not in frames:
-        raise RetrieveError(f"{raw}: no object {obj!r} in the R data file (found {sorted(frames)})")
-    df = frames[obj]
-    if rownames:
-        df.insert(0, rownames, df.index.astype(str))
-    df = df.rename(columns=rename or {})
+
+# Conversions of R objects that are not plain data frames into the mirror's layouts (``convert: layout:``).
+LAYOUTS = {"wiod": wiod_table}
+
+
+def convert_rdata(raw: str | Path, dest: str | Path, convert: dict, fmt: str = "csv") -> None:
+    """Write one object of an R data file to ``dest`` in the mirror's layout, as ``fmt`` (``csv`` or ``parquet``).
+
+    ``convert`` (the config's entry): ``object`` (the R object), optional ``element`` (a member of that object
+    when it is a list), ``layout`` (a :data:`LAYOUTS` name for objects that are not data frames), ``rownames``
+    (put the R row names first in a column of that name), ``rename`` (column renames: R names unnamed columns
+    ``NA``, ``NA.1``...) and ``dropna`` (drop the rows missing any of these columns). CSV is written as pandas
+    does (no index), which reproduces the mirror's CSV files byte for byte; a layout's index is kept in Parquet.
+    """
+    rdata = require("rdata")  # only needed for downloads
+    with warnings.catch_warnings():  # tibble classes are read as data frames, which is what they are
+        warnings.filterwarnings("ignore", "Missing constructor for R class", UserWarning)
+        objects = rdata.read_rda(str(raw))
+    obj = objects.get(convert["object"])
+    if obj is None:
+        raise RetrieveError(f"{raw}: no object {convert['object']!r} in the R data file (found {sorted(objects)})")
+    where = convert["object"]
+    if convert.get("element"):
+        if not isinstance(obj, dict) or convert["element"] not in obj:
+            found = sorted(map(str, obj)) if isinstance(obj, dict) else type(obj).__name__
+            raise RetrieveError(f"{raw}: {where} has no element {convert['element']!r} (found {found})")
+        obj, where = obj[convert["element"]], f"{where}${convert['element']}"
+    if convert.get("layout"):
+        if convert["layout"] not in LAYOUTS:
+            raise RetrieveError(f"{raw}: unknown layout {convert['layout']!r} (known: {sorted(LAYOUTS)})")
+        df = LAYOUTS[convert["layout"]](obj, where)
+    elif isinstance(obj, pd.DataFrame):
+        df = obj
+    else:
+        raise RetrieveError(f"{raw}: {where} is a {type(obj).__name__}, not a data frame; give its element or layout")
+    if convert.get("rownames"):
+        df.insert(0, convert["rownames"], df.index.astype(str))
+    df = df.rename(columns=convert.get("rename") or {})
+    if convert.get("dropna"):
+        df = df.dropna(subset=convert["dropna"])
+    if not convert.get("layout"):
+        df = df.reset_index(drop=True)
     if fmt == "parquet":
-        df.reset_index(drop=True).to_parquet(dest, index=False)
+        df.to_parquet(dest, index=bool(convert.get("layout")))
     else:
         df.to_csv(dest, index=False)
 
@@ -113,7 +173,9 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
              convert: dict | None = None) -> str:
     """Put data file ``name`` at ``dest``, from ``mirror`` (a directory holding ``name``) or ``url``.
 
-    ``convert`` (for downloads): ``{"from": "rdata", "object": ..., "rownames": ..., "rename": {...}}``.
+    ``convert`` (for downloads): ``{"from": "rdata", "object": ..., ...}``, see :func:`convert_rdata`. A converted
+    file is checked through its download (``url_sha256``); its own sha256 is logged, not pinned (Parquet bytes
+    depend on the writer's version, the values do not).
     Returns the placed file's sha256. Raises :class:`RetrieveError` when neither source is available or a
     pinned checksum does not match. ``source`` (where the data come from) is only used in messages.
     """
@@ -138,9 +200,9 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
             if convert:
                 if convert.get("from") != "rdata":
                     raise RetrieveError(f"{name}: unknown conversion {convert.get('from')!r} (known: rdata)")
-                convert_rdata(raw, tmp, convert["object"], convert.get("rownames"), convert.get("rename"),
-                              fmt="parquet" if name.endswith(".parquet") else "csv")
+                convert_rdata(raw, tmp, convert, fmt="parquet" if name.endswith(".parquet") else "csv")
                 digest = _sha256(tmp)
+                log.info("%s: converted from %s, sha256 of the converted file %s", name, convert["object"], digest)
             else:
                 os.replace(raw, tmp)
         else:
