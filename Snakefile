@@ -22,6 +22,7 @@ include: "workflow/rules/icio.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/methods.smk"
+include: "workflow/rules/explorer.smk"
 include: "workflow/rules/manifest.smk"
 
 

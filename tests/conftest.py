@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from readme_blocks import command_of, run
 from valuechain import reference as ref
 from valuechain.retrieve import retrieve
 
@@ -30,6 +31,14 @@ def work(tmp_path_factory) -> Path:
     mirror = (ROOT / cfg["data_mirror"]).resolve()
     # replaces the developer's own config/config.yaml, if any
     (work / "config" / "config.yaml").write_text(f"data_mirror: {str(mirror) if mirror.is_dir() else 'null'}\n")
+    return work
+
+
+@pytest.fixture(scope="session")
+def demo(work) -> Path:
+    """The default run, made by the README's first command (its install half is what CI does before the
+    tests); shared by test_readme and test_explorer."""
+    run(work, command_of("pip install -e '.[test]' &&").split("&&")[1])
     return work
 
 

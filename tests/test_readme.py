@@ -5,38 +5,13 @@ trade files, OECD and EXIOBASE tables, a cluster); test_workflow covers public s
 
 import json
 import re
-import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from readme_blocks import BLOCKS, ROOT, command_of, run
 
-ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text()
-BLOCKS = [(m.group(1), m.group(2)) for m in re.finditer(r"```(\w*)\n(.*?)```", README, re.S)]
 pytestmark = pytest.mark.workflow
-
-
-def run(work, command: str, timeout=900) -> str:
-    proc = subprocess.run(shlex.split(command), cwd=work, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
-    return proc.stdout
-
-
-def command_of(fragment: str) -> str:
-    """The README command line containing ``fragment`` (comments dropped)."""
-    lines = [line.split("  #")[0].strip() for _, body in BLOCKS for line in body.splitlines() if fragment in line]
-    assert len(lines) == 1, (fragment, lines)
-    return lines[0]
-
-
-@pytest.fixture(scope="module")
-def demo(work):
-    """The first command (its install half is what CI does before the tests)."""
-    first = command_of("pip install -e '.[test]' &&")
-    run(work, first.split("&&")[1])
-    return work
 
 
 def test_the_default_run_and_its_report(demo):

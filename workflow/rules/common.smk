@@ -219,7 +219,7 @@ def reference_inputs(wildcards):
 
 def final_artifacts(wildcards):
     """Every artifact the run produces, for the manifest (and so for rule all)."""
-    files = REFERENCE_ARTIFACTS + NETWORK_ANALYSIS_ARTIFACTS
+    files = REFERENCE_ARTIFACTS + NETWORK_ANALYSIS_ARTIFACTS + EXPLORER_ARTIFACTS
     if LINKS_FILE:
         files += [res("links/user/links.parquet")]
     if not HAS_TRADE:
@@ -465,4 +465,38 @@ def report_table_inputs(wildcards):
         inputs.update(methods=res("evaluation/methods.parquet"),
                       countries=res("analysis/trophic_position_countries.parquet"),
                       gvc=ICIO_SHARED.out(f"{ICIO_YEARS[-1]}/gvc_total.parquet"))
+    return inputs
+
+
+# The value-chain explorer (explorer.smk) -----------------------------------------------------------------
+
+
+def explorer_file(name):
+    """A file of the explorer's page template (workflow/explorer/)."""
+    return str(Path(workflow.basedir) / "workflow" / "explorer" / name)
+
+
+def explorer_inputs(wildcards):
+    """The run's outputs the explorer summarises; the trade-data parts only when the run has trade data."""
+    inputs = {
+        "links": analysed_links(wildcards),
+        "levels": res("analysis/trophic_levels.parquet"),
+        "section_nodes": res("analysis/section_nodes.parquet"),
+        "section_links": res("analysis/sections.parquet"),
+        "reference": REFERENCE.out("product_io.parquet"),
+        "coverage": REFERENCE.out("coverage.parquet"),
+        "reference_evaluation": res("evaluation/reference.parquet"),
+        "hs": "resources/hs/harmonized-system.csv",
+        "sections": "resources/hs/sections.csv",
+    }
+    if HAS_TRADE:
+        inputs.update(
+            methods=res("evaluation/methods.parquet"),
+            nodes=res("analysis/extended_nodes.parquet"),
+            flows=res("flows/dataset"),
+            country_flows=res("flows/summary.parquet"),
+            regions=res("analysis/trophic_position_regions.parquet"),
+            countries=res("analysis/trophic_position_countries.parquet"),
+            rca=res(f"rca/{RECONCILE}/rca.parquet"),
+        )
     return inputs

@@ -1,0 +1,209 @@
+"""The value-chain explorer: one self-contained HTML page per run (docs/explorer.md).
+
+The page works offline from a double click: the run's outputs are summarised here into one compact JSON
+document embedded in the page, and the JavaScript libraries (d3, d3-sankey, installed from the npm registry
+by rule install_explorer_libraries) are inlined beside the page's own script. Nothing is loaded from a
+server or a CDN.
+
+What is cut to keep the page small (the budget is 15 MB for an HS4 run): region-to-region flows are kept
+only for the ``top_flows`` largest pairs of each link, country-to-country flows for the ``top_country_flows``
+largest, and each region's trade for its ``top_trade`` largest exports and imports. Trade values are rounded
+to whole dollars, levels and shares to 4 decimals. Everything else (products, links, sections, trophic
+positions, evaluation tables) is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+# Reference labels of a link, as the page shows them (docs/reference.md).
+REFERENCE_LABELS = ("true", "false", "unscorable")
+
+
+def reference_labels(links: pd.DataFrame, product_io: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
+    """``ref`` (index into :data:`REFERENCE_LABELS`) and ``ref_share`` of every ``output, input`` link.
+
+    A link is ``true`` when the reference labels the pair a link, ``false`` when both products are scorable
+    and it does not (share 0 when the pair is absent from ``product_io``, which keeps positive shares only),
+    ``unscorable`` when either end has no BEA code (share missing).
+    """
+    pairs = links[["output", "input"]].merge(product_io[["output", "input", "share", "label"]],
+                                             on=["output", "input"], how="left")
+    scorable = set(coverage.loc[coverage["scorable"], "product"])
+    both = pairs["output"].isin(scorable).to_numpy() & pairs["input"].isin(scorable).to_numpy()
+    label = pairs["label"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    ref = np.where(~both, 2, np.where(label, 0, 1))
+    share = np.where(both, pairs["share"].fillna(0.0).to_numpy(dtype=float), np.nan)
+    return pd.DataFrame({"ref": ref.astype(np.int8), "ref_share": share}, index=links.index)
+
+
+def top_region_flows(dataset: str | Path, n: int) -> pd.DataFrame:
+    """The ``n`` largest region-to-region flows of every ``input -> output`` link of the flows dataset.
+
+    Read by DuckDB straight from the partitioned Parquet files (never the whole dataset in pandas); ties are
+    broken by the region codes, so the same dataset gives the same rows.
+    """
+    files = str(Path(dataset) / "**" / "*.parquet")
+    query = f"""
+        SELECT input, output, country_from, region_from, country_to, region_to, value, lower, upper
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY input, output
+                ORDER BY value DESC, country_from, region_from, country_to, region_to) AS position
+            FROM read_parquet(?, hive_partitioning = true))
+        WHERE position <= {int(n)}
+        ORDER BY input, output, value DESC, country_from, region_from, country_to, region_to
+    """
+    with duckdb.connect() as con:
+        return con.execute(query, [files]).df()
+
+
+def top_rows(df: pd.DataFrame, by: list[str], value: str, n: int, ties: list[str]) -> pd.DataFrame:
+    """The ``n`` rows with the largest ``value`` in each group of ``by`` (ties by ``ties``), in that order."""
+    order = df.sort_values([*by, value, *ties], ascending=[True] * len(by) + [False] + [True] * len(ties),
+                           kind="stable")
+    return order.groupby(by, sort=False).head(n).reset_index(drop=True)
+
+
+def region_trade(rca: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Each region's ``n`` largest exports and ``n`` largest imports: ``country, region, flow, hs, value, rca``."""
+    parts = []
+    for flow, value, rca_col in (("export", "export", "rca_export"), ("import", "import", "rca_import")):
+        t = rca.loc[rca[value] > 0, ["country", "region", "hs", value, rca_col]]
+        t = t.rename(columns={value: "value", rca_col: "rca"}).assign(flow=flow)
+        parts.append(top_rows(t, ["country", "region"], "value", n, ["hs"]))
+    return pd.concat(parts, ignore_index=True)[["country", "region", "flow", "hs", "value", "rca"]]
+
+
+def _column(values, decimals: int | None = None) -> list:
+    """A JSON-ready list: NaN and missing become null, floats rounded to ``decimals`` (0: integers)."""
+    arr = pd.Series(values)
+    if decimals is not None and pd.api.types.is_float_dtype(arr):
+        rounded = arr.round(decimals)
+        return [None if pd.isna(v) else (int(v) if decimals == 0 else float(v)) for v in rounded]
+    return [None if (isinstance(v, float) and math.isnan(v)) or v is pd.NA else
+            (v.item() if hasattr(v, "item") else v) for v in arr.tolist()]
+
+
+def _codes(values: pd.Series, categories: list[str]) -> list[int]:
+    """Positions of ``values`` in ``categories`` (every value must be one)."""
+    pos = pd.Index(categories).get_indexer(values)
+    if (pos < 0).any():
+        missing = sorted(set(values[pos < 0]))[:5]
+        raise ValueError(f"codes not among the explorer's products or places: {missing}")
+    return pos.tolist()
+
+
+def table_json(df: pd.DataFrame, decimals: int = 4) -> dict:
+    """A small table as ``{"columns": [...], "rows": [[...], ...]}``, floats rounded."""
+    cols = [_column(df[c], decimals if pd.api.types.is_float_dtype(df[c]) else None) for c in df.columns]
+    return {"columns": list(map(str, df.columns)), "rows": [list(r) for r in zip(*cols)] if cols else []}
+
+
+def build_payload(
+    products: pd.DataFrame,
+    links: pd.DataFrame,
+    sections: pd.DataFrame,
+    section_links: pd.DataFrame,
+    meta: dict,
+    region_flows: pd.DataFrame | None = None,
+    country_flows: pd.DataFrame | None = None,
+    regions: pd.DataFrame | None = None,
+    countries: pd.DataFrame | None = None,
+    trade: pd.DataFrame | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> dict:
+    """The page's data, column-wise with products, places and links as integer codes.
+
+    ``products``: ``hs, name, section, trophic_level, pci``; ``links``: ``output, input, rank, confidence, ref,
+    ref_share``; ``sections``: ``section, section_name, n_products``; ``section_links``: ``source, target,
+    n_links, weight``; ``region_flows``: :func:`top_region_flows`; ``country_flows``: ``input, output,
+    country_from, country_to, value, lower, upper``; ``regions`` and ``countries``: trophic positions;
+    ``trade``: :func:`region_trade`; ``tables``: small tables shown as they are. The trade-data parts are None
+    for a run on a given network without trade data.
+    """
+    hs = products["hs"].tolist()
+    links = links.sort_values(["output", "rank", "input"], kind="stable").reset_index(drop=True)
+    payload = {
+        "meta": meta,
+        "products": {"hs": hs, "name": _column(products["name"]), "section": _column(products["section"]),
+                     "level": _column(products["trophic_level"], 4), "pci": _column(products["pci"], 4)},
+        "sections": {"id": _column(sections["section"]), "name": _column(sections["section_name"]),
+                     "n": _column(sections["n_products"])},
+        "section_links": {"source": _column(section_links["source"]), "target": _column(section_links["target"]),
+                          "n": _column(section_links["n_links"]), "weight": _column(section_links["weight"], 4)},
+        "links": {"out": _codes(links["output"], hs), "in": _codes(links["input"], hs),
+                  "rank": _column(links["rank"]), "conf": _column(links["confidence"], 4),
+                  "ref": _column(links["ref"]), "share": _column(links["ref_share"], 4)},
+        "reference_labels": list(REFERENCE_LABELS),
+        "tables": {name: table_json(t) for name, t in (tables or {}).items()},
+    }
+    if region_flows is None:
+        return payload
+    places = pd.concat([regions[["country", "region"]],
+                        region_flows[["country_from", "region_from"]].set_axis(["country", "region"], axis=1),
+                        region_flows[["country_to", "region_to"]].set_axis(["country", "region"], axis=1),
+                        trade[["country", "region"]]]).drop_duplicates().sort_values(["country", "region"])
+    keys = (places["country"] + "\t" + places["region"]).tolist()
+    country_list = sorted(set(places["country"]) | set(country_flows["country_from"]) |
+                          set(country_flows["country_to"]) | set(countries["country"]))
+    link_key = pd.MultiIndex.from_frame(links[["output", "input"]])
+
+    def link_codes(df: pd.DataFrame) -> list[int]:
+        pos = link_key.get_indexer(pd.MultiIndex.from_frame(df[["output", "input"]]))
+        if (pos < 0).any():
+            raise ValueError("flows of a pair that is not a link of the explorer's network")
+        return pos.tolist()
+
+    def place_codes(country: pd.Series, region: pd.Series) -> list[int]:
+        return _codes(country + "\t" + region, keys)
+
+    payload["places"] = {"country": _codes(places["country"], country_list), "region": places["region"].tolist()}
+    payload["countries"] = country_list
+    payload["region_flows"] = {
+        "link": link_codes(region_flows), "from": place_codes(region_flows["country_from"], region_flows["region_from"]),
+        "to": place_codes(region_flows["country_to"], region_flows["region_to"]),
+        "value": _column(region_flows["value"], 0), "lower": _column(region_flows["lower"], 0),
+        "upper": _column(region_flows["upper"], 0)}
+    payload["country_flows"] = {
+        "link": link_codes(country_flows), "from": _codes(country_flows["country_from"], country_list),
+        "to": _codes(country_flows["country_to"], country_list), "value": _column(country_flows["value"], 0),
+        "lower": _column(country_flows["lower"], 0), "upper": _column(country_flows["upper"], 0)}
+    position = ["tl_imp", "tl_exp", "jump", "nitl", "ntj"]
+    payload["regions"] = {"place": place_codes(regions["country"], regions["region"]),
+                          **{c: _column(regions[c], 4) for c in position},
+                          "diversification": _column(regions["diversification"])}
+    payload["country_positions"] = {"country": _codes(countries["country"], country_list),
+                                    **{c: _column(countries[c], 4) for c in position},
+                                    "diversification": _column(countries["diversification"])}
+    payload["trade"] = {"place": place_codes(trade["country"], trade["region"]),
+                        "flow": [0 if f == "export" else 1 for f in trade["flow"]],
+                        "product": _codes(trade["hs"], hs), "value": _column(trade["value"], 0),
+                        "rca": _column(trade["rca"], 4)}
+    return payload
+
+
+def render(payload: dict, template_dir: str | Path, libraries: list[str | Path]) -> str:
+    """The page: ``index.html`` of ``template_dir`` with its stylesheet, the ``libraries`` and its script
+    inlined, and ``payload`` embedded as JSON (``</`` escaped so no string can close the script element)."""
+    template_dir = Path(template_dir)
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    parts = {
+        "/*STYLE*/": (template_dir / "explorer.css").read_text(),
+        "/*LIBRARIES*/": "\n".join(Path(p).read_text() for p in libraries),
+        "/*DATA*/": data,
+        "/*APP*/": (template_dir / "explorer.js").read_text(),
+    }
+    page = (template_dir / "index.html").read_text()
+    for marker in parts:
+        if page.count(marker) != 1:
+            raise ValueError(f"{template_dir / 'index.html'}: expected one {marker} marker")
+    # one pass, so nothing inserted is searched for markers again
+    return re.sub("|".join(map(re.escape, parts)), lambda m: parts[m.group(0)], page)
