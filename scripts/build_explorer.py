@@ -27,7 +27,7 @@ links = pd.concat([links, explorer.reference_labels(links, pd.read_parquet(inp.r
 reference = pd.read_parquet(inp.reference_evaluation)
 tables = {"reference": reference[reference["min_share"] == reference["min_share"].median()]}
 trade_parts = {}
-if "flows" in inp.keys():
+if hasattr(inp, "flows"):  # the run has trade data
     nodes = pd.read_parquet(inp.nodes).set_index("hs")["pci"]
     products["pci"] = products["hs"].map(nodes).astype(float)
     tables["methods"] = pd.read_parquet(inp.methods)

@@ -43,6 +43,9 @@ def test_top_region_flows_keep_the_largest_pairs_of_each_link(tmp_path):
     # 4011: the two 9.0 flows (tie broken by country, region); 8708: both
     assert got[["input", "region_from", "value"]].values.tolist() == [
         ["4011", "RJ", 9.0], ["4011", "TX", 9.0], ["8708", "JS", 4.0], ["8708", "GD", 3.0]]
+    (tmp_path / "empty").mkdir()
+    empty = explorer.top_region_flows(tmp_path / "empty", 2)
+    assert empty.empty and list(empty.columns) == list(got.columns)
 
 
 def test_region_trade_lists_each_regions_largest_exports_and_imports():

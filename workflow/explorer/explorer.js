@@ -137,8 +137,11 @@
     const node = svg.append("g").selectAll("g").data([...layer.keys()]).join("g").attr("class", "node")
       .attr("transform", p => `translate(${pos.get(p)})`).on("click", (e, p) => { location.hash = `#/product/${P.hs[p]}`; });
     node.append("circle").attr("r", p => (p === root ? 9 : 6)).attr("fill", p => (P.level[p] == null ? "#bbb" : levelColor(P.level[p])));
-    node.append("text").attr("class", "halo").attr("x", p => (p === root ? 14 : -10)).attr("dy", "0.35em")
-      .attr("text-anchor", p => (p === root ? "start" : "end"))
+    // Labels: right of the product, left of the farthest inputs, above the nodes in between (clear of the edges).
+    const side = p => (p === root ? "right" : layer.get(p) === depth ? "left" : "above");
+    node.append("text").attr("class", "halo").attr("dy", p => (side(p) === "above" ? "-0.9em" : "0.35em"))
+      .attr("x", p => ({ right: 14, left: -10, above: 0 })[side(p)])
+      .attr("text-anchor", p => ({ right: "start", left: "end", above: "middle" })[side(p)])
       .text(p => `${P.hs[p]} ${(P.name[p] || "").slice(0, 28)}${(P.name[p] || "").length > 28 ? "…" : ""}`);
     node.append("title").text(p => `${P.hs[p]} ${P.name[p]} (trophic level ${fixed(P.level[p])})`);
     return layer;

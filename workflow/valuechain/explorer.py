@@ -50,9 +50,13 @@ def top_region_flows(dataset: str | Path, n: int) -> pd.DataFrame:
     Read by DuckDB straight from the partitioned Parquet files (never the whole dataset in pandas); ties are
     broken by the region codes, so the same dataset gives the same rows.
     """
+    columns = ["input", "output", "country_from", "region_from", "country_to", "region_to", "value", "lower", "upper"]
+    if not any(Path(dataset).rglob("*.parquet")):  # a run whose links carry no trade has an empty dataset
+        return pd.DataFrame({c: pd.Series(dtype=float if c in ("value", "lower", "upper") else str)
+                             for c in columns})
     files = str(Path(dataset) / "**" / "*.parquet")
     query = f"""
-        SELECT input, output, country_from, region_from, country_to, region_to, value, lower, upper
+        SELECT {", ".join(columns)}
         FROM (
             SELECT *, row_number() OVER (
                 PARTITION BY input, output
