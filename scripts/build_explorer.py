@@ -58,7 +58,6 @@ payload = explorer.build_payload(products, links, pd.read_parquet(inp.section_no
                                  pd.read_parquet(inp.section_links), meta, tables=tables, **trade_parts)
 page = explorer.render(payload, Path(inp.page).parent, [inp.d3, inp.sankey])
 out = Path(snakemake.output.page)
-out.parent.mkdir(parents=True, exist_ok=True)
 tmp = out.with_name(f".{out.name}.part")
 tmp.write_text(page, encoding="utf-8")
 os.replace(tmp, out)

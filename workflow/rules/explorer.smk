@@ -22,7 +22,9 @@ rule install_explorer_libraries:
         "../envs/explorer.yaml"
     shell:
         "cp {input.package} {input.lock} resources/explorer/ && "
-        "npm ci --prefix resources/explorer --ignore-scripts --no-audit --no-fund > {log} 2>&1"
+        "{{ npm ci --prefix resources/explorer --ignore-scripts --no-audit --no-fund > {log} 2>&1 || "
+        "{{ echo 'npm ci failed (is Node.js with npm installed, and the npm registry reachable?): see {log}' >&2; "
+        "exit 1; }}; }}"
 
 
 rule build_explorer:

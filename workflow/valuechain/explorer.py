@@ -15,7 +15,6 @@ positions, evaluation tables) is complete.
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 
@@ -87,13 +86,13 @@ def region_trade(rca: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 def _column(values, decimals: int | None = None) -> list:
-    """A JSON-ready list: NaN and missing become null, floats rounded to ``decimals`` (0: integers)."""
-    arr = pd.Series(values)
-    if decimals is not None and pd.api.types.is_float_dtype(arr):
-        rounded = arr.round(decimals)
-        return [None if pd.isna(v) else (int(v) if decimals == 0 else float(v)) for v in rounded]
-    return [None if (isinstance(v, float) and math.isnan(v)) or v is pd.NA else
-            (v.item() if hasattr(v, "item") else v) for v in arr.tolist()]
+    """A JSON-ready list: missing values become null, floats rounded to ``decimals`` (0: integers)."""
+    col = pd.Series(values)
+    if decimals is not None and pd.api.types.is_float_dtype(col):
+        col = col.round(decimals)
+        if decimals == 0:
+            col = col.astype("Int64")
+    return col.astype(object).where(col.notna(), None).tolist()
 
 
 def _codes(values: pd.Series, categories: list[str]) -> list[int]:
@@ -188,7 +187,7 @@ def build_payload(
                                     **{c: _column(countries[c], 4) for c in position},
                                     "diversification": _column(countries["diversification"])}
     payload["trade"] = {"place": place_codes(trade["country"], trade["region"]),
-                        "flow": [0 if f == "export" else 1 for f in trade["flow"]],
+                        "flow": (trade["flow"] != "export").astype(int).tolist(),
                         "product": _codes(trade["hs"], hs), "value": _column(trade["value"], 0),
                         "rca": _column(trade["rca"], 4)}
     return payload

@@ -103,10 +103,10 @@ def wiod_table(obj: dict, name: str = "wiot") -> pd.DataFrame:
     ``CCC_cN`` with columns ``CCC_cN``, ``CCC_<final use>`` and ``GO`` (int64, millions of USD), values
     unchanged. Raises :class:`RetrieveError` naming ``name`` when a part is missing or its shape does not fit.
     """
-    missing = {"countries", "industries", "inter", "final", "output"} - set(map(str, obj))
+    parts = {str(k): v for k, v in obj.items()}
+    missing = {"countries", "industries", "inter", "final", "output"} - set(parts)
     if missing:
         raise RetrieveError(f"{name}: not a WIOD table, the R list lacks {sorted(missing)}")
-    parts = {str(k): v for k, v in obj.items()}
     countries = [str(c) for c in np.asarray(parts["countries"])]
     industries = [str(i) for i in np.asarray(parts["industries"])]
     labels = [f"{c}_{i}" for c in countries for i in industries]
@@ -201,8 +201,8 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
                 if convert.get("from") != "rdata":
                     raise RetrieveError(f"{name}: unknown conversion {convert.get('from')!r} (known: rdata)")
                 convert_rdata(raw, tmp, convert, fmt="parquet" if name.endswith(".parquet") else "csv")
-                digest = _sha256(tmp)
-                log.info("%s: converted from %s, sha256 of the converted file %s", name, convert["object"], digest)
+                digest = _sha256(tmp)  # logged below: the converted file's sha256
+                log.info("%s: converted from the R object %s", name, convert["object"])
             else:
                 os.replace(raw, tmp)
         else:
