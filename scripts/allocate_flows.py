@@ -22,6 +22,7 @@ p = snakemake.params
 data = prepare(pd.read_parquet(snakemake.input.trade))
 L = link_matrix(pd.read_parquet(snakemake.input.links), data.products)
 inputs = np.flatnonzero(L.any(axis=1))
+chapters, chapter_of = np.unique(data.products.astype("U2"), return_inverse=True)  # the input's HS2, per product
 chunks = [inputs[i : i + p.chunk_products] for i in range(0, len(inputs), p.chunk_products)]
 log.info("%d regions in %d countries, %d input products with links, %d chunks",
          len(data.regions), len(data.countries), len(inputs), len(chunks))
@@ -38,10 +39,11 @@ try:
         flows = allocate_chunk(data, L, chunk, p.min_value)
         rows += len(flows)
         summaries.append(
-            flows.groupby(["input", "output", "country_from", "country_to"], as_index=False)
+            flows.groupby(["input", "output", "country_from", "country_to"], as_index=False, observed=True)
             .agg(value=("value", "sum"), lower=("lower", "sum"), upper=("upper", "sum"), pairs=("value", "size"))
         )
-        table = pa.Table.from_pandas(flows.assign(chapter=flows["input"].str[:2]), preserve_index=False)
+        chapter = pd.Categorical.from_codes(chapter_of[flows["input"].cat.codes.to_numpy()], categories=chapters)
+        table = pa.Table.from_pandas(flows.assign(chapter=chapter), preserve_index=False)
         ds.write_dataset(
             table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata}),
             tmp, format="parquet", partitioning=["chapter"], partitioning_flavor="hive",
@@ -54,5 +56,6 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
+summary = summary.astype({c: str for c in ["input", "output", "country_from", "country_to"] if c in summary})
 write_table(summary, snakemake.output.summary, meta(snakemake, "flows_summary/1"))
 log.info("%d flow rows; summary by country pair and link: %d rows", rows, len(summary))

@@ -36,7 +36,7 @@ if hasattr(inp, "flows"):  # the run has trade data
     trade = explorer.region_trade(rca[rca["hs"].isin(known)], cfg["top_trade"])
     summary = pd.read_parquet(inp.country_flows)
     trade_parts = {
-        "region_flows": explorer.top_region_flows(inp.flows, cfg["top_flows"]),
+        "region_flows": explorer.top_region_flows(inp.flows, cfg["top_flows"], snakemake.resources.mem_mb // 2),
         "country_flows": explorer.top_rows(summary, ["input", "output"], "value", cfg["top_country_flows"],
                                            ["country_from", "country_to"]),
         "regions": pd.read_parquet(inp.regions),

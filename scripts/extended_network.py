@@ -23,13 +23,18 @@ chapters, names = net.load_hs_sections(snakemake.input.hs, snakemake.input.secti
 section_of = net.product_sections(nodes["hs"], chapters)
 nodes["section"] = section_of.to_numpy()
 
-if p.pci == "real":
+source = net.pci_source(p.pci, p.hs_digits)
+if source != p.pci:
+    log.warning("the real PCI is at HS4 only: PCI of these HS%d products computed from this run's exports",
+                p.hs_digits)
+if source == "real":
     pci = net.load_pci(snakemake.input.pci)
 else:
     _, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), p.rca_threshold)
     pci = net.pci_eigenvector(E)
 nodes["pci"] = pci.reindex(nodes["hs"]).to_numpy()
-log.info("PCI (%s) known for %d of %d products", p.pci, nodes["pci"].notna().sum(), len(nodes))
+nodes["pci_source"] = source
+log.info("PCI (%s) known for %d of %d products", source, nodes["pci"].notna().sum(), len(nodes))
 
 sections = net.section_network(links, section_of)
 section_nodes = (

@@ -1,15 +1,19 @@
-"""Rule ingest_trade: read the trade file(s) in their format and validate them into the canonical form."""
+"""Rule ingest_trade: read the trade file(s) in their format and validate them into the canonical form; files
+already in the canonical form are streamed (valuechain.tradeio.ingest_canonical), never held in memory at once."""
 
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
-from valuechain.tradeio import read_trade
+from valuechain.tradeio import ingest_canonical, read_trade, summary
 
 log = setup(snakemake)
 p = snakemake.params
-countries = snakemake.input.countries or None
-trade = read_trade(list(snakemake.input.trade), p.format, p.duplicates, countries, p.ingest["sep"],
-                   p.ingest["comexstat_region"], hs_overlap=p.ingest["hs_overlap"],
-                   partner_aggregates=p.ingest["partner_aggregates"])
-log.info("%d valid rows: %d countries, %d regions, %d products, years %s", len(trade), trade["country"].nunique(),
-         trade.groupby(["country", "region"]).ngroups, trade["hs"].nunique(), sorted(trade["year"].unique().tolist()))
-write_table(trade, snakemake.output.trade, meta(snakemake, "trade/1"))
+checks = {"hs_overlap": p.ingest["hs_overlap"], "partner_aggregates": p.ingest["partner_aggregates"]}
+out = snakemake.output.trade
+if p.format == "canonical":
+    ingest_canonical(list(snakemake.input.trade), out, meta(snakemake, "trade/1"), p.duplicates, p.ingest["sep"],
+                     memory_mb=snakemake.resources.mem_mb // 2, **checks)
+else:
+    trade = read_trade(list(snakemake.input.trade), p.format, p.duplicates, snakemake.input.countries or None,
+                       p.ingest["sep"], p.ingest["comexstat_region"], **checks)
+    write_table(trade, out, meta(snakemake, "trade/1"))
+log.info("valid: %s", summary(out))

@@ -15,6 +15,7 @@ from valuechain.network import (
     load_pci,
     node_table,
     pci_eigenvector,
+    pci_source,
     product_sections,
     section_network,
     summarise_complexity,
@@ -97,6 +98,33 @@ def test_complexity_along_chain_by_hand():
 def test_level_bins():
     b = level_bins(pd.Series([1.0, 1.5, 2.0, 3.0]), 2)
     assert b.astype(str).tolist() == ["[1.00, 2.00)", "[1.00, 2.00)", "[2.00, 3.00)", "[2.00, 3.00)"]
+    assert len(level_bins(pd.Series([], dtype=float), 5)) == 0  # no product with a PCI: nothing to bin
+
+
+def test_betweenness_is_networkx_exact_value_on_a_random_graph():
+    rng = np.random.default_rng(3)
+    links = pd.DataFrame({"output": rng.integers(0, 60, 400).astype(str), "input": rng.integers(0, 60, 400).astype(str)})
+    links = links[links["output"] != links["input"]]
+    G = nx.DiGraph(zip(links["input"], links["output"]))
+    expected = pd.Series(nx.betweenness_centrality(G, normalized=True))
+    got = betweenness(links)
+    assert got.index.is_monotonic_increasing and set(got.index) == set(expected.index)
+    np.testing.assert_allclose(got.to_numpy(), expected.reindex(got.index).to_numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_hs6_pci_is_computed_from_the_run_because_the_real_one_is_hs4():
+    assert pci_source("real", 4) == "real"
+    assert pci_source("real", 6) == pci_source("computed", 4) == "computed"
+    with pytest.raises(ValueError, match="'real' or 'computed'"):
+        pci_source("atlas", 4)
+    # HS6 products of two headings: the eigenvector PCI ranks the rare, diversified-region products highest.
+    M = pd.DataFrame([[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 0]], columns=["870321", "870322", "870899",
+                                                                                  "870840"])
+    pci = pci_eigenvector(M)
+    assert list(pci.index) == list(M.columns) and pci.is_monotonic_increasing
+    assert np.isclose(pci.mean(), 0) and np.isclose(pci.std(ddof=0), 1)
+    chain = complexity_along_chain(pd.DataFrame({"output": ["870321", "870322"], "input": ["870899", "870840"]}), pci)
+    assert level_bins(pd.Series([], dtype=float), 3).empty and len(chain) == 2
 
 
 def test_graphml_holds_names_sections_levels_and_confidences(tmp_path):

@@ -31,7 +31,7 @@ def test_a_missing_extra_names_the_pip_command(monkeypatch):
 
 
 # conda package -> distribution name, where they differ
-CONDA_NAMES = {"python-duckdb": "duckdb", "matplotlib-base": "matplotlib", "pyyaml": "PyYAML"}
+CONDA_NAMES = {"python-duckdb": "duckdb", "python-igraph": "igraph", "matplotlib-base": "matplotlib", "pyyaml": "PyYAML"}
 
 
 def test_every_rule_has_a_conda_environment_pinned_at_the_constraints():

@@ -8,6 +8,7 @@ import pytest
 from valuechain.tradeio import (
     TradeDataError,
     detect_separator,
+    ingest_canonical,
     read_canonical,
     read_comexstat,
     read_oec,
@@ -227,3 +228,36 @@ def test_comexstat_repeated_keys_and_missing_pais(tmp_path):
         read_trade([src / "EXP_2019_MUN.csv"], "comexstat", countries=None)
     municipal = read_comexstat([src / "EXP_2019_MUN.csv"], src / "PAIS.csv", region="municipality")
     assert "3106200" in set(municipal["region"])
+
+
+def _streamed(tmp_path, path, batch_rows=2, **checks):
+    out = tmp_path / "streamed.parquet"
+    ingest_canonical([path], out, {"valuechain.schema_version": "trade/1"}, batch_rows=batch_rows, **checks)
+    return pd.read_parquet(out)
+
+
+@pytest.mark.parametrize("rows, checks", [
+    (("2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,870323,4\n2019,export,BRA,SP,CHN,8703,7\n"
+      "2019,import,BRA,RJ,CHN,8708,2\n"), {"hs_overlap": "finest"}),
+    (("2019,export,BRA,SP,World,8703,9\n2019,export,BRA,SP,USA,8703,5\n2019,export,BRA, SP ,USA,8703,5\n"
+      "2020,Export,bra,SP,Other Asia,8703,1\n2020,import,BRA,SP,DEU,0101,3\n"),
+     {"duplicates": "sum", "partner_aggregates": {"world": "drop", "Other Asia": "XAS"}}),
+])
+def test_streamed_ingestion_equals_the_in_memory_one(tmp_path, rows, checks):
+    path = _text(tmp_path, HEADER + rows)
+    expected = read_canonical(path, **checks)
+    got = _streamed(tmp_path, path, **checks)
+    pd.testing.assert_frame_equal(got, expected, check_categorical=False)
+    assert all(isinstance(got[c].dtype, pd.CategoricalDtype) for c in ("flow", "country", "region", "partner", "hs"))
+    assert str(got["year"].dtype) == "int32"
+
+
+def test_streamed_ingestion_names_the_row_in_a_later_batch_and_writes_nothing(tmp_path):
+    path = _write(tmp_path, [GOOD, GOOD[:5] + ["0101", 1], GOOD[:5] + ["0102", 1], GOOD[:5] + ["0103", 1],
+                             GOOD[:5] + ["87A3", 1]])
+    with pytest.raises(TradeDataError, match=r"column 'hs': malformed HS code .* at row 5 \('87A3'\)"):
+        _streamed(tmp_path, path)
+    dup = _write(tmp_path, [GOOD, GOOD[:5] + ["0101", 1], GOOD[:5] + ["0102", 1], GOOD], "dup.csv")
+    with pytest.raises(TradeDataError, match=r"duplicate key .* row 1 .* row 4 "):
+        _streamed(tmp_path, dup)
+    assert not any(tmp_path.glob("*streamed*")) and not any(tmp_path.glob(".*"))

@@ -40,8 +40,8 @@ rule validated_network:
         bench("validated_network.tsv")
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=by_input_size(1000, 120),
+        runtime=by_input_size(5, 1.0),
     params:
         alpha=ANALYSIS["validated"]["alpha"],
         rca_threshold=ANALYSIS["validated"]["rca_threshold"],
@@ -102,8 +102,8 @@ rule trophic_position:
         bench("trophic_position.tsv")
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=10,
+        mem_mb=by_input_size(1000, 10),
+        runtime=by_input_size(5, 0.02),
     params:
         link_method=LINK_METHOD,
         rca_threshold=ANALYSIS["trophic"]["rca_threshold"],
@@ -137,11 +137,12 @@ rule extended_network:
         bench("extended_network.tsv")
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=by_input_size(1000, 120),
+        runtime=by_input_size(5, 0.5),
     params:
         max_score=config["links"]["extended_max_score"],
         pci=ANALYSIS["extended"]["pci"],
+        hs_digits=config["clean"]["hs_digits"],
         rca_threshold=ANALYSIS["trophic"]["rca_threshold"],
         level_bins=ANALYSIS["extended"]["level_bins"],
         null_samples=ANALYSIS["trophic"]["null_samples"],

@@ -55,6 +55,13 @@ class Shared:
         return f"benchmarks/shared/{self.name}/{path}"
 
 
+def by_input_size(base, per_mb):
+    """A resource (mem_mb, or runtime in minutes) of a job growing with the size of its inputs: base + per_mb x their
+    MB. The factors are set from the peaks measured on the HS6 benchmark world (about 100M trade rows), which
+    scripts/bench/bench_scale.py checks against each rule's measured peak."""
+    return lambda wildcards, input: int(base + per_mb * input.size_mb)
+
+
 def rule_script(name):
     """Absolute path of a script of scripts/ (a script directive is otherwise relative to the .smk file)."""
     return str(Path(workflow.basedir) / "scripts" / name)

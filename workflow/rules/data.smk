@@ -6,6 +6,7 @@ rule generate_demo_world:
     input:
         world="resources/world2017/exports_country_hs4_2017.parquet",
         names="resources/hs/hs92_atlas_names.csv",
+        hs="resources/hs/harmonized-system.csv",
         reference=REFERENCE.out("product_io.parquet"),
     output:
         trade=res("data/demo_trade.parquet"),
@@ -21,6 +22,7 @@ rule generate_demo_world:
         runtime=10,
     params:
         demo=config["demo"],
+        hs_digits=config["clean"]["hs_digits"],
     message:
         "Generating the demo world of regional trade with a planted input-output graph"
     conda:
@@ -42,8 +44,8 @@ rule ingest_trade:
         bench("ingest_trade.tsv")
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=by_input_size(1500, 8),
+        runtime=by_input_size(10, 0.05),
     params:
         format=trade_format,
         duplicates=config["duplicates"],
@@ -70,8 +72,8 @@ rule clean_trade:
         bench("clean_trade.tsv")
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=by_input_size(1000, 4),
+        runtime=by_input_size(10, 0.03),
     params:
         clean=config["clean"],
     message:

@@ -17,8 +17,8 @@ rule allocate_flows:
         bench("allocate_flows.tsv")
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=by_input_size(1000, 20),
+        runtime=by_input_size(10, 0.1),
     params:
         min_value=config["flows"]["min_value"],
         chunk_products=config["flows"]["chunk_products"],

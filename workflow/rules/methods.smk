@@ -75,8 +75,8 @@ rule infer_links_method:
         bench("infer_links_{method}.tsv")
     threads: 2
     resources:
-        mem_mb=8000,
-        runtime=20,
+        mem_mb=by_input_size(1000, 250),
+        runtime=by_input_size(5, 0.5),
     params:
         k=METHODS["k"],
         min_confidence=METHODS["min_confidence"],

@@ -13,8 +13,8 @@ rule compute_rca:
         bench("compute_rca_{reconcile}.tsv")
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=10,
+        mem_mb=by_input_size(1000, 16),
+        runtime=by_input_size(5, 0.02),
     params:
         reconcile="{reconcile}",
     message:

@@ -38,7 +38,9 @@ class AllocationData:
     """Trade arranged for allocation: dense arrays over the regions of countries with regional data.
 
     ``exp_to[p, r, c]``: exports of product p by region r to country c; ``imp_from[p, r, c]``: imports of p
-    by r from c; ``exp_total[r, p]``: r's exports of p to everyone; ``region_country[r]``: country index.
+    by r from c; ``exp_total[r, p]``: r's exports of p to everyone; ``region_country[r]``: country index;
+    ``region_names`` the sorted distinct region names and ``region_name[r]`` each region's index into them (so
+    flows carry integer codes, not one Python string per row).
     """
 
     products: np.ndarray
@@ -48,30 +50,47 @@ class AllocationData:
     exp_to: np.ndarray
     imp_from: np.ndarray
     exp_total: np.ndarray
+    region_names: np.ndarray
+    region_name: np.ndarray
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(categories, codes)`` of a column: from its categorical when it is one (as read from the dictionary-encoded
+    clean table), else by factorising; categories sorted."""
+    cat = values.astype("category").cat
+    order = np.argsort(cat.categories.to_numpy(dtype=object).astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return cat.categories.to_numpy(dtype=object)[order].astype(str), rank[cat.codes.to_numpy()]
 
 
 def prepare(trade: pd.DataFrame) -> AllocationData:
-    """Arrange clean trade (``flow, country, region, partner, hs, value``) for :func:`allocate_chunk`."""
-    regions = trade[["country", "region"]].drop_duplicates().sort_values(["country", "region"])
-    regions = regions.reset_index(drop=True)
-    countries = np.sort(regions["country"].unique())
-    products = np.sort(trade["hs"].unique())
-    r_idx = pd.MultiIndex.from_frame(regions).get_indexer(pd.MultiIndex.from_frame(trade[["country", "region"]]))
-    p_idx = np.searchsorted(products, trade["hs"].to_numpy())
-    c_idx = pd.Index(countries).get_indexer(trade["partner"])
+    """Arrange clean trade (``flow, country, region, partner, hs, value``) for :func:`allocate_chunk`; the work is
+    on integer codes and sums by ``np.bincount``, so 20M rows take seconds."""
+    countries_all, country = _codes(trade["country"])
+    names_all, name = _codes(trade["region"])
+    pair = country * len(names_all) + name  # (country, region) as one integer, ordered as the pairs sort
+    pairs, r_idx = np.unique(pair, return_inverse=True)
+    reg_country, reg_name = np.divmod(pairs, len(names_all))
+    used_countries, region_country = np.unique(reg_country, return_inverse=True)
+    countries = countries_all[used_countries]
+    used_names, region_name = np.unique(reg_name, return_inverse=True)
+    region_names = names_all[used_names]
+    regions = pd.DataFrame({"country": countries[region_country], "region": region_names[region_name]})
+    products, p_idx = _codes(trade["hs"])
+    partners, partner = _codes(trade["partner"])
+    c_idx = pd.Index(countries).get_indexer(partners)[partner]
     n_p, n_r, n_c = len(products), len(regions), len(countries)
-    exp_to = np.zeros((n_p, n_r, n_c))
-    imp_from = np.zeros((n_p, n_r, n_c))
-    exp_total = np.zeros((n_r, n_p))
     is_exp = (trade["flow"] == "export").to_numpy()
     value = trade["value"].to_numpy()
-    np.add.at(exp_total, (r_idx[is_exp], p_idx[is_exp]), value[is_exp])
+    exp_total = np.bincount(r_idx[is_exp] * n_p + p_idx[is_exp], value[is_exp], n_r * n_p).reshape(n_r, n_p)
     regional = c_idx >= 0  # partners without regional data cannot be the other end of a region pair
-    for flag, target in ((is_exp, exp_to), (~is_exp, imp_from)):
-        m = flag & regional
-        np.add.at(target, (p_idx[m], r_idx[m], c_idx[m]), value[m])
-    region_country = pd.Index(countries).get_indexer(regions["country"])
-    return AllocationData(products, regions, countries, region_country, exp_to, imp_from, exp_total)
+    exp_to, imp_from = (
+        np.bincount((p_idx[m] * n_r + r_idx[m]) * n_c + c_idx[m], value[m], n_p * n_r * n_c).reshape(n_p, n_r, n_c)
+        for m in (is_exp & regional, ~is_exp & regional)
+    )
+    return AllocationData(products, regions, countries, region_country, exp_to, imp_from, exp_total, region_names,
+                          region_name)
 
 
 def link_matrix(links: pd.DataFrame, products: np.ndarray) -> np.ndarray:
@@ -86,7 +105,8 @@ def link_matrix(links: pd.DataFrame, products: np.ndarray) -> np.ndarray:
 
 
 def allocate_chunk(data: AllocationData, L: np.ndarray, inputs: np.ndarray, min_value: float = 0.0) -> pd.DataFrame:
-    """Flows for the input products with indices ``inputs``; columns :data:`FLOW_COLUMNS`."""
+    """Flows for the input products with indices ``inputs``; columns :data:`FLOW_COLUMNS`, codes categorical (their
+    categories every product, country and region name of ``data``, so chunks share them)."""
     rc = data.region_country
     exp_to = data.exp_to[inputs]  # [P, R, C]
     # Country totals of exports of p1 to c2 by all regions of c1: [P, C1, C2].
@@ -118,17 +138,17 @@ def allocate_chunk(data: AllocationData, L: np.ndarray, inputs: np.ndarray, min_
         s2_lower = np.where(x_r2p2 > 0, x_r2p2 / total[r2_e], 0.0)
     value = b_e * s2
     keep = (value > 0) & (b_e >= min_value)
-    regions = data.regions
     p1 = np.asarray(inputs)[p_loc_e[keep]]
     r1k, r2k = r1_e[keep], r2_e[keep]
+    code = pd.Categorical.from_codes
     return pd.DataFrame(
         {
-            "input": data.products[p1],
-            "output": data.products[p2[keep]],
-            "country_from": regions["country"].to_numpy()[r1k],
-            "region_from": regions["region"].to_numpy()[r1k],
-            "country_to": regions["country"].to_numpy()[r2k],
-            "region_to": regions["region"].to_numpy()[r2k],
+            "input": code(p1, data.products),
+            "output": code(p2[keep], data.products),
+            "country_from": code(data.region_country[r1k], data.countries),
+            "region_from": code(data.region_name[r1k], data.region_names),
+            "country_to": code(data.region_country[r2k], data.countries),
+            "region_to": code(data.region_name[r2k], data.region_names),
             "value": value[keep],
             "lower": b_e[keep] * s2_lower[keep],
             "upper": b_e[keep],

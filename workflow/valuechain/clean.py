@@ -6,26 +6,80 @@ Steps, each recording what it drops and why:
 3. map product codes to the configured HS level by their leading digits (HS6 -> HS4 keeps four);
 4. sum over years (partners are kept: the allocation needs them);
 5. drop regions whose total exports OR total imports over the years are below ``min_region_trade``.
+
+The steps are SQL run by DuckDB (:func:`clean_queries`), over a frame in memory (:func:`clean_trade`) or over the
+ingested Parquet file (:func:`clean_trade_file`, which streams: an HS6 table of 100M rows is never loaded).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import pandas as pd
+import pyarrow as pa
+
+from .provenance import TableWriter, encode_codes
 
 CLEAN_COLUMNS = ["flow", "country", "region", "partner", "hs", "value"]
+CODE_COLUMNS = ["flow", "country", "region", "partner", "hs"]
+PSEUDO_REASON = "unknown or re-export pseudo-region"
+YEAR_REASON = "year not selected"
 
 
 class CleaningError(ValueError):
     """Cleaning would leave nothing (or too little) to analyse; the message names the config key."""
 
 
-def truncate_hs(hs: pd.Series, digits: int) -> pd.Series:
-    """HS codes cut to ``digits`` leading digits; a code shorter than that cannot be refined: error."""
-    short = hs.str.len() < digits
-    if short.any():
-        bad = hs[short].unique()[:5].tolist()
-        raise ValueError(f"HS codes {bad} have fewer than {digits} digits; choose clean.hs_digits <= their length")
-    return hs.str[:digits]
+def _text(values) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def clean_queries(con: duckdb.DuckDBPyConnection, table: str, drop_regions: dict[str, list[str]],
+                  min_region_trade: float, years: list[int] | None = None, hs_digits: int = 4) -> dict[str, str]:
+    """The SQL of the three tables of :func:`clean_trade` over the canonical relation ``table``, after checking
+    that anything is left (raises :class:`CleaningError` naming the config key) and that every kept code has at
+    least ``hs_digits`` digits (``ValueError``). Views ``reasons``, ``summed`` and ``totals`` are created on ``con``.
+    """
+    year_test = f"year NOT IN ({', '.join(str(int(y)) for y in years)})" if years else "false"
+    pseudo = " OR ".join(f"(CAST(country AS VARCHAR) = {_text([c])} AND CAST(region AS VARCHAR) IN ({_text(names)}))"
+                         for c, names in (drop_regions or {}).items() if names) or "false"
+    if years:
+        found = con.execute(f"SELECT count(*) FILTER (WHERE NOT ({year_test})) FROM {table}").fetchall()[0][0]
+        if not found:
+            held = [y for (y,) in con.execute(f"SELECT DISTINCT year FROM {table} ORDER BY 1").fetchall()]
+            raise CleaningError(f"clean.years {sorted(years)} match no row; the trade data hold the years {held}")
+    con.execute(f"""CREATE OR REPLACE VIEW reasons AS SELECT *, CASE WHEN {year_test} THEN '{YEAR_REASON}'
+                    WHEN {pseudo} THEN '{PSEUDO_REASON}' END AS reason FROM {table}""")
+    short = con.execute(f"""SELECT DISTINCT CAST(hs AS VARCHAR) AS hs FROM reasons WHERE reason IS NULL
+                            AND length(CAST(hs AS VARCHAR)) < {int(hs_digits)} ORDER BY 1 LIMIT 5""").fetchall()
+    if short:
+        raise ValueError(f"HS codes {[h for (h,) in short]} have fewer than {hs_digits} digits; choose "
+                         "clean.hs_digits <= their length")
+    con.execute(f"""CREATE OR REPLACE VIEW summed AS SELECT CAST(flow AS VARCHAR) AS flow,
+                    CAST(country AS VARCHAR) AS country, CAST(region AS VARCHAR) AS region,
+                    CAST(partner AS VARCHAR) AS partner, left(CAST(hs AS VARCHAR), {int(hs_digits)}) AS hs,
+                    sum(value) AS value FROM reasons WHERE reason IS NULL GROUP BY ALL""")
+    con.execute("""CREATE OR REPLACE TABLE totals AS SELECT country, region,
+                   coalesce(sum(value) FILTER (WHERE flow = 'export'), 0.0) AS exports,
+                   coalesce(sum(value) FILTER (WHERE flow = 'import'), 0.0) AS imports
+                   FROM summed GROUP BY country, region""")
+    small = f"(exports < {float(min_region_trade)!r} OR imports < {float(min_region_trade)!r})"
+    n_regions, n_kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT {small}) FROM totals").fetchall()[0]
+    if n_kept == 0:
+        raise CleaningError(f"no region left after cleaning: all {n_regions} trade less than clean.min_region_trade = "
+                            f"{min_region_trade:g} USD in exports or imports")
+    return {
+        "clean": f"""SELECT {', '.join(CLEAN_COLUMNS)} FROM summed SEMI JOIN (SELECT country, region FROM totals
+                     WHERE NOT {small}) USING (country, region) ORDER BY {', '.join(CLEAN_COLUMNS[:-1])}""",
+        "dropped_rows": "SELECT * FROM reasons WHERE reason IS NOT NULL",
+        "dropped_regions": f"SELECT country, region, exports, imports, 'total exports or imports below "
+                           f"{min_region_trade:g} USD' AS reason FROM totals WHERE {small} ORDER BY country, region",
+    }
+
+
+def _categorical(df: pd.DataFrame, columns) -> pd.DataFrame:
+    return df.astype({c: "category" for c in columns if c in df.columns})
 
 
 def clean_trade(
@@ -35,43 +89,43 @@ def clean_trade(
     years: list[int] | None = None,
     hs_digits: int = 4,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Clean canonical trade; returns ``(clean, dropped_rows, dropped_regions)``.
+    """Clean canonical trade held in memory; returns ``(clean, dropped_rows, dropped_regions)``.
 
-    ``clean``: columns :data:`CLEAN_COLUMNS`, summed over the years kept.
+    ``clean``: columns :data:`CLEAN_COLUMNS`, summed over the years kept, sorted, codes categorical.
     ``dropped_rows``: the canonical rows removed by steps 1-2 with a ``reason``.
     ``dropped_regions``: ``country, region, exports, imports, reason`` for regions removed by step 5.
     """
-    reasons = pd.Series("", index=trade.index)
-    if years:
-        selected = trade["year"].isin(years)
-        if not selected.any():
-            raise CleaningError(f"clean.years {sorted(years)} match no row; the trade data hold the years "
-                                f"{sorted(trade['year'].unique().tolist())}")
-        reasons[~selected] = "year not selected"
-    pseudo = pd.Series(False, index=trade.index)
-    for country, names in (drop_regions or {}).items():
-        pseudo |= (trade["country"] == country) & trade["region"].isin(names)
-    reasons[pseudo & (reasons == "")] = "unknown or re-export pseudo-region"
-    dropped_rows = trade[reasons != ""].assign(reason=reasons[reasons != ""]).reset_index(drop=True)
-    kept = trade[reasons == ""]
+    plain = trade.assign(**{c: trade[c].astype(object) for c in CODE_COLUMNS})
+    with duckdb.connect() as con:
+        con.register("trade", plain)
+        queries = clean_queries(con, "trade", drop_regions, min_region_trade, years, hs_digits)
+        out = {name: con.execute(sql).df() for name, sql in queries.items()}
+    return (_categorical(out["clean"], CODE_COLUMNS), _categorical(out["dropped_rows"], CODE_COLUMNS),
+            out["dropped_regions"])
 
-    kept = kept.assign(hs=truncate_hs(kept["hs"], hs_digits))
-    summed = kept.groupby(["flow", "country", "region", "partner", "hs"], as_index=False, observed=True)[
-        "value"
-    ].sum()
 
-    totals = summed.pivot_table(index=["country", "region"], columns="flow", values="value", aggfunc="sum",
-                                fill_value=0.0)
-    totals = totals.reindex(columns=["export", "import"], fill_value=0.0)
-    small = (totals["export"] < min_region_trade) | (totals["import"] < min_region_trade)
-    dropped_regions = totals[small].reset_index().rename(columns={"export": "exports", "import": "imports"})
-    dropped_regions.columns.name = None
-    dropped_regions["reason"] = f"total exports or imports below {min_region_trade:g} USD"
-    keep_regions = totals.index[~small]
-    if len(keep_regions) == 0:
-        raise CleaningError(
-            f"no region left after cleaning: all {len(totals)} trade less than clean.min_region_trade = "
-            f"{min_region_trade:g} USD in exports or imports")
-    idx = pd.MultiIndex.from_frame(summed[["country", "region"]])
-    clean = summed[idx.isin(keep_regions)].sort_values(CLEAN_COLUMNS[:-1]).reset_index(drop=True)
-    return clean[CLEAN_COLUMNS], dropped_rows, dropped_regions
+def clean_trade_file(src: str | Path, outputs: dict[str, str | Path], meta: dict[str, str],
+                     drop_regions: dict[str, list[str]], min_region_trade: float, years: list[int] | None = None,
+                     hs_digits: int = 4, memory_mb: int | None = None, batch_rows: int = 2_000_000) -> dict[str, int]:
+    """:func:`clean_trade` from the Parquet file ``src`` to the Parquet files ``outputs`` (keys ``clean``,
+    ``dropped_rows``, ``dropped_regions``), streamed through DuckDB within ``memory_mb``; returns their rows."""
+    rows = {}
+    with duckdb.connect() as con:
+        if memory_mb:
+            con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+        con.execute(f"CREATE VIEW trade AS SELECT * FROM read_parquet('{src}')")
+        queries = clean_queries(con, "trade", drop_regions, min_region_trade, years, hs_digits)
+        for name, sql in queries.items():
+            empty = _empty_schema(con, sql)
+            with TableWriter(outputs[name], meta) as out:
+                for batch in con.cursor().sql(sql).to_arrow_reader(batch_rows):
+                    out.write(encode_codes(batch, CODE_COLUMNS))
+                if out.rows == 0:
+                    out.write(empty)
+            rows[name] = out.rows
+    return rows
+
+
+def _empty_schema(con, sql: str) -> pa.Table:
+    """The table of ``sql`` with no rows (an empty artifact keeps its columns)."""
+    return encode_codes(con.cursor().sql(f"SELECT * FROM ({sql}) LIMIT 0").to_arrow_table(), CODE_COLUMNS)

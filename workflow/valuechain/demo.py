@@ -3,12 +3,17 @@
 No open sub-national trade data exists offline, so the default run generates one, calibrated on real sizes:
 country sizes are real 2017 export totals, product sizes real 2017 world exports by HS4, and the partner mix
 of imports follows each partner's real 2017 exports of the product (``resources/world2017``). Products are
-real HS4 codes with their short names.
+real HS4 codes with their short names. At HS6 (``clean.hs_digits: 6``) the products are real HS6 codes: each
+country's real 2017 HS4 exports are split among the heading's HS6 subheadings (lognormal weights: a
+subheading's world share, the same everywhere, times a country's noise), and the planted graph comes from the
+HS6 reference network.
 
 How the trade is made (all draws from one seeded generator, so a seed gives the same world):
 
-1. Planted graph from real value chains: products are sampled among those the BEA reference network maps
-   (``valuechain.reference``), and every product gets 2-5 inputs (config), drawn among the sampled products
+1. Planted graph from real value chains: products are sampled among those with a trade-atlas name, 2017
+   exports and a place in the BEA reference network (``valuechain.reference``); when more products are asked
+   for than that, the largest other traded products with a name (HS 2022 descriptions for codes the atlas
+   lacks) are added, and get no planted inputs (the reference says nothing about them). Then every product gets 2-5 inputs (config), drawn among the sampled products
    with the largest reference input shares for it (the 10 largest by default), weighted by share. Input shares
    are the reference shares, normalised. A few real chains are always planted when their products are in
    the sample (cars <- parts, engines, tyres; phones <- integrated circuits; ...).
@@ -24,10 +29,13 @@ How the trade is made (all draws from one seeded generator, so a seed gives the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from .hsnames import product_names
 
 # Real input-output pairs planted whenever both products are sampled: (input, output).
 SHOWCASE_LINKS = [
@@ -54,10 +62,15 @@ class DemoSettings:
     partner_floor: float = 0.03
     min_value: float = 1000.0
     detection: float = 2.0e6
+    digits: int = 4
+    sigma_subheadings: float = 1.0
+    # Cells of the region x product x partner x year cube drawn at once: bounds the generator's memory.
+    block_cells: int = 20_000_000
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "DemoSettings":
+    def from_config(cls, cfg: dict, digits: int = 4) -> "DemoSettings":
         return cls(
+            digits=int(digits),
             seed=int(cfg["seed"]),
             n_products=int(cfg["n_products"]),
             years=tuple(int(y) for y in cfg["years"]),
@@ -65,26 +78,57 @@ class DemoSettings:
             n_other_partners=int(cfg["n_other_partners"]),
             inputs_per_product=tuple(int(v) for v in cfg["inputs_per_product"]),
             reference_pool=int(cfg["reference_pool"]),
+            **{k: float(cfg[k]) for k in ("partner_floor", "detection", "min_value") if k in cfg},
         )
 
 
 def sample_products(world: pd.DataFrame, names: pd.DataFrame, n: int, rng, allowed=None) -> pd.DataFrame:
-    """``n`` HS4 products with real names: the showcase products, then a draw weighted by world exports, among
-    ``allowed`` codes (the products the reference network maps) when given."""
-    totals = world.groupby("hs4")["value"].sum()
-    totals = totals[totals.index.isin(names["code"])]
+    """``n`` products: ``hs, name, world_exports``.
+
+    ``world``: exports ``country, hs, value``; ``names``: ``code, name, atlas`` (whether the name is the trade
+    atlas's); ``allowed``: the codes the reference network maps. The first tier is the codes with an atlas name,
+    exports and (when ``allowed`` is given) a reference: the showcase products, then a draw weighted by the
+    square root of world exports. When ``n`` exceeds the first tier, all of it is taken, and the largest other
+    exported codes with a name fill the rest.
+    """
+    totals = world.groupby("hs")["value"].sum()
+    totals = totals[totals.index.isin(names["code"]) & (totals > 0)]
+    first = totals.index.isin(names.loc[names["atlas"], "code"])
     if allowed is not None:
-        totals = totals[totals.index.isin(allowed)]
+        first &= totals.index.isin(allowed)
+    tier1, tier2 = totals[first], totals[~first]
     if len(totals) < n:
-        raise ValueError(f"demo: {n} products asked for, only {len(totals)} have names, exports and a reference")
-    fixed = [p for p in SHOWCASE_PRODUCTS if p in totals.index][:n]
-    rest = totals.drop(fixed)
-    weights = np.sqrt(rest.to_numpy())  # sqrt: big products likelier, small ones still present
-    drawn = rng.choice(rest.index.to_numpy(), size=n - len(fixed), replace=False, p=weights / weights.sum())
-    codes = np.sort(np.r_[fixed, drawn])
-    short = names.set_index("code")["name_short_en"]
+        raise ValueError(f"demo: {n} products asked for, only {len(totals)} have a name and exports")
+    if n <= len(tier1):
+        fixed = [p for p in SHOWCASE_PRODUCTS if p in tier1.index][:n]
+        rest = tier1.drop(fixed)
+        weights = np.sqrt(rest.to_numpy())  # sqrt: big products likelier, small ones still present
+        drawn = rng.choice(rest.index.to_numpy(), size=n - len(fixed), replace=False, p=weights / weights.sum())
+        codes = np.sort(np.r_[fixed, drawn])
+    else:
+        extra = tier2.sort_values(ascending=False, kind="stable").index[: n - len(tier1)]
+        codes = np.sort(np.r_[tier1.index.to_numpy(), extra.to_numpy()])
+    short = names.set_index("code")["name"]
     return pd.DataFrame({"hs": codes, "name": short.reindex(codes).to_numpy(),
                          "world_exports": totals.reindex(codes).to_numpy()})
+
+
+def split_subheadings(world: pd.DataFrame, codes, rng, sigma: float = 1.0) -> pd.DataFrame:
+    """Real HS4 exports ``country, hs, value`` split among the HS6 ``codes`` of each heading.
+
+    A subheading's weight is its own lognormal draw (its share of the heading, the same in every country) times a
+    country's lognormal noise (half as wide); weights are normalised within each country and heading, so the HS4
+    totals are kept exactly. Headings with no code in ``codes`` are dropped.
+    """
+    codes = pd.Index(pd.unique(pd.Series(codes, dtype=str))).sort_values()
+    children = pd.DataFrame({"sub": codes, "heading": codes.str[:4],
+                             "base": rng.lognormal(0.0, sigma, len(codes))})
+    split = world.merge(children, left_on="hs", right_on="heading")
+    split = split.sort_values(["country", "sub"], kind="stable").reset_index(drop=True)
+    weight = split["base"].to_numpy() * rng.lognormal(0.0, sigma / 2, len(split))
+    total = pd.Series(weight).groupby([split["country"], split["heading"]]).transform("sum").to_numpy()
+    return pd.DataFrame({"country": split["country"].to_numpy(), "hs": split["sub"].to_numpy(),
+                         "value": split["value"].to_numpy() * weight / total})
 
 
 def plant_links(products: pd.DataFrame, reference: pd.DataFrame, lo: int, hi: int, pool: int, rng) -> pd.DataFrame:
@@ -123,19 +167,34 @@ def plant_links(products: pd.DataFrame, reference: pd.DataFrame, lo: int, hi: in
     return links.reset_index(drop=True)
 
 
+def demo_names(atlas: pd.DataFrame, hs: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """``code, name, atlas`` of every HS code of ``digits`` digits: the trade atlas's short name, or the HS 2022
+    description for codes the atlas lacks (:func:`valuechain.hsnames.product_names`); ``atlas`` says which."""
+    names = product_names(atlas, hs)
+    names = names[names.index.str.len() == digits]
+    in_atlas = names.index.isin(atlas.loc[atlas["level"] == f"{digits}digit", "code"])
+    return pd.DataFrame({"code": names.index.to_numpy(), "name": names.to_numpy(), "atlas": in_atlas})
+
+
 def generate(world: pd.DataFrame, names: pd.DataFrame, reference: pd.DataFrame,
-             settings: DemoSettings) -> tuple[pd.DataFrame, ...]:
+             settings: DemoSettings) -> tuple[Iterator[pd.DataFrame], pd.DataFrame, pd.DataFrame]:
     """The demo world: ``(trade, truth, products)``.
 
-    ``world``: real exports ``country, hs4, value``; ``names``: HS4 ``code, name_short_en``; ``reference``: the
-    HS4 reference network ``output, input, share`` (its products are the ones sampled).
-    ``trade`` is canonical long form; ``truth`` the planted ``output, input, share``; ``products`` the
-    sampled HS4 codes with names.
+    ``world``: real HS4 exports ``country, hs4, value``; ``names``: ``code, name, atlas`` at the settings' HS
+    level (:func:`demo_names`); ``reference``: the reference network ``output, input, share`` at that level.
+    ``trade`` yields the canonical long form in blocks of products (exports, then imports; string columns
+    categorical, so 100M rows never sit in memory as Python strings); it draws from the world's generator, so
+    consume it once and in order. ``truth`` is the planted ``output, input, share``; ``products`` the sampled
+    codes with names.
     """
     s = settings
     rng = np.random.default_rng(s.seed)
-    world = world.assign(country=world["country"].str.upper())
+    world = world.assign(country=world["country"].str.upper()).rename(columns={"hs4": "hs"})
     allowed = pd.unique(pd.concat([reference["output"], reference["input"]]))
+    if s.digits == 6:
+        world = split_subheadings(world, names["code"], rng, s.sigma_subheadings)
+    elif s.digits != 4:
+        raise ValueError(f"the demo world is made at HS4 or HS6, not {s.digits} digits")
     products = sample_products(world, names, s.n_products, rng, allowed)
     truth = plant_links(products, reference, *s.inputs_per_product, s.reference_pool, rng)
     hs = products["hs"].to_numpy()
@@ -176,44 +235,52 @@ def generate(world: pd.DataFrame, names: pd.DataFrame, reference: pd.DataFrame,
     exports[exports * rng.lognormal(0.0, 1.0, exports.shape) < s.detection] = 0.0
     imports[imports * rng.lognormal(0.0, 1.0, imports.shape) < s.detection] = 0.0
 
-    trade = pd.concat(
-        [
-            _split(exports, "export", reg_country, reg_name, hs, partners, world, rng, s),
-            _split(imports, "import", reg_country, reg_name, hs, partners, world, rng, s),
-        ],
-        ignore_index=True,
-    )
+    codes = {"country": np.unique(reg_country), "region": np.unique(reg_name), "partner": partners, "hs": hs,
+             "flow": np.array(["export", "import"])}
+    labels = {"country": reg_country, "region": np.asarray(reg_name), "partner": partners, "hs": hs}
+    trade = (block for flow, values in (("export", exports), ("import", imports))
+             for block in _split(values, flow, labels, codes, world, rng, s))
     return trade, truth[["output", "input", "share"]], products[["hs", "name"]]
 
 
-def _split(values, flow, reg_country, reg_name, hs, partners, world, rng, s: DemoSettings) -> pd.DataFrame:
-    """Spread region x product values over partner countries and years, vectorised; drop tiny cells."""
+def _split(values, flow, labels, codes, world, rng, s: DemoSettings) -> Iterator[pd.DataFrame]:
+    """Spread region x product values over partner countries and years, vectorised, in blocks of products of at
+    most ``s.block_cells`` cube cells; drop tiny cells. One block when the world is small, so a demo world's
+    draws do not depend on the block size."""
     n_r, n_p = values.shape
+    partners, reg_country = labels["partner"], labels["country"]
     partner_size = world.groupby("country")["value"].sum().reindex(partners).fillna(0).to_numpy()
     if flow == "import":  # imports come from the partners that really export the product
-        supply = world.pivot_table(index="country", columns="hs4", values="value", aggfunc="sum")
-        gravity = supply.reindex(index=partners, columns=hs).fillna(0).to_numpy().T + 1e-3  # [p, c]
+        supply = world.pivot_table(index="country", columns="hs", values="value", aggfunc="sum")
+        gravity = supply.reindex(index=partners, columns=labels["hs"]).fillna(0).to_numpy().T + 1e-3  # [p, c]
     else:  # exports go to partners in proportion to their size
         gravity = np.broadcast_to(partner_size, (n_p, len(partners)))
     gravity = gravity / gravity.sum(axis=1, keepdims=True)
-    w = gravity[None, :, :] * rng.lognormal(0.0, 1.0, (n_r, n_p, len(partners)))
     own = reg_country[:, None] == partners[None, :]  # [r, c]
-    w = np.where(own[:, None, :], 0.0, w)  # no trade with one's own country
-    w /= w.sum(axis=2, keepdims=True)
-    w[w < s.partner_floor] = 0.0
-    w /= np.maximum(w.sum(axis=2, keepdims=True), 1e-300)
     years = np.array(s.years)
-    year_w = rng.dirichlet(np.full(len(years), 20.0), size=(n_r, n_p))  # stable year-to-year
-    cube = values[:, :, None, None] * w[:, :, :, None] * year_w[:, :, None, :]  # r, p, c, y
-    r, p, c, y = np.nonzero(cube >= s.min_value)
-    return pd.DataFrame(
-        {
-            "year": years[y].astype("int32"),
-            "flow": flow,
-            "country": reg_country[r],
-            "region": np.asarray(reg_name)[r],
-            "partner": partners[c],
-            "hs": hs[p],
-            "value": np.round(cube[r, p, c, y], 0),
-        }
-    )
+    step = max(1, s.block_cells // (n_r * len(partners) * len(years)))
+    for lo in range(0, n_p, step):
+        block = slice(lo, min(lo + step, n_p))
+        n_b = block.stop - block.start
+        w = gravity[None, block, :] * rng.lognormal(0.0, 1.0, (n_r, n_b, len(partners)))
+        w = np.where(own[:, None, :], 0.0, w)  # no trade with one's own country
+        w /= w.sum(axis=2, keepdims=True)
+        w[w < s.partner_floor] = 0.0
+        w /= np.maximum(w.sum(axis=2, keepdims=True), 1e-300)
+        year_w = rng.dirichlet(np.full(len(years), 20.0), size=(n_r, n_b))  # stable year-to-year
+        cube = values[:, block, None, None] * w[:, :, :, None] * year_w[:, :, None, :]  # r, p, c, y
+        r, p, c, y = np.nonzero(cube >= s.min_value)
+        value = np.round(cube[r, p, c, y], 0)
+        del cube, w
+        index = {"country": np.searchsorted(codes["country"], reg_country[r]),
+                 "region": np.searchsorted(codes["region"], labels["region"][r]),
+                 "partner": c, "hs": p + lo}
+        yield pd.DataFrame(
+            {
+                "year": years[y].astype("int32"),
+                "flow": pd.Categorical.from_codes(np.full(len(r), int(flow == "import"), dtype=np.int8),
+                                                  categories=codes["flow"]),
+                **{k: pd.Categorical.from_codes(index[k], categories=codes[k]) for k in index},
+                "value": value,
+            }
+        )

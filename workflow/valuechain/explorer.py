@@ -43,11 +43,12 @@ def reference_labels(links: pd.DataFrame, product_io: pd.DataFrame, coverage: pd
     return pd.DataFrame({"ref": ref.astype(np.int8), "ref_share": share}, index=links.index)
 
 
-def top_region_flows(dataset: str | Path, n: int) -> pd.DataFrame:
+def top_region_flows(dataset: str | Path, n: int, memory_mb: int = 2000) -> pd.DataFrame:
     """The ``n`` largest region-to-region flows of every ``input -> output`` link of the flows dataset.
 
-    Read by DuckDB straight from the partitioned Parquet files (never the whole dataset in pandas); ties are
-    broken by the region codes, so the same dataset gives the same rows.
+    Read by DuckDB straight from the partitioned Parquet files (never the whole dataset in pandas), within
+    ``memory_mb`` (DuckDB spills to disk beyond it: an HS6 dataset has 100M rows); ties are broken by the region
+    codes, so the same dataset gives the same rows.
     """
     columns = ["input", "output", "country_from", "region_from", "country_to", "region_to", "value", "lower", "upper"]
     if not any(Path(dataset).rglob("*.parquet")):  # a run whose links carry no trade has an empty dataset
@@ -65,6 +66,7 @@ def top_region_flows(dataset: str | Path, n: int) -> pd.DataFrame:
         ORDER BY input, output, value DESC, country_from, region_from, country_to, region_to
     """
     with duckdb.connect() as con:
+        con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         return con.execute(query, [files]).df()
 
 

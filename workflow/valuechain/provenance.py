@@ -17,7 +17,7 @@ import subprocess
 from functools import lru_cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Self
 
 import pandas as pd
 import pyarrow as pa
@@ -126,6 +126,51 @@ def write_table(df: pd.DataFrame, path: str | Path, meta: Mapping[str, str]) -> 
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def encode_codes(batch: pa.RecordBatch | pa.Table, columns) -> pa.Table:
+    """``batch`` with the string ``columns`` dictionary-encoded: small on disk, and pandas reads them back as
+    categoricals instead of one Python string per row."""
+    arrays = [batch.column(n).cast(pa.string()).dictionary_encode() if n in columns else batch.column(n)
+              for n in batch.schema.names]
+    return pa.table(arrays, names=batch.schema.names)
+
+
+class TableWriter:
+    """Write one Parquet table in pieces (pandas frames of the same columns and types), with ``meta`` merged into
+    the schema metadata, atomically: the file appears under ``path`` only when the ``with`` block ends without an
+    error. For tables too large to hold at once (one row group per piece of ``row_group`` rows at most)."""
+
+    def __init__(self, path: str | Path, meta: Mapping[str, str], row_group: int = 1 << 20):
+        self.path = Path(path)
+        self.meta = {k.encode(): str(v).encode() for k, v in meta.items()}
+        self.row_group = row_group
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def __enter__(self) -> Self:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def write(self, df: pd.DataFrame | pa.Table) -> None:
+        table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
+        if self.writer is None:
+            schema = table.schema.with_metadata({**(table.schema.metadata or {}), **self.meta})
+            self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.writer.write_table(table.cast(self.writer.schema), row_group_size=self.row_group)
+        self.rows += len(df)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if self.writer is not None:
+                self.writer.close()
+            if exc_type is None:
+                if self.writer is None:
+                    raise ValueError(f"{self.path}: nothing was written")
+                os.replace(self.tmp, self.path)
+        finally:
+            self.tmp.unlink(missing_ok=True)
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:

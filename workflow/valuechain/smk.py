@@ -7,7 +7,9 @@ here imports Snakemake: the ``snakemake`` object is duck-typed (``input``, ``out
 
 from __future__ import annotations
 
+import atexit
 import logging
+import resource
 import sys
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,23 @@ def setup(snakemake: Any) -> logging.Logger:
         logger.error("%s: %s", exc_type.__name__, exc, exc_info=(exc_type, exc, tb))
 
     sys.excepthook = excepthook
+    if logs and sys.stderr is sys.__stderr__:  # a rule's own process (not a test that captures the terminal)
+        declared = getattr(getattr(snakemake, "resources", None), "mem_mb", None)
+        atexit.register(_log_peak_memory, logger, declared)
     return logger
+
+
+def peak_memory_mb() -> float:
+    """The process's peak resident memory so far, and that of its finished children, in MB: the kernel's high-water
+    mark (what ``/usr/bin/time -v`` reports), not a sample."""
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(self_kb, children_kb) / 1024
+
+
+def _log_peak_memory(logger: logging.Logger, declared_mb: int | None) -> None:
+    """One line the benchmark reads (scripts/bench/bench_scale.py): the measured peak beside the rule's mem_mb."""
+    logger.info("peak memory %.0f MB (mem_mb %s)", peak_memory_mb(), declared_mb)
 
 
 def params_dict(snakemake: Any) -> dict[str, Any]:

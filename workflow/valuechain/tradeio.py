@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .provenance import TableWriter, encode_codes
 
 CANONICAL_COLUMNS = ["year", "flow", "country", "region", "partner", "hs", "value"]
 KEY_COLUMNS = ["year", "flow", "country", "region", "partner", "hs"]
@@ -43,11 +48,12 @@ def _rows_text(rows: np.ndarray, values, limit: int = 5) -> str:
 
 
 def _fail(source: str, column: str, problem: str, mask: np.ndarray, values: pd.Series,
-          error: type[ValueError] = TradeDataError) -> None:
-    """Raise ``error`` for the rows where ``mask`` is true. Rows are numbered 1 = first data row (CSV line 2)."""
+          error: type[ValueError] = TradeDataError, first: int = 1) -> None:
+    """Raise ``error`` for the rows where ``mask`` is true. Rows are numbered from ``first`` (1 = the first data row,
+    CSV line 2)."""
     rows = np.flatnonzero(mask)
     raise error(
-        f"{source}: column '{column}': {problem} at {_rows_text(rows + 1, values.iloc[rows].tolist())}"
+        f"{source}: column '{column}': {problem} at {_rows_text(rows + first, values.iloc[rows].tolist())}"
     )
 
 
@@ -71,10 +77,27 @@ def detect_separator(text: str, candidates: Sequence[str] = SEPARATORS) -> str:
     return best
 
 
-def read_table(path: str | Path, sep: str | None = None) -> pd.DataFrame:
+def _text_encoding(path: Path) -> str:
+    """UTF-8 (a byte-order mark allowed) when the whole file decodes as such, else Latin-1 (Comex Stat ships
+    Latin-1 files); read in blocks, so a large file is never held at once."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with open(path, "rb") as fh:
+        try:
+            while block := fh.read(1 << 24):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "latin-1"
+    return "utf-8-sig"
+
+
+def read_batches(path: str | Path, sep: str | None = None, batch_rows: int | None = None) -> Iterator[pd.DataFrame]:
     """A CSV (every column read as text, so codes keep their leading zeros; UTF-8 or Latin-1; separator
-    :func:`detect_separator`'d unless ``sep`` is given) or Parquet file. Raises :class:`TradeDataError` naming
-    the file for a missing, empty, binary or unparsable file."""
+    :func:`detect_separator`'d unless ``sep`` is given) or Parquet file, in frames of at most ``batch_rows`` rows
+    (``None``: one frame). Raises :class:`TradeDataError` naming the file for a missing, empty, binary or unparsable
+    file."""
     path = Path(path)
     if not path.is_file():
         raise TradeDataError(f"{path}: file not found")
@@ -82,26 +105,35 @@ def read_table(path: str | Path, sep: str | None = None) -> pd.DataFrame:
         raise TradeDataError(f"{path}: empty file (0 bytes)")
     if path.suffix.lower() in (".parquet", ".pq"):
         try:
-            return pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
+            if batch_rows is None:
+                yield pd.read_parquet(path)
+                return
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+                yield batch.to_pandas()
+        except (OSError, pa.ArrowException) as exc:  # pyarrow raises several types for a damaged file
             raise TradeDataError(f"{path}: not a readable Parquet file ({exc})") from exc
+        return
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     if b"\x00" in head or head.startswith(b"PAR1"):
         raise TradeDataError(f"{path}: binary content, not a text CSV (a Parquet file needs the .parquet suffix)")
-    for encoding in ("utf-8-sig", "latin-1"):  # Comex Stat ships Latin-1 files
-        try:
-            text = head.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        try:
-            return pd.read_csv(path, dtype=str, sep=sep or detect_separator(text), keep_default_na=False,
-                               encoding=encoding)
-        except UnicodeDecodeError:
-            continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise TradeDataError(f"{path}: not a readable CSV ({exc})") from exc
-    raise TradeDataError(f"{path}: neither UTF-8 nor Latin-1 text")
+    encoding = _text_encoding(path)
+    sep = sep or detect_separator(head.decode(encoding, errors="replace"))
+    try:
+        reader = pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding=encoding,
+                             chunksize=batch_rows)
+        if batch_rows is None:
+            yield reader
+            return
+        with reader:
+            yield from reader
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise TradeDataError(f"{path}: not a readable CSV ({exc})") from exc
+
+
+def read_table(path: str | Path, sep: str | None = None) -> pd.DataFrame:
+    """A whole CSV or Parquet file (:func:`read_batches`)."""
+    return next(read_batches(path, sep))
 
 
 @lru_cache(maxsize=1)
@@ -112,140 +144,313 @@ def iso3_codes() -> frozenset[str]:
     return frozenset({c.alpha_3 for c in pycountry.countries} | {"XKX"})
 
 
-def _partner_codes(df: pd.DataFrame, source: str, aggregates: dict[str, str]) -> tuple[pd.Series, np.ndarray]:
+def _categorical(values: pd.Series) -> pd.Categorical:
+    """``values`` as a categorical of strings (already one when read from a dictionary-encoded Parquet column):
+    the checks below run on its categories, once per distinct value, not once per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat = values.array
+        if not pd.api.types.is_string_dtype(cat.categories.dtype) or cat.categories.dtype != object:
+            cat = cat.rename_categories(cat.categories.astype(str).astype(object))
+        return cat
+    return pd.Categorical(values.astype(object).where(values.notna(), None))
+
+
+def _recode(cat: pd.Categorical, normalised: pd.Index) -> pd.Categorical:
+    """``cat`` with its categories replaced by ``normalised`` (same order), categories that become equal merged."""
+    uniq, inverse = np.unique(normalised.to_numpy(dtype=object).astype(str), return_inverse=True)
+    codes = cat.codes
+    return pd.Categorical.from_codes(np.where(codes >= 0, inverse[codes], -1), categories=uniq.astype(object))
+
+
+def _bad_rows(cat: pd.Categorical, bad: np.ndarray, missing_bad: bool = True) -> np.ndarray:
+    """Rows whose category is flagged in ``bad`` (and rows with no value when ``missing_bad``)."""
+    codes = cat.codes
+    rows = np.zeros(len(codes), dtype=bool)
+    if bad.any():
+        rows = np.isin(codes, np.flatnonzero(bad))
+    return rows | (codes < 0) if missing_bad else rows
+
+
+def _partner_codes(partner: pd.Categorical, source: str, aggregates: dict[str, str],
+                   first: int) -> tuple[pd.Categorical, np.ndarray]:
     """Partner ISO3 codes, and the rows of aggregate partners to drop.
 
     ``aggregates`` maps partner labels that are not countries (``World``, ``Other Asia, nes``; matched without
     regard to case) to ``drop`` (the rows are removed: a total or an unallocated remainder would be counted
     twice or mislocated) or to a code of ISO's user-assigned range ``X..`` under which they are kept."""
-    raw = df["partner"].astype(str).str.strip()
+    raw = pd.Series(partner.categories, dtype=object).str.strip()
     treatment = {str(k).strip().upper(): v for k, v in (aggregates or {}).items()}
     action = raw.str.upper().map(treatment)
     code = raw.str.upper().where(action.isna() | (action == "drop"), action)
     kept = {v for v in treatment.values() if v != "drop"}
-    bad = action.isna() & ~code.isin(iso3_codes() | kept)
+    bad = _bad_rows(partner, (action.isna() & ~code.isin(iso3_codes() | kept)).to_numpy())
     if bad.any():
         _fail(source, "partner", "not an ISO3 country code (aggregates such as 'World' need an entry in "
-              "ingest.partner_aggregates)", bad.to_numpy(), df["partner"])
-    return code, (action == "drop").to_numpy()
+              "ingest.partner_aggregates)", bad, pd.Series(partner), first=first)
+    return _recode(partner, pd.Index(code)), _bad_rows(partner, (action == "drop").to_numpy(), False)
 
 
-def _hs_overlap(out: pd.DataFrame) -> np.ndarray:
-    """Rows whose HS code is also given at a finer level for the same year, flow, region and partner (an HS4
-    row and HS6 rows of that heading): counting both would count that trade twice."""
-    group = ["year", "flow", "country", "region", "partner"]
-    lengths = out["hs"].str.len().to_numpy()
-    coarse = np.zeros(len(out), dtype=bool)
-    levels = sorted(set(lengths.tolist()))
-    for i, short in enumerate(levels):
-        rows = np.flatnonzero(lengths == short)
-        keys = pd.MultiIndex.from_frame(out.iloc[rows][group + ["hs"]])
-        for long in levels[i + 1:]:
-            fine = out[lengths == long]
-            finer = pd.MultiIndex.from_frame(fine[group].assign(hs=fine["hs"].str[:short]))
-            coarse[rows[keys.isin(finer)]] = True
-    return coarse
+def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str] | None = None,
+               first: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+    """The checks of single rows, and their types: ``(canonical, aggregate)``.
 
-
-def validate_canonical(df: pd.DataFrame, source: str, duplicates: str = "error", hs_overlap: str = "error",
-                       partner_aggregates: dict[str, str] | None = None) -> pd.DataFrame:
-    """Check and type a canonical table; raise :class:`TradeDataError` on the first bad column.
-
-    ``duplicates="sum"`` adds up rows with the same key instead of rejecting them. ``hs_overlap``: a code given
-    at two HS levels for the same flow (an HS4 row and HS6 rows of that heading) is an ``error``, or the
-    ``finest`` rows are kept. ``partner_aggregates``: see :func:`_partner_codes`. Warns (log) when HS levels
-    are mixed without overlap and when one row holds more than half of all trade.
+    Raises :class:`TradeDataError` naming ``source``, the first bad rows (numbered from ``first``, the data row the
+    frame starts at, for files read in batches) and the column. ``canonical`` has :data:`CANONICAL_COLUMNS`,
+    ``year`` int32, ``value`` float64 and the code columns categorical (names NFC-normalised and stripped, flows
+    lower case, countries upper case); ``aggregate`` flags the rows of partners to drop
+    (``partner_aggregates``, see :func:`_partner_codes`).
     """
     missing = [c for c in CANONICAL_COLUMNS if c not in df.columns]
     if missing:
         raise TradeDataError(f"{source}: missing column(s) {missing}; found {list(df.columns)}")
-    if len(df) == 0:
-        raise TradeDataError(f"{source}: no data rows (only a header)")
     df = df[CANONICAL_COLUMNS].reset_index(drop=True)
     out = pd.DataFrame(index=df.index)
 
-    year = pd.to_numeric(df["year"], errors="coerce")
+    if pd.api.types.is_numeric_dtype(df["year"]):
+        year = df["year"].astype("float64")
+    else:
+        year_cat = _categorical(df["year"])
+        year = pd.Series(pd.to_numeric(pd.Series(year_cat.categories), errors="coerce").to_numpy()[year_cat.codes],
+                         index=df.index).where(year_cat.codes >= 0)
     bad = year.isna() | (year != np.floor(year))
     if bad.any():
-        _fail(source, "year", "not an integer year", bad.to_numpy(), df["year"])
+        _fail(source, "year", "not an integer year", bad.to_numpy(), df["year"], first=first)
     bad = (year < YEAR_RANGE[0]) | (year > YEAR_RANGE[1])
     if bad.any():
-        _fail(source, "year", f"year outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}", bad.to_numpy(), df["year"])
+        _fail(source, "year", f"year outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]}", bad.to_numpy(), df["year"],
+              first=first)
     out["year"] = year.astype("int32")
 
-    flow = df["flow"].astype(str).str.strip().str.lower()
-    bad = ~flow.isin(FLOWS)
+    flow = _categorical(df["flow"])
+    flow = _recode(flow, flow.categories.str.strip().str.lower())
+    bad = _bad_rows(flow, ~flow.categories.isin(FLOWS))
     if bad.any():
-        _fail(source, "flow", f"unknown flow (expected one of {FLOWS})", bad.to_numpy(), df["flow"])
+        _fail(source, "flow", f"unknown flow (expected one of {FLOWS})", bad, df["flow"], first=first)
     out["flow"] = flow
 
-    code = df["country"].astype(str).str.strip().str.upper()
-    bad = ~code.isin(iso3_codes())
+    country = _categorical(df["country"])
+    country = _recode(country, country.categories.str.strip().str.upper())
+    bad = _bad_rows(country, ~country.categories.isin(iso3_codes()))
     if bad.any():
-        _fail(source, "country", "not an ISO3 country code", bad.to_numpy(), df["country"])
-    out["country"] = code
-    region = df["region"].astype(str).str.normalize("NFC").str.strip()
-    bad = df["region"].isna().to_numpy() | (region == "").to_numpy()
+        _fail(source, "country", "not an ISO3 country code", bad, df["country"], first=first)
+    out["country"] = country
+    region = _categorical(df["region"])
+    # one spelling per name: "São Paulo" composed or decomposed is one region
+    region = _recode(region, region.categories.str.normalize("NFC").str.strip())
+    bad = _bad_rows(region, region.categories == "")
     if bad.any():
-        _fail(source, "region", "empty region", bad, df["region"])
-    out["region"] = region  # one spelling per name: "São Paulo" composed or decomposed is one region
-    out["partner"], aggregate = _partner_codes(df, source, partner_aggregates)
+        _fail(source, "region", "empty region", bad, df["region"], first=first)
+    out["region"] = region
+    out["partner"], aggregate = _partner_codes(_categorical(df["partner"]), source, partner_aggregates, first)
 
     if pd.api.types.is_numeric_dtype(df["hs"]):
         raise TradeDataError(
             f"{source}: column 'hs': numeric codes lose their leading zeros; store HS codes as zero-padded "
             f"strings ('0101', not 101)"
         )
-    hs = df["hs"].astype(str).str.strip()
-    bad = ~hs.str.match(_HS)
+    hs = _categorical(df["hs"])
+    hs = _recode(hs, hs.categories.str.strip())
+    bad = _bad_rows(hs, ~hs.categories.str.match(_HS))
     if bad.any():
-        _fail(source, "hs", "malformed HS code (expected 2, 4 or 6 digits)", bad.to_numpy(), df["hs"])
+        _fail(source, "hs", "malformed HS code (expected 2, 4 or 6 digits)", bad, df["hs"], first=first)
     out["hs"] = hs
 
     value = pd.to_numeric(df["value"], errors="coerce")
     bad = value.isna() | ~np.isfinite(value)
     if bad.any():
-        _fail(source, "value", "non-numeric value", bad.to_numpy(), df["value"])
+        _fail(source, "value", "non-numeric value", bad.to_numpy(), df["value"], first=first)
     bad = value < 0
     if bad.any():
-        _fail(source, "value", "negative value", bad.to_numpy(), df["value"])
+        _fail(source, "value", "negative value", bad.to_numpy(), df["value"], first=first)
     out["value"] = value.astype("float64")
-    out = out[CANONICAL_COLUMNS]
+    return out[CANONICAL_COLUMNS], aggregate
 
-    dup = out.duplicated(KEY_COLUMNS, keep=False).to_numpy()
-    if dup.any() and duplicates == "error":
-        keys = out[KEY_COLUMNS].astype(str).agg("/".join, axis=1)
-        _fail(source, "/".join(KEY_COLUMNS), "duplicate key (set duplicates: sum to add them up)", dup, keys)
+
+def _sql_rows(rows: Sequence[int], labels: Sequence[str]) -> str:
+    return _rows_text(np.asarray(rows), list(labels))
+
+
+def check_table(con, table: str, source: str, duplicates: str = "error", hs_overlap: str = "error") -> str:
+    """The checks of the whole table, in DuckDB, so a table on disk is never loaded at once.
+
+    ``table``: a relation of :data:`CANONICAL_COLUMNS` plus ``row`` (the data row of the source, for messages),
+    the checked rows of :func:`check_rows` with aggregate partners left out. Returns the SQL of the rows to keep:
+    a duplicated key is an error (``duplicates="error"``) or its rows are summed (``"sum"``); a code given at two
+    HS levels for the same flow, region and partner (an HS4 row and HS6 rows of that heading) is an error or its
+    coarser rows are dropped (``hs_overlap="finest"``). Raises :class:`TradeDataError` when no value is positive;
+    warns when HS levels are mixed without overlap and when one row holds more than half of all trade.
+    """
     if duplicates not in ("error", "sum"):
         raise ValueError(f"duplicates must be 'error' or 'sum', got {duplicates!r}")
-    coarse = _hs_overlap(out)
-    if coarse.any():
+    if hs_overlap not in ("error", "finest"):
+        raise ValueError(f"hs_overlap must be 'error' or 'finest', got {hs_overlap!r}")
+    keys = ", ".join(KEY_COLUMNS)
+    text_keys = " || '/' || ".join(f"CAST({c} AS VARCHAR)" for c in KEY_COLUMNS)
+    n_dup = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {keys} HAVING count(*) > 1)"
+                        ).fetchall()[0][0]
+    if n_dup and duplicates == "error":
+        found = con.execute(f"SELECT row, label, count(*) OVER () AS n FROM (SELECT row, {text_keys} AS label, "
+                            f"count(*) OVER (PARTITION BY {keys}) AS c FROM {table}) WHERE c > 1 ORDER BY row LIMIT 5"
+                            ).fetchall()
+        raise TradeDataError(f"{source}: column '{'/'.join(KEY_COLUMNS)}': duplicate key (set duplicates: sum to add "
+                             f"them up) at {_sql_rows([r for r, *_ in found], [k for _, k, _ in found])}"
+                             f"{f' and {found[0][2] - len(found)} more' if found[0][2] > len(found) else ''}")
+    lengths = [n for (n,) in con.execute(f"SELECT DISTINCT length(CAST(hs AS VARCHAR)) FROM {table} ORDER BY 1")
+               .fetchall()]
+    coarse = []
+    group = ", ".join(KEY_COLUMNS[:-1])
+    for i, short in enumerate(lengths):
+        for long in lengths[i + 1:]:
+            coarse.append(
+                f"SELECT a.row FROM {table} a SEMI JOIN (SELECT DISTINCT {group}, left(CAST(hs AS VARCHAR), {short}) "
+                f"AS head FROM {table} WHERE length(CAST(hs AS VARCHAR)) = {long}) b ON "
+                + " AND ".join(f"a.{c} = b.{c}" for c in KEY_COLUMNS[:-1])
+                + f" AND CAST(a.hs AS VARCHAR) = b.head WHERE length(CAST(a.hs AS VARCHAR)) = {short}")
+    drop = "(" + " UNION ".join(coarse) + ")" if coarse else "(SELECT NULL::BIGINT AS row LIMIT 0)"
+    n_coarse, coarse_rows = con.execute(f"SELECT count(*), list(row ORDER BY row)[1:5] FROM {drop}").fetchall()[0]
+    if n_coarse:
         if hs_overlap == "error":
-            _fail(source, "hs", "code also given at a finer HS level for the same flow, region and partner "
-                  "(counted twice; set ingest.hs_overlap: finest to keep the finer rows)", coarse, out["hs"])
-        if hs_overlap != "finest":
-            raise ValueError(f"hs_overlap must be 'error' or 'finest', got {hs_overlap!r}")
-        log.warning("%s: %d rows also given at a finer HS level dropped (hs_overlap: finest)", source,
-                    int(coarse.sum()))
-    elif out["hs"].str.len().nunique() > 1:
-        log.warning("%s: HS levels mixed without overlap (%s digits)", source,
-                    sorted(out["hs"].str.len().unique().tolist()))
-    if aggregate.any():
-        log.warning("%s: %d rows of aggregate partners dropped (%s)", source, int(aggregate.sum()),
-                    sorted(df.loc[aggregate, "partner"].astype(str).str.strip().unique().tolist()))
-    counted = ~aggregate & ~coarse
-    total = out.loc[counted, "value"].sum()
-    if total <= 0:
+            found = con.execute(f"SELECT row, CAST(hs AS VARCHAR) FROM {table} WHERE row IN (SELECT unnest(?)) "
+                                "ORDER BY row", [coarse_rows]).fetchall()
+            more = f" and {n_coarse - len(found)} more" if n_coarse > len(found) else ""
+            raise TradeDataError(f"{source}: column 'hs': code also given at a finer HS level for the same flow, "
+                                 "region and partner (counted twice; set ingest.hs_overlap: finest to keep the finer "
+                                 f"rows) at {_sql_rows([r for r, _ in found], [h for _, h in found])}{more}")
+        log.warning("%s: %d rows also given at a finer HS level dropped (hs_overlap: finest)", source, n_coarse)
+    elif len(lengths) > 1:
+        log.warning("%s: HS levels mixed without overlap (%s digits)", source, lengths)
+    kept = f"(SELECT * FROM {table} WHERE row NOT IN {drop})" if n_coarse else table
+    total, top, top_row = con.execute(f"SELECT sum(value), max(value), arg_max(row, value) FROM {kept}").fetchall()[0]
+    if not total or total <= 0:
         raise TradeDataError(f"{source}: column 'value': every counted value is 0; there is no trade to analyse")
-    share = np.where(counted, out["value"] / total, 0.0)
-    if len(out) > 1 and share.max() > DOMINANT_SHARE:
-        row = int(share.argmax())
-        log.warning("%s: row %d holds %.0f%% of all trade (%s); check its unit", source, row + 1,
-                    100 * share.max(), "/".join(map(str, out.iloc[row].tolist())))
-    out = out[counted]
-    if dup.any():
-        out = out.groupby(KEY_COLUMNS, as_index=False, sort=False)["value"].sum()
-    return out.reset_index(drop=True)
+    n_kept = con.execute(f"SELECT count(*) FROM {kept}").fetchall()[0][0]
+    if n_kept > 1 and top / total > DOMINANT_SHARE:
+        key = con.execute(f"SELECT {text_keys} || '/' || CAST(value AS VARCHAR) FROM {table} WHERE row = ?",
+                          [top_row]).fetchall()[0][0]
+        log.warning("%s: row %d holds %.0f%% of all trade (%s); check its unit", source, top_row, 100 * top / total,
+                    key)
+    if n_dup:
+        return f"SELECT {keys}, sum(value) AS value FROM {kept} GROUP BY {keys} ORDER BY min(row)"
+    return f"SELECT {keys}, value FROM {kept} ORDER BY row"
+
+
+def validate_canonical(df: pd.DataFrame, source: str, duplicates: str = "error", hs_overlap: str = "error",
+                       partner_aggregates: dict[str, str] | None = None) -> pd.DataFrame:
+    """Check and type a canonical table held in memory (:func:`check_rows`, then :func:`check_table`); raise
+    :class:`TradeDataError` on the first bad column. Code columns come back categorical."""
+    import duckdb
+
+    if len(df) == 0:
+        raise TradeDataError(f"{source}: no data rows (only a header)")
+    rows, aggregate = check_rows(df, source, partner_aggregates)
+    _log_aggregates(source, df["partner"][aggregate])
+    checked = rows[~aggregate].assign(row=np.flatnonzero(~aggregate) + 1)
+    with duckdb.connect() as con:
+        con.register("checked", _plain(checked))
+        out = con.execute(check_table(con, "checked", source, duplicates, hs_overlap)).df()
+    return _typed(out)
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as strings for DuckDB (which would otherwise compare ENUMs of different types)."""
+    return df.assign(**{c: df[c].astype(object) for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)})
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Canonical types: ``year`` int32, ``value`` float64, code columns categorical."""
+    out = df.reset_index(drop=True)
+    out["year"] = out["year"].astype("int32")
+    out["value"] = out["value"].astype("float64")
+    for c in ("flow", "country", "region", "partner", "hs"):
+        out[c] = out[c].astype("category")
+    return out[CANONICAL_COLUMNS]
+
+
+def _log_aggregates(source: str, labels: pd.Series) -> None:
+    if len(labels):
+        log.warning("%s: %d rows of aggregate partners dropped (%s)", source, len(labels),
+                    sorted(pd.Series(labels).astype(str).str.strip().unique().tolist()))
+
+
+BATCH_ROWS = 2_000_000
+CODE_COLUMNS = ("flow", "country", "region", "partner", "hs")
+
+
+def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[str, str], duplicates: str = "error",
+                     sep: str | None = None, batch_rows: int = BATCH_ROWS, memory_mb: int = 2000,
+                     hs_overlap: str = "error", partner_aggregates: dict[str, str] | None = None) -> int:
+    """Check files in the canonical form into one Parquet table at ``dest``, streaming: returns its rows.
+
+    Each file is read in batches of ``batch_rows`` rows and checked row by row (:func:`check_rows`, rows numbered
+    in their file); the checked rows go to a temporary Parquet file beside ``dest``, with codes dictionary-encoded.
+    The whole-table checks then run in DuckDB over that file (:func:`check_table`, rows numbered across the files in
+    order), within ``memory_mb`` (spilling to disk beyond it), and the result is written to ``dest`` with ``meta``
+    (atomically: nothing at ``dest`` on error). Gives the same table as :func:`read_canonical` of the files'
+    concatenation.
+    """
+    import duckdb
+
+    paths = [Path(p) for p in paths]
+    dest = Path(dest)
+    source = ", ".join(map(str, paths))
+    staged = dest.with_name(f".{dest.name}.checked-{os.getpid()}.parquet")
+    offset = 0
+    try:
+        with TableWriter(staged, {}) as out:
+            for path in paths:
+                first = 1
+                for batch in read_batches(path, sep, batch_rows):
+                    if len(batch) == 0:
+                        continue
+                    rows, aggregate = check_rows(batch, str(path), partner_aggregates, first)
+                    _log_aggregates(str(path), batch["partner"][aggregate])
+                    keep = ~aggregate
+                    out.write(_dictionary_table(rows[keep].assign(row=np.flatnonzero(keep) + first + offset)))
+                    first += len(batch)
+                    log.info("%s: %d rows checked", path, first - 1)
+                if first == 1:
+                    raise TradeDataError(f"{path}: no data rows (only a header)")
+                offset += first - 1
+        with duckdb.connect() as con:
+            con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+            con.execute(f"CREATE VIEW checked AS SELECT * FROM read_parquet('{staged}')")
+            query = check_table(con, "checked", source, duplicates, hs_overlap)
+            reader = con.cursor().sql(query).to_arrow_reader(batch_rows)
+            with TableWriter(dest, meta) as out:
+                for batch in reader:
+                    out.write(_encoded(batch))
+        return out.rows
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _dictionary_table(df: pd.DataFrame) -> pa.Table:
+    """A checked frame as Arrow, its code columns of one dictionary type whatever their number of categories."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    code = pa.dictionary(pa.int32(), pa.string())
+    return table.cast(pa.schema([pa.field(f.name, code if f.name in CODE_COLUMNS else f.type) for f in table.schema]))
+
+
+def summary(path: str | Path) -> str:
+    """Rows, countries, regions, products and years of a canonical or cleaned Parquet table (DuckDB, streamed)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.execute("SET memory_limit = '1GB'")
+        n, countries, regions, products = con.execute(
+            f"SELECT count(*), count(DISTINCT country), count(DISTINCT (country, region)), count(DISTINCT hs) "
+            f"FROM read_parquet('{path}')").fetchall()[0]
+    return f"{n} rows: {countries} countries, {regions} regions, {products} products"
+
+
+def _encoded(batch: pa.RecordBatch) -> pa.Table:
+    """A canonical batch from DuckDB with canonical types: codes dictionary-encoded (pandas reads them back as
+    categoricals), ``year`` int32."""
+    table = encode_codes(batch, CODE_COLUMNS)
+    columns = {name: table.column(name) for name in table.schema.names}
+    columns["year"] = columns["year"].cast(pa.int32())
+    columns["value"] = columns["value"].cast(pa.float64())
+    return pa.table([columns[c] for c in CANONICAL_COLUMNS], names=CANONICAL_COLUMNS)
 
 
 def read_canonical(path: str | Path, duplicates: str = "error", sep: str | None = None, **checks) -> pd.DataFrame:

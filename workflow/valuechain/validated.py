@@ -189,24 +189,28 @@ def pairwise_upper_tail(
     return out
 
 
-def benjamini_hochberg(pvalues, alpha: float = 0.05) -> tuple[np.ndarray, float]:
+def benjamini_hochberg(pvalues, alpha: float = 0.05, m: int | None = None) -> tuple[np.ndarray, float]:
     """Benjamini-Hochberg (1995) step-up: reject ``p <= p_(k*)`` with ``k* = max{k : p_(k) <= alpha k / m}``.
 
     Returns ``(rejected mask, threshold p_(k*))``; the threshold is 0 and nothing is rejected when no ``k``
-    qualifies. NaN p-values are not allowed.
+    qualifies. NaN p-values are not allowed. ``m``: the number of tests when ``pvalues`` holds only those at or
+    below ``alpha`` (the others can never be rejected, and the ranks of these are the same among all tests).
     """
     p = np.asarray(pvalues, dtype=float)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
     if np.isnan(p).any():
         raise ValueError("p-values contain NaN")
-    m = p.size
-    if m == 0:
+    if m is None:
+        m = p.size
+    elif m < p.size or (p > alpha).any():
+        raise ValueError("with m given, pass the p-values at or below alpha of m tests")
+    if p.size == 0:
         return np.zeros(0, dtype=bool), 0.0
     ps = np.sort(p)
-    ok = np.flatnonzero(ps <= alpha * np.arange(1, m + 1) / m)
+    ok = np.flatnonzero(ps <= alpha * np.arange(1, ps.size + 1) / m)
     if ok.size == 0:
-        return np.zeros(m, dtype=bool), 0.0
+        return np.zeros(p.size, dtype=bool), 0.0
     threshold = float(ps[ok[-1]])
     return p <= threshold, threshold
 
@@ -234,15 +238,61 @@ class ValidatedNetwork:
     summary: dict
 
 
+def block_pvalues(PA: np.ndarray, PB: np.ndarray, Ib: np.ndarray, Eb: np.ndarray, inputs: np.ndarray,
+                  alpha: float, n_jobs: int = 1) -> tuple[pd.DataFrame, int]:
+    """The tests of the pairs ``input -> output`` for the input products ``inputs`` (indices) and every other
+    output: ``(candidates, cooccurring)``.
+
+    ``candidates``: ``input, output`` (indices), ``v``, ``expected`` (``sum_l PA[l, p] PB[l, q]``) and ``pvalue`` of
+    the pairs with ``pvalue <= alpha``, the only ones Benjamini-Hochberg can keep; ``cooccurring``: the pairs of
+    the block with ``v > 0``. Memory is that of the block (``len(inputs) x products``), never ``products^2``, so
+    blocks can be separate jobs; a pair's p-value does not depend on the block it is computed in.
+    """
+    V = Ib[:, inputs].T.astype(np.float32) @ Eb.astype(np.float32)  # exact for counts < 2**24
+    V[np.arange(len(inputs)), inputs] = -1  # a product is not its own input
+    local, cols = np.nonzero(V >= 0)
+    k = np.rint(V[local, cols]).astype(np.int64)
+    rows = np.asarray(inputs)[local]
+    pvals = pairwise_upper_tail(PA, PB, rows, cols, k, n_jobs=n_jobs)
+    sel = np.flatnonzero(pvals <= alpha)
+    expected = np.einsum("lk,lk->k", PA[:, rows[sel]], PB[:, cols[sel]])
+    return pd.DataFrame({"input": rows[sel], "output": cols[sel], "v": k[sel], "expected": expected,
+                         "pvalue": pvals[sel]}), int((k > 0).sum())
+
+
+def validated_links(candidates: pd.DataFrame, products: pd.Index, alpha: float = 0.05,
+                    giant: bool = True) -> tuple[pd.DataFrame, float, int]:
+    """Benjamini-Hochberg over all ``n(n-1)`` ordered pairs of ``products``, given the ``candidates`` of every block
+    (:func:`block_pvalues`, indices into ``products``); then the giant weakly connected component when ``giant``.
+    Returns ``(links, bh threshold, links before the giant component)``: links ``output, input, rank, v,
+    expected, pvalue``, ``rank`` ordering the inputs of each output by p-value, then ``v`` descending, then code.
+    """
+    n = len(products)
+    reject, threshold = benjamini_hochberg(candidates["pvalue"].to_numpy(), alpha, m=n * (n - 1))
+    kept = candidates[reject]
+    links = pd.DataFrame({"output": products[kept["output"].to_numpy()].to_numpy(),
+                          "input": products[kept["input"].to_numpy()].to_numpy(),
+                          "v": kept["v"].to_numpy(), "expected": kept["expected"].to_numpy(),
+                          "pvalue": kept["pvalue"].to_numpy()})
+    n_bh = len(links)
+    if giant:
+        links = links[giant_weak_component(links["input"].to_numpy(), links["output"].to_numpy(), products)]
+    links = links.sort_values(["output", "pvalue", "v", "input"], ascending=[True, True, False, True])
+    links.insert(2, "rank", links.groupby("output").cumcount() + 1)
+    return links[LINK_COLUMNS].reset_index(drop=True), threshold, n_bh
+
+
 def validated_network(
-    I: pd.DataFrame, E: pd.DataFrame, alpha: float = 0.05, n_jobs: int = 1, giant: bool = True
+    I: pd.DataFrame, E: pd.DataFrame, alpha: float = 0.05, n_jobs: int = 1, giant: bool = True,
+    block_products: int = 500,
 ) -> ValidatedNetwork:
     """The statistically validated co-specialisation network (module docstring; docs/method.md section 8).
 
     ``I`` and ``E`` are binary locations x products matrices with the same index and columns. Returns the
     links ``output, input, rank, v, expected, pvalue`` (``input -> output``: locations importing ``input``
     export ``output``), restricted to the giant weakly connected component when ``giant``, and a summary.
-    ``rank`` orders the inputs of each output by p-value, then ``v`` descending, then input code.
+    The pairs are tested ``block_products`` inputs at a time (:func:`block_pvalues`; the result does not depend on
+    the block size).
     """
     if not I.index.equals(E.index) or not I.columns.equals(E.columns):
         raise ValueError("I and E must share locations (index) and products (columns)")
@@ -251,34 +301,20 @@ def validated_network(
         raise ValueError("product codes must be unique")
     Ib, Eb = I.to_numpy(), E.to_numpy()
     fit_i, fit_e = fit_bicm(Ib), fit_bicm(Eb)
-    V = Ib.T.astype(np.float32) @ Eb.astype(np.float32)  # exact for counts < 2**24
     n = len(products)
-    rows, cols = np.nonzero(~np.eye(n, dtype=bool))
-    k = np.rint(V[rows, cols]).astype(np.int64)
-    pvals = pairwise_upper_tail(fit_i.probabilities, fit_e.probabilities, rows, cols, k, n_jobs=n_jobs)
-    reject, threshold = benjamini_hochberg(pvals, alpha)
-    expected = np.einsum("lp,lq->pq", fit_i.probabilities, fit_e.probabilities)
-    sel = np.flatnonzero(reject)
-    links = pd.DataFrame(
-        {
-            "output": products[cols[sel]].to_numpy(),
-            "input": products[rows[sel]].to_numpy(),
-            "v": k[sel],
-            "expected": expected[rows[sel], cols[sel]],
-            "pvalue": pvals[sel],
-        }
-    )
-    n_bh = len(links)
-    if giant:
-        links = links[giant_weak_component(links["input"].to_numpy(), links["output"].to_numpy(), products)]
-    links = links.sort_values(["output", "pvalue", "v", "input"], ascending=[True, True, False, True])
-    links.insert(2, "rank", links.groupby("output").cumcount() + 1)
-    links = links[LINK_COLUMNS].reset_index(drop=True)
+    parts, cooccurring = [], 0
+    for lo in range(0, n, block_products):
+        block = np.arange(lo, min(lo + block_products, n))
+        part, co = block_pvalues(fit_i.probabilities, fit_e.probabilities, Ib, Eb, block, alpha, n_jobs)
+        parts.append(part)
+        cooccurring += co
+    candidates = pd.concat(parts, ignore_index=True)
+    links, threshold, n_bh = validated_links(candidates, products, alpha, giant)
     summary = {
         "locations": int(I.shape[0]),
         "products": int(n),
-        "pairs_tested": int(rows.size),
-        "pairs_with_cooccurrence": int((k > 0).sum()),
+        "pairs_tested": int(n * (n - 1)),
+        "pairs_with_cooccurrence": cooccurring,
         "bh_threshold": threshold,
         "links_bh": int(n_bh),
         "links_giant_component": int(len(links)),
