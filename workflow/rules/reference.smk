@@ -103,7 +103,7 @@ rule evaluate_reference:
         bench("evaluate_reference.tsv")
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=3000,
         runtime=10,
     params:
         networks=list(scored_networks()),
