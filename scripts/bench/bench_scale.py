@@ -31,26 +31,25 @@ def run(name: str, cores: int) -> dict:
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--forceall", "--quiet"]
     if CONFIGS[name]:
         cmd += ["--configfile", CONFIGS[name]]
-    start = time.perf_counter()
+    started = time.time()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
+    wall = time.time() - started
     if proc.returncode:
         sys.exit(f"{name}: snakemake failed\n{proc.stderr[-3000:]}")
-    run_name = RUN_NAMES[name]
+    results = ROOT / "results" / RUN_NAMES[name]
     peaks = {}
-    for log in list((ROOT / "logs" / run_name).rglob("*.log")) + list((ROOT / "logs" / "shared").rglob("*.log")):
+    for log in (ROOT / "logs").rglob("*.log"):
+        if log.stat().st_mtime < started:  # another run's, or a shared stage of another configuration
+            continue
         for rule, mb, declared in PEAK.findall(log.read_text(errors="replace")):
-            if (ROOT / "logs" / "shared") in log.parents and log.stat().st_mtime < time.time() - wall - 5:
-                continue  # a shared stage of another run
-            old = peaks.get(rule, (0, None))
-            peaks[rule] = max(old, (int(mb), None if declared == "None" else int(declared)), key=lambda t: t[0])
-    manifest = json.loads((ROOT / "results" / run_name / "MANIFEST.json").read_text())
-    return {"wall": wall, "peaks": peaks, "artifacts": manifest["artifacts"]}
-
-
-def size(path: str) -> int:
-    p = ROOT / path if (ROOT / path).exists() else ROOT / "results" / path
-    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else p.stat().st_size
+            peak = (int(mb), None if declared == "None" else int(declared))
+            peaks[rule] = max(peaks.get(rule, peak), peak, key=lambda t: t[0])
+    artifacts = json.loads((results / "MANIFEST.json").read_text())["artifacts"]
+    for a in artifacts:  # shared stages are listed from the project root, the run's own artifacts from results/<run>
+        path = ROOT / a["path"] if a["path"].startswith("results/") else results / a["path"]
+        a["bytes"] = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else \
+            path.stat().st_size
+    return {"wall": wall, "peaks": peaks, "artifacts": {a["path"]: a for a in artifacts}}
 
 
 def main() -> None:
@@ -67,13 +66,10 @@ def main() -> None:
           f"{'flows MB':>9}")
     for name, r in results.items():
         rule, (mb, _) = max(r["peaks"].items(), key=lambda kv: kv[1][0])
-        rows = {a["path"].split("/", 2)[-1] if a["path"].startswith("results/") else a["path"]: a.get("rows")
-                for a in r["artifacts"]}
-        trade = ROOT / "results" / RUN_NAMES[name] / "data" / "trade.parquet"
-        trade_rows = pq.ParquetFile(trade).metadata.num_rows
-        flows = f"results/{RUN_NAMES[name]}/flows/dataset"
-        print(f"{name:6} {r['wall']:8.0f} {mb:8d}  {rule:24} {trade_rows:12,d} {rows.get('flows/dataset', 0) or 0:12,d} "
-              f"{size(flows) / 1e6:9.0f}")
+        trade_rows = pq.ParquetFile(ROOT / "results" / RUN_NAMES[name] / "data" / "trade.parquet").metadata.num_rows
+        flows = r["artifacts"]["flows/dataset"]
+        print(f"{name:6} {r['wall']:8.0f} {mb:8d}  {rule:24} {trade_rows:12,d} {flows['rows']:12,d} "
+              f"{flows['bytes'] / 1e6:9.0f}")
 
     for name, r in results.items():
         print(f"\n{name}: peak memory per rule (MB, measured at exit) against the declared mem_mb")
@@ -83,10 +79,8 @@ def main() -> None:
             print(f"  {rule:28} {mb:7d} {declared if declared is not None else '-':>7}{flag}")
         print(f"\n{name}: the largest artifacts")
         print(f"  {'artifact':48} {'rows':>12} {'MB':>9}")
-        for a in sorted(r["artifacts"], key=lambda a: -size(a["path"] if a["path"].startswith("results/")
-                                                             else f"{RUN_NAMES[name]}/{a['path']}"))[:12]:
-            path = a["path"] if a["path"].startswith("results/") else f"{RUN_NAMES[name]}/{a['path']}"
-            print(f"  {a['path'][-48:]:48} {a.get('rows') or 0:12,d} {size(path) / 1e6:9.1f}")
+        for a in sorted(r["artifacts"].values(), key=lambda a: -a["bytes"])[:12]:
+            print(f"  {a['path'][-48:]:48} {a.get('rows') or 0:12,d} {a['bytes'] / 1e6:9.1f}")
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 
 from .provenance import TableWriter, encode_codes
+from .tradeio import CODE_COLUMNS, KEY_COLUMNS
 
 CLEAN_COLUMNS = ["flow", "country", "region", "partner", "hs", "value"]
-CODE_COLUMNS = ["flow", "country", "region", "partner", "hs"]
 PSEUDO_REASON = "unknown or re-export pseudo-region"
 YEAR_REASON = "year not selected"
 
@@ -39,7 +39,8 @@ def clean_queries(con: duckdb.DuckDBPyConnection, table: str, drop_regions: dict
                   min_region_trade: float, years: list[int] | None = None, hs_digits: int = 4) -> dict[str, str]:
     """The SQL of the three tables of :func:`clean_trade` over the canonical relation ``table``, after checking
     that anything is left (raises :class:`CleaningError` naming the config key) and that every kept code has at
-    least ``hs_digits`` digits (``ValueError``). Views ``reasons``, ``summed`` and ``totals`` are created on ``con``.
+    least ``hs_digits`` digits (``ValueError``). The view ``reasons`` and the tables ``summed`` and ``totals`` are
+    created on ``con``.
     """
     year_test = f"year NOT IN ({', '.join(str(int(y)) for y in years)})" if years else "false"
     pseudo = " OR ".join(f"(CAST(country AS VARCHAR) = {_text([c])} AND CAST(region AS VARCHAR) IN ({_text(names)}))"
@@ -56,7 +57,9 @@ def clean_queries(con: duckdb.DuckDBPyConnection, table: str, drop_regions: dict
     if short:
         raise ValueError(f"HS codes {[h for (h,) in short]} have fewer than {hs_digits} digits; choose "
                          "clean.hs_digits <= their length")
-    con.execute(f"""CREATE OR REPLACE VIEW summed AS SELECT CAST(flow AS VARCHAR) AS flow,
+    # a table, not a view: the region totals and the clean table both read it, and the sum over years is the
+    # costly step (it spills to disk beyond the connection's memory limit)
+    con.execute(f"""CREATE OR REPLACE TABLE summed AS SELECT CAST(flow AS VARCHAR) AS flow,
                     CAST(country AS VARCHAR) AS country, CAST(region AS VARCHAR) AS region,
                     CAST(partner AS VARCHAR) AS partner, left(CAST(hs AS VARCHAR), {int(hs_digits)}) AS hs,
                     sum(value) AS value FROM reasons WHERE reason IS NULL GROUP BY ALL""")
@@ -72,7 +75,8 @@ def clean_queries(con: duckdb.DuckDBPyConnection, table: str, drop_regions: dict
     return {
         "clean": f"""SELECT {', '.join(CLEAN_COLUMNS)} FROM summed SEMI JOIN (SELECT country, region FROM totals
                      WHERE NOT {small}) USING (country, region) ORDER BY {', '.join(CLEAN_COLUMNS[:-1])}""",
-        "dropped_rows": "SELECT * FROM reasons WHERE reason IS NOT NULL",
+        # sorted: a filtered parallel scan need not come out in the file's order, and the same inputs give the same bytes
+        "dropped_rows": f"SELECT * FROM reasons WHERE reason IS NOT NULL ORDER BY {', '.join(KEY_COLUMNS)}, value",
         "dropped_regions": f"SELECT country, region, exports, imports, 'total exports or imports below "
                            f"{min_region_trade:g} USD' AS reason FROM totals WHERE {small} ORDER BY country, region",
     }

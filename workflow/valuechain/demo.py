@@ -257,6 +257,7 @@ def _split(values, flow, labels, codes, world, rng, s: DemoSettings) -> Iterator
         gravity = np.broadcast_to(partner_size, (n_p, len(partners)))
     gravity = gravity / gravity.sum(axis=1, keepdims=True)
     own = reg_country[:, None] == partners[None, :]  # [r, c]
+    region_code = {k: np.searchsorted(codes[k], labels[k]) for k in ("country", "region")}  # once per region
     years = np.array(s.years)
     step = max(1, s.block_cells // (n_r * len(partners) * len(years)))
     for lo in range(0, n_p, step):
@@ -272,9 +273,8 @@ def _split(values, flow, labels, codes, world, rng, s: DemoSettings) -> Iterator
         r, p, c, y = np.nonzero(cube >= s.min_value)
         value = np.round(cube[r, p, c, y], 0)
         del cube, w
-        index = {"country": np.searchsorted(codes["country"], reg_country[r]),
-                 "region": np.searchsorted(codes["region"], labels["region"][r]),
-                 "partner": c, "hs": p + lo}
+        index = {"country": region_code["country"][r], "region": region_code["region"][r], "partner": c,
+                 "hs": p + lo}
         yield pd.DataFrame(
             {
                 "year": years[y].astype("int32"),

@@ -112,27 +112,21 @@ def provenance(
 
 
 def write_table(df: pd.DataFrame, path: str | Path, meta: Mapping[str, str]) -> Path:
-    """Write ``df`` (index dropped) to Parquet with ``meta`` merged into the schema metadata, atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    merged = dict(table.schema.metadata or {})
-    merged.update({k.encode(): str(v).encode() for k, v in meta.items()})
-    table = table.replace_schema_metadata(merged)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write ``df`` (index dropped) to Parquet with ``meta`` merged into the schema metadata, atomically
+    (:class:`TableWriter` with one piece)."""
+    with TableWriter(path, meta) as out:
+        out.write(df)
+    return Path(path)
+
+
+CODES = pa.dictionary(pa.int32(), pa.string())
 
 
 def encode_codes(batch: pa.RecordBatch | pa.Table, columns) -> pa.Table:
-    """``batch`` with the string ``columns`` dictionary-encoded: small on disk, and pandas reads them back as
-    categoricals instead of one Python string per row."""
-    arrays = [batch.column(n).cast(pa.string()).dictionary_encode() if n in columns else batch.column(n)
-              for n in batch.schema.names]
+    """``batch`` with the string (or already dictionary) ``columns`` as one dictionary type, :data:`CODES`: small
+    on disk, the same schema in every piece of a :class:`TableWriter`, and read back by pandas as categoricals
+    instead of one Python string per row."""
+    arrays = [batch.column(n).cast(CODES) if n in columns else batch.column(n) for n in batch.schema.names]
     return pa.table(arrays, names=batch.schema.names)
 
 

@@ -30,6 +30,7 @@ from .provenance import TableWriter, encode_codes
 
 CANONICAL_COLUMNS = ["year", "flow", "country", "region", "partner", "hs", "value"]
 KEY_COLUMNS = ["year", "flow", "country", "region", "partner", "hs"]
+CODE_COLUMNS = ["flow", "country", "region", "partner", "hs"]
 FLOWS = ("export", "import")
 _HS = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 
@@ -149,9 +150,7 @@ def _categorical(values: pd.Series) -> pd.Categorical:
     the checks below run on its categories, once per distinct value, not once per row."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         cat = values.array
-        if not pd.api.types.is_string_dtype(cat.categories.dtype) or cat.categories.dtype != object:
-            cat = cat.rename_categories(cat.categories.astype(str).astype(object))
-        return cat
+        return cat if cat.categories.dtype == object else cat.rename_categories(cat.categories.astype(str).astype(object))
     return pd.Categorical(values.astype(object).where(values.notna(), None))
 
 
@@ -266,10 +265,6 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
     return out[CANONICAL_COLUMNS], aggregate
 
 
-def _sql_rows(rows: Sequence[int], labels: Sequence[str]) -> str:
-    return _rows_text(np.asarray(rows), list(labels))
-
-
 def check_table(con, table: str, source: str, duplicates: str = "error", hs_overlap: str = "error") -> str:
     """The checks of the whole table, in DuckDB, so a table on disk is never loaded at once.
 
@@ -293,7 +288,7 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
                             f"count(*) OVER (PARTITION BY {keys}) AS c FROM {table}) WHERE c > 1 ORDER BY row LIMIT 5"
                             ).fetchall()
         raise TradeDataError(f"{source}: column '{'/'.join(KEY_COLUMNS)}': duplicate key (set duplicates: sum to add "
-                             f"them up) at {_sql_rows([r for r, *_ in found], [k for _, k, _ in found])}"
+                             f"them up) at {_rows_text([r for r, *_ in found], [k for _, k, _ in found])}"
                              f"{f' and {found[0][2] - len(found)} more' if found[0][2] > len(found) else ''}")
     lengths = [n for (n,) in con.execute(f"SELECT DISTINCT length(CAST(hs AS VARCHAR)) FROM {table} ORDER BY 1")
                .fetchall()]
@@ -315,15 +310,15 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
             more = f" and {n_coarse - len(found)} more" if n_coarse > len(found) else ""
             raise TradeDataError(f"{source}: column 'hs': code also given at a finer HS level for the same flow, "
                                  "region and partner (counted twice; set ingest.hs_overlap: finest to keep the finer "
-                                 f"rows) at {_sql_rows([r for r, _ in found], [h for _, h in found])}{more}")
+                                 f"rows) at {_rows_text([r for r, _ in found], [h for _, h in found])}{more}")
         log.warning("%s: %d rows also given at a finer HS level dropped (hs_overlap: finest)", source, n_coarse)
     elif len(lengths) > 1:
         log.warning("%s: HS levels mixed without overlap (%s digits)", source, lengths)
     kept = f"(SELECT * FROM {table} WHERE row NOT IN {drop})" if n_coarse else table
-    total, top, top_row = con.execute(f"SELECT sum(value), max(value), arg_max(row, value) FROM {kept}").fetchall()[0]
+    n_kept, total, top, top_row = con.execute(
+        f"SELECT count(*), sum(value), max(value), arg_max(row, value) FROM {kept}").fetchall()[0]
     if not total or total <= 0:
         raise TradeDataError(f"{source}: column 'value': every counted value is 0; there is no trade to analyse")
-    n_kept = con.execute(f"SELECT count(*) FROM {kept}").fetchall()[0][0]
     if n_kept > 1 and top / total > DOMINANT_SHARE:
         key = con.execute(f"SELECT {text_keys} || '/' || CAST(value AS VARCHAR) FROM {table} WHERE row = ?",
                           [top_row]).fetchall()[0][0]
@@ -331,7 +326,9 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
                     key)
     if n_dup:
         return f"SELECT {keys}, sum(value) AS value FROM {kept} GROUP BY {keys} ORDER BY min(row)"
-    return f"SELECT {keys}, value FROM {kept} ORDER BY row"
+    if n_coarse:
+        return f"SELECT {keys}, value FROM {kept} ORDER BY row"
+    return f"SELECT {keys}, value FROM {table}"  # a plain scan keeps the rows' order (preserve_insertion_order)
 
 
 def validate_canonical(df: pd.DataFrame, source: str, duplicates: str = "error", hs_overlap: str = "error",
@@ -361,7 +358,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     out = df.reset_index(drop=True)
     out["year"] = out["year"].astype("int32")
     out["value"] = out["value"].astype("float64")
-    for c in ("flow", "country", "region", "partner", "hs"):
+    for c in CODE_COLUMNS:
         out[c] = out[c].astype("category")
     return out[CANONICAL_COLUMNS]
 
@@ -373,7 +370,6 @@ def _log_aggregates(source: str, labels: pd.Series) -> None:
 
 
 BATCH_ROWS = 2_000_000
-CODE_COLUMNS = ("flow", "country", "region", "partner", "hs")
 
 
 def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[str, str], duplicates: str = "error",
@@ -405,7 +401,8 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
                     rows, aggregate = check_rows(batch, str(path), partner_aggregates, first)
                     _log_aggregates(str(path), batch["partner"][aggregate])
                     keep = ~aggregate
-                    out.write(_dictionary_table(rows[keep].assign(row=np.flatnonzero(keep) + first + offset)))
+                    out.write(encode_codes(pa.Table.from_pandas(rows[keep].assign(row=np.flatnonzero(keep) + first + offset),
+                                                              preserve_index=False), CODE_COLUMNS))
                     first += len(batch)
                     log.info("%s: %d rows checked", path, first - 1)
                 if first == 1:
@@ -424,15 +421,8 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
         staged.unlink(missing_ok=True)
 
 
-def _dictionary_table(df: pd.DataFrame) -> pa.Table:
-    """A checked frame as Arrow, its code columns of one dictionary type whatever their number of categories."""
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    code = pa.dictionary(pa.int32(), pa.string())
-    return table.cast(pa.schema([pa.field(f.name, code if f.name in CODE_COLUMNS else f.type) for f in table.schema]))
-
-
 def summary(path: str | Path) -> str:
-    """Rows, countries, regions, products and years of a canonical or cleaned Parquet table (DuckDB, streamed)."""
+    """Rows, countries, regions and products of a canonical or cleaned Parquet table (DuckDB, streamed)."""
     import duckdb
 
     with duckdb.connect() as con:
