@@ -26,6 +26,18 @@ include: "workflow/rules/explorer.smk"
 include: "workflow/rules/manifest.smk"
 
 
+# Run by Snakemake itself, never submitted to a cluster: the downloads need the network that compute nodes often
+# lack (and retrieve_icio_table, in icio.smk), and the others only link or list files.
+localrules:
+    retrieve_data,
+    retrieve_public,
+    retrieve_product_truth,
+    retrieve_oecd_icio,
+    install_explorer_libraries,
+    gather_flows,
+    write_manifest,
+
+
 rule all:
     """Everything the run produces: its manifest lists every artifact."""
     default_target: True

@@ -1,20 +1,25 @@
-"""Rule validated_network: the statistically validated co-specialisation network (valuechain.validated)."""
+"""Rule validated_network: gathers the blocks of p-values into the statistically validated co-specialisation
+network, Benjamini-Hochberg over all ordered pairs (valuechain.validated.gather_network)."""
 
 import json
 
 import pandas as pd
 
-from valuechain.provenance import write_table
+from valuechain.provenance import read_metadata, write_table
 from valuechain.smk import meta, setup
-from valuechain.validated import specialisation_matrices, validated_network
+from valuechain.validated import SpecialisationFit, gather_network
 
 log = setup(snakemake)
-p = snakemake.params
-I, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), p.rca_threshold)
-log.info("%d locations x %d products; %d import and %d export specialisations", *I.shape, I.values.sum(),
-         E.values.sum())
-result = validated_network(I, E, alpha=p.alpha, n_jobs=snakemake.threads)
+errors = json.loads(read_metadata(snakemake.input.fit)["bicm_max_degree_error"])
+fit = SpecialisationFit.from_frame(pd.read_parquet(snakemake.input.fit), errors["import"], errors["export"])
+parts = list(snakemake.input.pvalues)
+candidates = pd.concat([pd.read_parquet(f) for f in parts], ignore_index=True)
+cooccurring = sum(int(read_metadata(f)["cooccurring"]) for f in parts)
+candidates = candidates.assign(input=fit.products.get_indexer(candidates["input"]),
+                               output=fit.products.get_indexer(candidates["output"]))
+log.info("%d blocks: %d candidate pairs with p <= %g", len(parts), len(candidates), snakemake.params.alpha)
+result = gather_network(fit, candidates, cooccurring, alpha=snakemake.params.alpha)
 log.info("summary %s", json.dumps(result.summary))
-m = meta(snakemake, "validated_links/1")
+m = meta(snakemake, "validated_links/1", inputs=[snakemake.input.fit])  # the blocks' count leaves no trace
 m["valuechain.summary"] = json.dumps(result.summary)
 write_table(result.links, snakemake.output.links, m)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain.allocation import allocate_chunk, link_matrix, prepare
+from valuechain.allocation import allocate_chunk, input_chunks, link_matrix, prepare, summarise_flows
 
 ROWS = [
     # flow, country, region, partner, hs, value
@@ -59,3 +59,19 @@ def test_outputs_the_region_does_not_make_get_no_rows_and_min_value_filters():
     assert set(f.index.get_level_values("output")) == {"02"}
     f = _flows([("01", "02")], min_value=50.0)  # upper 25 < 50 is dropped, 75 kept
     assert list(f.index.get_level_values("region_from")) == ["a1"]
+
+
+def test_chunks_hold_the_inputs_with_links_and_the_summary_sums_region_pairs():
+    data = prepare(_trade())
+    L = link_matrix(pd.DataFrame([("01", "02"), ("01", "03"), ("04", "02")], columns=["input", "output"]),
+                    data.products)
+    assert [c.tolist() for c in input_chunks(L, 1)] == [[0], [3]]  # products 01 and 04 (02, 03 have no outputs)
+    assert [c.tolist() for c in input_chunks(L, 5)] == [[0, 3]]
+    flows = allocate_chunk(data, L, np.array([0]))
+    summary = summarise_flows(flows).set_index(["input", "output", "country_from", "country_to"])
+    # a1 and a2 to b1: 02 gets 60 / 100 of (75 + 25), 03 gets 40 / 100 of it; two region pairs each
+    assert summary.loc[("01", "02", "AAA", "BBB"), "value"] == pytest.approx(60.0)
+    assert summary.loc[("01", "03", "AAA", "BBB"), "value"] == pytest.approx(40.0)
+    assert summary.loc[("01", "03", "AAA", "BBB"), "upper"] == pytest.approx(100.0)
+    assert summary["pairs"].tolist() == [2, 2]
+    assert not isinstance(summary.index.get_level_values(0).dtype, pd.CategoricalDtype)  # plain strings

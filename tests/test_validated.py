@@ -5,9 +5,12 @@ import pandas as pd
 import pytest
 from scipy.stats import binom, poisson_binom
 
+from valuechain.smk import scatter_part
 from valuechain.validated import (
+    SpecialisationFit,
     benjamini_hochberg,
     fit_bicm,
+    gather_network,
     giant_weak_component,
     pairwise_upper_tail,
     poisson_binomial_sf,
@@ -135,3 +138,22 @@ def test_specialisation_matrices_from_long_rca():
     assert I.to_numpy().tolist() == [[0, 1], [0, 0]] and E.to_numpy().tolist() == [[1, 0], [0, 1]]
     with pytest.raises(ValueError, match="duplicate"):
         specialisation_matrices(pd.concat([rca, rca]))
+
+
+def test_the_network_in_scattered_blocks_equals_the_network_in_one_job(tmp_path):
+    """What the workflow's three rules do (fit; p-values per scatter item, in sub-blocks; gather), through a Parquet
+    round trip of the fit, gives exactly the network of the one-call function, whatever the number of blocks."""
+    I, E = planted_world(4)
+    whole = validated_network(I, E, alpha=0.05)
+    fit = SpecialisationFit.fit(I, E)
+    fit.to_frame().to_parquet(tmp_path / "fit.parquet")
+    back = SpecialisationFit.from_frame(pd.read_parquet(tmp_path / "fit.parquet"), fit.max_error_import,
+                                        fit.max_error_export)
+    np.testing.assert_array_equal(back.P_import, fit.P_import)
+    assert back.products.equals(fit.products) and back.locations.equals(fit.locations)
+    for n, sub in ((1, 500), (1, 7), (3, 5), (7, 500), (50, 500)):  # 50 jobs for 40 products: some are empty
+        parts = [back.block(scatter_part(f"{i}-of-{n}", len(back.products)), 0.05, block_products=sub)
+                 for i in range(1, n + 1)]
+        got = gather_network(back, pd.concat([c for c, _ in parts], ignore_index=True), sum(c for _, c in parts))
+        pd.testing.assert_frame_equal(got.links, whole.links, check_exact=True)
+        assert got.summary == whole.summary

@@ -1,13 +1,16 @@
 """The workflow end to end through Snakemake: dry run, a full small run, and what reruns after a change."""
 
+import hashlib
 import json
 import re
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from valuechain.allocation import allocate_chunk, link_matrix, prepare
 from valuechain.query import query_flows
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml"]
@@ -133,6 +136,48 @@ def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_
     jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
     assert {"infer_links", "final_links", "allocate_flows", "trophic_levels"} <= jobs
 
+
+
+SCATTERED = ("flows/dataset", "flows/summary.parquet", "links/validated/fit.parquet", "links/validated/links.parquet")
+
+
+def digests(root):
+    """sha256 of every file of each artifact (a dataset's files by relative path)."""
+    files = {p: sorted(f for f in (root / p).rglob("*") if f.is_file()) or [root / p] for p in SCATTERED}
+    return {p: {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest() for f in fs}
+            for p, fs in files.items()}
+
+
+def test_scattered_jobs_give_the_bytes_of_one_job(work):
+    run, root = "test-scatter", work / "results" / "test-scatter"
+    targets = [f"results/{run}/{p}" for p in SCATTERED]
+    snakemake(work, "--config", f"run={run}", "--", *targets)
+    one_job = digests(root)
+    proc = snakemake(work, "--set-scatter", "flows=3", "validated=4", "--forcerun", "allocate_flows",
+                     "validated_pvalues", "--config", f"run={run}", "--", *targets)
+    assert "block 3-of-3" in proc.stderr and "p-values of block 4-of-4" in proc.stderr
+    assert digests(root) == one_job
+    assert len(one_job["flows/dataset"]) > 10 and not (root / "flows" / "parts").exists()  # parts are temporary
+    # and the gathered flows are those of one allocation over every input product at once
+    data = prepare(pd.read_parquet(root / "clean/trade.parquet"))
+    L = link_matrix(pd.read_parquet(root / "links/final.parquet"), data.products)
+    whole = allocate_chunk(data, L, np.flatnonzero(L.any(axis=1)), min_value=1000.0)
+    keys = ["input", "output", "region_from", "region_to"]
+    got = pd.read_parquet(root / "flows/dataset").drop(columns="chapter")
+    got, whole = (f.astype({c: str for c in keys + ["country_from", "country_to"]}).sort_values(keys)
+                  .reset_index(drop=True) for f in (got, whole))
+    pd.testing.assert_frame_equal(got, whole, check_exact=True)
+
+
+def test_the_slurm_profile_scatters_the_heavy_stages(small_run, work):
+    # a dry run of the small run with the cluster profile: the scattered jobs and what each asks SLURM for
+    # (the resources come from the input sizes, known here because the inputs exist)
+    out = snakemake(work, "-n", "--workflow-profile", "profiles/slurm", "--forcerun", "allocate_flows",
+                    "validated_pvalues").stdout
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", out.split("Job stats:")[1].split("Reasons:")[0], re.MULTILINE))
+    assert (stats["allocate_flows"], stats["validated_pvalues"], stats["gather_flows"]) == ("8", "8", "1")
+    assert re.search(r"block 8-of-8 \(\d+ MB, \d+ min\)", out)
+    assert re.search(r"p-values of block 8-of-8 \(2 threads, \d+ MB, \d+ min\)", out)  # 4, capped by --cores 2
 
 def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path, work):
     trade = pd.read_parquet(small_run / "data/trade.parquet")

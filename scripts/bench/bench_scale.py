@@ -8,7 +8,8 @@
   reports, not Snakemake's sampled benchmark TSV) against the mem_mb the rule declares (by_input_size in
   workflow/rules/common.smk); a rule whose peak exceeds its declaration is flagged.
 
-Run: python scripts/bench/bench_scale.py [--runs demo hs4 hs6] [--cores 2]
+Run: python scripts/bench/bench_scale.py [--runs demo hs4 hs6] [--cores 2] [--scatter flows=8 validated=8]
+(--scatter: the heavy stages as that many jobs, as on a cluster; a scattered rule's peak is that of its largest job)
 """
 
 import argparse
@@ -27,8 +28,10 @@ RUN_NAMES = {"demo": "demo", "hs4": "bench-hs4", "hs6": "bench-hs6"}
 PEAK = re.compile(r"INFO (\S+): peak memory (\d+) MB \(mem_mb (\S+)\)")
 
 
-def run(name: str, cores: int) -> dict:
+def run(name: str, cores: int, scatter: list[str]) -> dict:
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--forceall", "--quiet"]
+    if scatter:
+        cmd += ["--set-scatter", *scatter]
     if CONFIGS[name]:
         cmd += ["--configfile", CONFIGS[name]]
     started = time.time()
@@ -56,11 +59,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--scatter", nargs="+", default=[], metavar="NAME=N", help="passed to snakemake --set-scatter")
     args = ap.parse_args()
     results = {}
     for name in args.runs:
         print(f"running {name} ...", flush=True)
-        results[name] = run(name, args.cores)
+        results[name] = run(name, args.cores, args.scatter)
 
     print(f"\n{'run':6} {'wall s':>8} {'peak MB':>8}  {'rule at peak':24} {'trade rows':>12} {'flows rows':>12} "
           f"{'flows MB':>9}")

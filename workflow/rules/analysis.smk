@@ -27,26 +27,77 @@ rule ingest_links:
         rule_script("ingest_links.py")
 
 
-rule validated_network:
-    """The statistically validated co-specialisation network: two bipartite null models (BiCM), exact
-    Poisson-binomial p-values, Benjamini-Hochberg."""
+rule validated_fit:
+    """The binary import and export specialisation of every location and their two fitted bipartite configuration
+    models (BiCM): what every block of p-values reads."""
     input:
         rca=res(f"rca/{RECONCILE}/rca.parquet"),
+    output:
+        fit=res("links/validated/fit.parquet"),
+    log:
+        logfile("validated_fit.log"),
+    benchmark:
+        bench("validated_fit.tsv")
+    threads: 1
+    resources:
+        mem_mb=by_input_size(1000, 20),
+        runtime=by_input_size(5, 0.2),
+    params:
+        rca_threshold=ANALYSIS["validated"]["rca_threshold"],
+    message:
+        "Validated network: specialisation matrices and their two BiCMs"
+    conda:
+        "../envs/links.yaml"
+    script:
+        rule_script("validated_fit.py")
+
+
+rule validated_pvalues:
+    """Exact Poisson-binomial p-values of the pairs whose input is in one block of products (scatter item
+    {scatteritem}; config scatter.validated blocks)."""
+    input:
+        fit=rules.validated_fit.output.fit,
+    output:
+        pvalues=temp(res("links/validated/pvalues/{scatteritem}.parquet")),
+    log:
+        logfile("validated_pvalues/{scatteritem}.log"),
+    benchmark:
+        bench("validated_pvalues/{scatteritem}.tsv")
+    threads: 2
+    resources:
+        mem_mb=by_input_size(1500, 80),
+        runtime=by_input_size(5, 2.0),
+    params:
+        alpha=ANALYSIS["validated"]["alpha"],
+    message:
+        "Validated network: p-values of block {wildcards.scatteritem} ({threads} threads, {resources.mem_mb} MB, "
+        "{resources.runtime} min)"
+    conda:
+        "../envs/links.yaml"
+    script:
+        rule_script("validated_pvalues.py")
+
+
+rule validated_network:
+    """The statistically validated co-specialisation network: the blocks' p-values gathered, Benjamini-Hochberg
+    over all ordered pairs, the giant weakly connected component."""
+    input:
+        fit=rules.validated_fit.output.fit,
+        pvalues=gather.validated(res("links/validated/pvalues/{scatteritem}.parquet")),
     output:
         links=res("links/validated/links.parquet"),
     log:
         logfile("validated_network.log"),
     benchmark:
         bench("validated_network.tsv")
-    threads: 2
+    threads: 1
     resources:
-        mem_mb=by_input_size(1000, 120),
-        runtime=by_input_size(5, 1.0),
+        mem_mb=by_input_size(1000, 20),
+        runtime=by_input_size(5, 0.2),
     params:
         alpha=ANALYSIS["validated"]["alpha"],
-        rca_threshold=ANALYSIS["validated"]["rca_threshold"],
     message:
-        "Statistically validated co-specialisation network (two BiCMs, exact Poisson-binomial p-values, BH)"
+        "Statistically validated co-specialisation network (BH over the blocks' p-values)"
     conda:
         "../envs/links.yaml"
     script:
@@ -313,6 +364,7 @@ NETWORK_ANALYSIS_ARTIFACTS = [
     *rules.export_graphml.output,
 ]
 TRADE_ANALYSIS_ARTIFACTS = [
+    res("links/validated/fit.parquet"),
     res("links/validated/links.parquet"),
     *rules.trophic_position.output,
     *rules.extended_network.output,

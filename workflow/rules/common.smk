@@ -19,6 +19,12 @@ LOGS = f"logs/{config['run']}"
 BENCHMARKS = f"benchmarks/{config['run']}"
 
 
+# The heavy stages as scattered jobs (docs/cluster.md); --set-scatter overrides the config's counts.
+scattergather:
+    flows=config["scatter"]["flows"],
+    validated=config["scatter"]["validated"],
+
+
 wildcard_constraints:
     reconcile="outer|inner",
 

@@ -1,20 +1,21 @@
-# Region-to-region flows along the inferred links (proportional allocation), chunk by chunk.
+# Region-to-region flows along the inferred links (proportional allocation): scattered blocks of chunks of input
+# products (config scatter.flows), gathered into one partitioned dataset.
 
 
 rule allocate_flows:
-    """Trade allocated from region to region along the input links (proportional allocation, bounds)."""
+    """Trade allocated from region to region along the input links (proportional allocation, bounds), for one
+    block of input products (scatter item {scatteritem})."""
     input:
         trade=rules.clean_trade.output.trade,
         # the user's network when one is given, else the final links; the allocation uses the link set, not the
         # confidences (the paper's proportional rule has no link weights)
         links=res("links/user/links.parquet") if LINKS_FILE else res("links/final.parquet"),
     output:
-        flows=directory(res("flows/dataset")),
-        summary=res("flows/summary.parquet"),
+        part=temp(directory(res("flows/parts/{scatteritem}"))),
     log:
-        logfile("allocate_flows.log"),
+        logfile("allocate_flows/{scatteritem}.log"),
     benchmark:
-        bench("allocate_flows.tsv")
+        bench("allocate_flows/{scatteritem}.tsv")
     threads: 1
     resources:
         mem_mb=by_input_size(1000, 20),
@@ -25,7 +26,34 @@ rule allocate_flows:
     message:
         "Allocating trade from region to region along the "
         + ("links_file network" if LINKS_FILE else f"final ({config['links']['method']}) links")
+        + ", block {wildcards.scatteritem} ({resources.mem_mb} MB, {resources.runtime} min)"
     conda:
         "../envs/base.yaml"
     script:
         rule_script("allocate_flows.py")
+
+
+rule gather_flows:
+    """The flows dataset (partitioned by the input's HS2 chapter) and its summary by link and country pair, from the
+    blocks of allocate_flows: their files hard-linked, so the bytes do not depend on the number of blocks."""
+    input:
+        parts=gather.flows(res("flows/parts/{scatteritem}")),
+    output:
+        flows=directory(res("flows/dataset")),
+        summary=res("flows/summary.parquet"),
+    log:
+        logfile("gather_flows.log"),
+    benchmark:
+        bench("gather_flows.tsv")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "Gathering the flows of {params.blocks} block(s) into one dataset"
+    params:
+        blocks=lambda wildcards, input: len(input.parts),
+    conda:
+        "../envs/base.yaml"
+    script:
+        rule_script("gather_flows.py")

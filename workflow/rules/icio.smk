@@ -8,6 +8,9 @@ wildcard_constraints:
 
 if ICIO["retrieve"]["url"]:
 
+    localrules:
+        retrieve_icio_table,
+
     rule retrieve_icio_table:
         """Download a missing ICIO table (or take it out of its zip archive) from icio.retrieve.url."""
         output:

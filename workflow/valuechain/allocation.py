@@ -154,3 +154,21 @@ def allocate_chunk(data: AllocationData, L: np.ndarray, inputs: np.ndarray, min_
             "upper": b_e[keep],
         }
     )
+
+
+def input_chunks(L: np.ndarray, chunk_products: int) -> list[np.ndarray]:
+    """The input products with at least one link, in order, cut into chunks of ``chunk_products``: the units of
+    work and of files of the flows dataset, the same whatever the number of jobs that share them."""
+    inputs = np.flatnonzero(L.any(axis=1))
+    return [inputs[i : i + chunk_products] for i in range(0, len(inputs), chunk_products)]
+
+
+SUMMARY_KEYS = ["input", "output", "country_from", "country_to"]
+
+
+def summarise_flows(flows: pd.DataFrame) -> pd.DataFrame:
+    """Flows summed by link and country pair: ``input, output, country_from, country_to`` (strings), ``value,
+    lower, upper`` and ``pairs`` (region pairs), in the order of the keys."""
+    summary = flows.groupby(SUMMARY_KEYS, as_index=False, observed=True).agg(
+        value=("value", "sum"), lower=("lower", "sum"), upper=("upper", "sum"), pairs=("value", "size"))
+    return summary.astype({c: str for c in SUMMARY_KEYS})

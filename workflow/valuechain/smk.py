@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .provenance import provenance
 
 
@@ -88,11 +90,26 @@ def input_files(snakemake: Any) -> list[str]:
     return [str(f) for f in (getattr(snakemake, "input", []) or [])]
 
 
-def meta(snakemake: Any, schema: str) -> dict[str, str]:
-    """Provenance metadata for an artifact written by this rule (see :mod:`valuechain.provenance`)."""
+def meta(snakemake: Any, schema: str, inputs: list[str] | None = None) -> dict[str, str]:
+    """Provenance metadata for an artifact written by this rule (see :mod:`valuechain.provenance`). ``inputs``: the
+    files to name instead of all the rule's inputs (a gather names what its scattered parts were made from, so
+    its output does not depend on how many parts there were)."""
     return provenance(
         schema,
         params=params_dict(snakemake),
-        inputs=input_files(snakemake),
+        inputs=input_files(snakemake) if inputs is None else inputs,
         rule=getattr(snakemake, "rule", None),
     )
+
+
+def scatter_part(scatteritem: str, n_items: int) -> np.ndarray:
+    """The item indices that the scattered job ``scatteritem`` (Snakemake's ``"i-of-n"``) handles: the ``i``-th of
+    ``n`` contiguous, near-equal parts of ``range(n_items)`` (empty when ``n > n_items``), so the parts in order
+    are the items in order, whatever ``n``."""
+    try:
+        i, n = (int(x) for x in scatteritem.split("-of-"))
+    except ValueError:
+        raise ValueError(f"not a scatter item of the form i-of-n: {scatteritem!r}") from None
+    if not 1 <= i <= n:
+        raise ValueError(f"scatter item {scatteritem!r} out of range")
+    return np.array_split(np.arange(n_items), n)[i - 1]

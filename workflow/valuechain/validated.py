@@ -238,6 +238,67 @@ class ValidatedNetwork:
     summary: dict
 
 
+@dataclass
+class SpecialisationFit:
+    """The two binary specialisation matrices (locations x products) and their fitted BiCM probabilities: all that
+    the tests of the pairs need, so the blocks of :func:`block_pvalues` can run as separate jobs reading it."""
+
+    locations: pd.MultiIndex
+    products: pd.Index
+    I: np.ndarray
+    E: np.ndarray
+    P_import: np.ndarray
+    P_export: np.ndarray
+    max_error_import: float
+    max_error_export: float
+
+    @classmethod
+    def fit(cls, I: pd.DataFrame, E: pd.DataFrame) -> SpecialisationFit:
+        """Fit the BiCMs of ``I`` and ``E`` (binary, same locations and products; :func:`specialisation_matrices`)."""
+        if not I.index.equals(E.index) or not I.columns.equals(E.columns):
+            raise ValueError("I and E must share locations (index) and products (columns)")
+        if not pd.Index(I.columns).is_unique:
+            raise ValueError("product codes must be unique")
+        fit_i, fit_e = fit_bicm(I.to_numpy()), fit_bicm(E.to_numpy())
+        return cls(pd.MultiIndex.from_frame(I.index.to_frame(index=False)), pd.Index(I.columns), I.to_numpy(),
+                   E.to_numpy(), fit_i.probabilities, fit_e.probabilities, fit_i.max_error, fit_e.max_error)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table, one row per location and product (locations, then products, in order): ``country, region,
+        hs, import_specialised, export_specialised, p_import, p_export``."""
+        n_loc, n = self.I.shape
+        frame = self.locations.to_frame(index=False).iloc[np.repeat(np.arange(n_loc), n)].reset_index(drop=True)
+        return frame.assign(hs=np.tile(self.products.to_numpy(), n_loc), import_specialised=self.I.ravel(),
+                            export_specialised=self.E.ravel(), p_import=self.P_import.ravel(),
+                            p_export=self.P_export.ravel())
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, max_error_import: float, max_error_export: float) -> SpecialisationFit:
+        """The fit back from :meth:`to_frame` (floats round-trip exactly through Parquet)."""
+        keys = ["country", "region"]
+        loc_codes, locations = pd.MultiIndex.from_frame(frame[keys]).factorize(sort=True)
+        prod_codes, products = pd.factorize(frame["hs"], sort=True)
+        shape = (len(locations), len(products))
+        if len(frame) != shape[0] * shape[1] or frame.duplicated([*keys, "hs"]).any():
+            raise ValueError("the fit table needs exactly one row per location and product")
+        mats = []
+        for col in ("import_specialised", "export_specialised", "p_import", "p_export"):
+            M = np.empty(shape, dtype=frame[col].dtype)
+            M[loc_codes, prod_codes] = frame[col].to_numpy()
+            mats.append(M)
+        return cls(locations, pd.Index(products), *mats, max_error_import, max_error_export)
+
+    def block(self, inputs: np.ndarray, alpha: float, n_jobs: int = 1,
+              block_products: int = 500) -> tuple[pd.DataFrame, int]:
+        """:func:`block_pvalues` of the inputs ``inputs`` (indices into ``products``), ``block_products`` inputs at a
+        time (memory grows with a block's pairs: about 8 GB for 5,000 x 5,000 at once, 1 GB for 500 x 5,000)."""
+        parts = [block_pvalues(self.P_import, self.P_export, self.I, self.E, inputs[lo : lo + block_products],
+                               alpha, n_jobs) for lo in range(0, len(inputs), block_products)]
+        if not parts:
+            return block_pvalues(self.P_import, self.P_export, self.I, self.E, inputs, alpha, n_jobs)
+        return pd.concat([c for c, _ in parts], ignore_index=True), sum(co for _, co in parts)
+
+
 def block_pvalues(PA: np.ndarray, PB: np.ndarray, Ib: np.ndarray, Eb: np.ndarray, inputs: np.ndarray,
                   alpha: float, n_jobs: int = 1) -> tuple[pd.DataFrame, int]:
     """The tests of the pairs ``input -> output`` for the input products ``inputs`` (indices) and every other
@@ -282,6 +343,28 @@ def validated_links(candidates: pd.DataFrame, products: pd.Index, alpha: float =
     return links[LINK_COLUMNS].reset_index(drop=True), threshold, n_bh
 
 
+def gather_network(fit: SpecialisationFit, candidates: pd.DataFrame, cooccurring: int, alpha: float = 0.05,
+                   giant: bool = True) -> ValidatedNetwork:
+    """The network from the ``candidates`` of all blocks of inputs (concatenated :func:`block_pvalues` results,
+    indices into ``fit.products``) and their summed count of ``cooccurring`` pairs: :func:`validated_links` and
+    the summary."""
+    n = len(fit.products)
+    links, threshold, n_bh = validated_links(candidates, fit.products, alpha, giant)
+    summary = {
+        "locations": int(len(fit.locations)),
+        "products": int(n),
+        "pairs_tested": int(n * (n - 1)),
+        "pairs_with_cooccurrence": int(cooccurring),
+        "bh_threshold": threshold,
+        "links_bh": int(n_bh),
+        "links_giant_component": len(links),
+        "nodes_giant_component": int(pd.unique(links[["output", "input"]].to_numpy().ravel()).size),
+        "bicm_max_degree_error_import": fit.max_error_import,
+        "bicm_max_degree_error_export": fit.max_error_export,
+    }
+    return ValidatedNetwork(links, summary)
+
+
 def validated_network(
     I: pd.DataFrame, E: pd.DataFrame, alpha: float = 0.05, n_jobs: int = 1, giant: bool = True,
     block_products: int = 500,
@@ -292,34 +375,8 @@ def validated_network(
     links ``output, input, rank, v, expected, pvalue`` (``input -> output``: locations importing ``input``
     export ``output``), restricted to the giant weakly connected component when ``giant``, and a summary.
     The pairs are tested ``block_products`` inputs at a time (:func:`block_pvalues`; the result does not depend on
-    the block size).
+    the block size). The workflow runs the same three steps as jobs: fit, blocks, gather.
     """
-    if not I.index.equals(E.index) or not I.columns.equals(E.columns):
-        raise ValueError("I and E must share locations (index) and products (columns)")
-    products = pd.Index(I.columns)
-    if not products.is_unique:
-        raise ValueError("product codes must be unique")
-    Ib, Eb = I.to_numpy(), E.to_numpy()
-    fit_i, fit_e = fit_bicm(Ib), fit_bicm(Eb)
-    n = len(products)
-    parts, cooccurring = [], 0
-    for lo in range(0, n, block_products):
-        block = np.arange(lo, min(lo + block_products, n))
-        part, co = block_pvalues(fit_i.probabilities, fit_e.probabilities, Ib, Eb, block, alpha, n_jobs)
-        parts.append(part)
-        cooccurring += co
-    candidates = pd.concat(parts, ignore_index=True)
-    links, threshold, n_bh = validated_links(candidates, products, alpha, giant)
-    summary = {
-        "locations": int(I.shape[0]),
-        "products": int(n),
-        "pairs_tested": int(n * (n - 1)),
-        "pairs_with_cooccurrence": cooccurring,
-        "bh_threshold": threshold,
-        "links_bh": int(n_bh),
-        "links_giant_component": int(len(links)),
-        "nodes_giant_component": int(pd.unique(links[["output", "input"]].to_numpy().ravel()).size),
-        "bicm_max_degree_error_import": fit_i.max_error,
-        "bicm_max_degree_error_export": fit_e.max_error,
-    }
-    return ValidatedNetwork(links, summary)
+    fit = SpecialisationFit.fit(I, E)
+    candidates, cooccurring = fit.block(np.arange(len(fit.products)), alpha, n_jobs, block_products)
+    return gather_network(fit, candidates, cooccurring, alpha, giant)

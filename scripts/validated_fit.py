@@ -1,0 +1,21 @@
+"""Rule validated_fit: the binary specialisation matrices and their two fitted BiCMs (valuechain.validated), the
+input of every block of p-values."""
+
+import json
+
+import pandas as pd
+
+from valuechain.provenance import write_table
+from valuechain.smk import meta, setup
+from valuechain.validated import SpecialisationFit, specialisation_matrices
+
+log = setup(snakemake)
+I, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), snakemake.params.rca_threshold)
+log.info("%d locations x %d products; %d import and %d export specialisations", *I.shape, I.values.sum(),
+         E.values.sum())
+fit = SpecialisationFit.fit(I, E)
+errors = {"import": fit.max_error_import, "export": fit.max_error_export}
+log.info("BiCM largest degree error: %s", json.dumps(errors))
+m = meta(snakemake, "validated_fit/1")
+m["valuechain.bicm_max_degree_error"] = json.dumps(errors)
+write_table(fit.to_frame(), snakemake.output.fit, m)
