@@ -10,8 +10,7 @@ from valuechain.smk import meta, setup
 from valuechain.validated import SpecialisationFit, gather_network
 
 log = setup(snakemake)
-errors = json.loads(read_metadata(snakemake.input.fit)["bicm_max_degree_error"])
-fit = SpecialisationFit.from_frame(pd.read_parquet(snakemake.input.fit), errors["import"], errors["export"])
+fit = SpecialisationFit.read(snakemake.input.fit)
 parts = list(snakemake.input.pvalues)
 candidates = pd.concat([pd.read_parquet(f) for f in parts], ignore_index=True)
 cooccurring = sum(int(read_metadata(f)["cooccurring"]) for f in parts)

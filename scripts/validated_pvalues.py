@@ -1,17 +1,12 @@
 """Rule validated_pvalues: one scattered block of input products of the validated network, every pair it tests
 and the p-values at or below alpha (valuechain.validated.block_pvalues)."""
 
-import json
-
-import pandas as pd
-
-from valuechain.provenance import read_metadata, write_table
+from valuechain.provenance import write_table
 from valuechain.smk import meta, scatter_part, setup
 from valuechain.validated import SpecialisationFit
 
 log = setup(snakemake)
-errors = json.loads(read_metadata(snakemake.input.fit)["bicm_max_degree_error"])
-fit = SpecialisationFit.from_frame(pd.read_parquet(snakemake.input.fit), errors["import"], errors["export"])
+fit = SpecialisationFit.read(snakemake.input.fit)
 inputs = scatter_part(snakemake.wildcards.scatteritem, len(fit.products))
 candidates, cooccurring = fit.block(inputs, snakemake.params.alpha, n_jobs=snakemake.threads)
 log.info("block %s: %d input products of %d, %d pairs co-occur, %d with p <= %g", snakemake.wildcards.scatteritem,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .optional import require
+from .provenance import read_metadata
 from .rca import rca_matrices
 from .trophic import ranked_weak_components
 
@@ -288,14 +290,18 @@ class SpecialisationFit:
             mats.append(M)
         return cls(locations, pd.Index(products), *mats, max_error_import, max_error_export)
 
+    @classmethod
+    def read(cls, path) -> SpecialisationFit:
+        """The fit as rule validated_fit wrote it: :meth:`to_frame`, the BiCM degree errors in the metadata."""
+        errors = json.loads(read_metadata(path)["bicm_max_degree_error"])
+        return cls.from_frame(pd.read_parquet(path), errors["import"], errors["export"])
+
     def block(self, inputs: np.ndarray, alpha: float, n_jobs: int = 1,
               block_products: int = 500) -> tuple[pd.DataFrame, int]:
         """:func:`block_pvalues` of the inputs ``inputs`` (indices into ``products``), ``block_products`` inputs at a
         time (memory grows with a block's pairs: about 8 GB for 5,000 x 5,000 at once, 1 GB for 500 x 5,000)."""
         parts = [block_pvalues(self.P_import, self.P_export, self.I, self.E, inputs[lo : lo + block_products],
-                               alpha, n_jobs) for lo in range(0, len(inputs), block_products)]
-        if not parts:
-            return block_pvalues(self.P_import, self.P_export, self.I, self.E, inputs, alpha, n_jobs)
+                               alpha, n_jobs) for lo in range(0, len(inputs) or 1, block_products)]  # empty: 1 part
         return pd.concat([c for c, _ in parts], ignore_index=True), sum(co for _, co in parts)
 
 
