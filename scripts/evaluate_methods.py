@@ -1,12 +1,17 @@
-"""Rule evaluate_methods: every link method on every yardstick (evaluation/methods.parquet): the ICIO tables
-held out (and in sample, labelled), the known truth, the product reference; with precision at matched
-coverage, and the precision-coverage figure."""
+"""Rule evaluate_methods: every link method on every yardstick (evaluation/methods.parquet): the world yardstick
+(every country's exports against the product reference, held out), the ICIO tables held out (and in sample,
+labelled), the known truth, the product reference in both labellings; with precision at matched coverage, and the
+precision-coverage figure."""
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from valuechain.cospec import bf_confidence
+from valuechain.finetune import label_matrix, rca_arrays
+from valuechain.links import regional_score
+from valuechain.reference import LABELLINGS, labelled
 from valuechain.evaluate import (method_scores, precision_at_coverage, read_truth, read_universe,
                                  standard_network)
 from valuechain.figures import precision_coverage
@@ -36,8 +41,19 @@ if "learned" in p.methods:
     chosen = tr[tr["chosen"]].iloc[0]
     icio["learned"] = {"years": chosen["heldout_years"], "industries": chosen["heldout_industries"],
                        "in_sample": chosen["in_sample"]}
+if "regional" in p.methods:  # nothing is chosen on the ICIO tables but the cospec variant (on the tuning years)
+    with open(inp.cospec_variant) as fh:
+        variant = json.load(fh)["variant"]
+    icio["regional"] = {}
+    for sample, scheme in (("heldout", "years"), ("all", "in_sample")):
+        E, I, _, industries = rca_arrays(pd.read_parquet(inp[f"{sample}_specialisation"]))
+        L = label_matrix(pd.read_parquet(inp[f"{sample}_labels"]), industries)
+        S = regional_score(E, I, variant)
+        S[np.eye(len(industries), dtype=bool)] = -np.inf
+        top = np.argsort(-S, axis=0, kind="stable")[:p.k]
+        icio["regional"][scheme] = L[top, np.arange(len(industries))].mean()
 for method in p.methods:
-    for scheme, value in icio[method].items():
+    for scheme, value in icio.get(method, {}).items():
         value = float(value.iloc[0]) if isinstance(value, pd.Series) else float(value)
         rows.append({"method": method, "yardstick": f"icio_{scheme}",
                      "held_out": scheme != "in_sample", "precision": value, "coverage": 1.0})
@@ -50,12 +66,14 @@ if "truth" in inp.keys():
     yardsticks["truth"] = (truth, links)
 cov = pd.read_parquet(inp.coverage)
 scorable = set(cov.loc[cov["scorable"], "product"])
-ref = pd.read_parquet(inp.reference)
-ref = ref[ref["share"] >= p.min_share]
+product_io = pd.read_parquet(inp.reference)
 pool = [u for u in universe if u in scorable]
-ref_run = ref[ref["output"].isin(pool) & ref["input"].isin(pool)]
 in_pool = {m: l[l["output"].isin(pool) & l["input"].isin(pool)] for m, l in links.items()}
-yardsticks["reference"] = (ref_run, in_pool)
+for labels in LABELLINGS:
+    ref = labelled(product_io, labels)
+    ref = ref[ref["share"] >= p.min_share]
+    ref_run = ref[ref["output"].isin(pool) & ref["input"].isin(pool)]
+    yardsticks["reference" if labels == "all" else f"reference_{labels}"] = (ref_run, in_pool)
 for name, (truth, nets) in yardsticks.items():
     for method, l in nets.items():
         rows.append({"method": method, "yardstick": name, "held_out": True, **method_scores(l, truth, p.k)})
@@ -63,10 +81,18 @@ if "published" in inp.keys():  # the paper's network, on its own products
     pub = standard_network(pd.read_parquet(inp.published))
     own = pd.unique(pd.concat([pub["output"], pub["input"]]))
     own = [u for u in own if u in scorable]
-    ref_pub = ref[ref["output"].isin(own) & ref["input"].isin(own)]
     pub = pub[pub["output"].isin(own) & pub["input"].isin(own)]
-    rows.append({"method": "published_kh2025", "yardstick": "reference_published_products", "held_out": True,
-                 **method_scores(pub, ref_pub, p.k)})
+    for labels in LABELLINGS:
+        ref = labelled(product_io, labels)
+        ref = ref[(ref["share"] >= p.min_share) & ref["output"].isin(own) & ref["input"].isin(own)]
+        rows.append({"method": "published_kh2025", "yardstick": "reference_published_products"
+                     + ("" if labels == "all" else f"_{labels}"), "held_out": True, **method_scores(pub, ref, p.k)})
+if "world" in inp.keys():  # the world yardstick: every country's exports, all HS4 products, held out
+    world = pd.read_parquet(inp.world)
+    for r in world[world["min_share"] == p.min_share].itertuples():
+        rows.append({"method": r.network, "yardstick": "world" + ("" if r.labels == "all" else f"_{r.labels}"),
+                     "held_out": bool(r.held_out), "precision": r.precision, "coverage": 1.0,
+                     "at_least_1": r.at_least_1, "links": r.scored_links, "outputs": r.scored_outputs})
 table = pd.DataFrame(rows)
 
 # Precision at matched coverage: every method at the smallest coverage any method has on that yardstick.

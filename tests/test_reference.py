@@ -18,7 +18,7 @@ from valuechain.evaluate import (
     summarise_per_output,
 )
 from valuechain.linksio import LinksDataError, known_hs_codes, read_links_file
-from valuechain.retrieve import RetrieveError, retrieve
+from valuechain.retrieve import RetrieveError, data_files, retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -155,6 +155,37 @@ def test_end_use_levels_on_a_chain():
     assert weighted["mean_level"].to_dict() == pytest.approx({"intermediate": 1.5, "consumption": 3.0})
 
 
+def test_cross_commodity_labels_leave_the_own_commodity_cell_out():
+    # Industries A, B, C buy 100 each: S[., A] = (0.70, 0.30, 0), S[., B] = (0.05, 0.90, 0.05),
+    # S[., C] = (0.02, 0.50, 0.48). s1 and s2 are two products of commodity A (two steel products); s3 = {B};
+    # s4 = {B, C}.
+    shares = pd.DataFrame({"A": [0.70, 0.30, 0.0], "B": [0.05, 0.90, 0.05], "C": [0.02, 0.50, 0.48]},
+                          index=["A", "B", "C"])
+    pairs = pd.DataFrame({"product": ["s1", "s2", "s3", "s4", "s4"], "bea": ["A", "A", "B", "B", "C"]})
+    R, products = ref.reference_shares(pairs, shares)
+    R_cross, same = ref.reference_shares(pairs, shares, own_commodity=False)
+    assert list(same) == list(products) == ["s1", "s2", "s3", "s4"]
+    share = pd.DataFrame(R, index=products, columns=products)  # share.loc[q, p] = share(q -> p)
+    cross = pd.DataFrame(R_cross, index=products, columns=products)
+    assert share.loc["s1", "s2"] == pytest.approx(0.70) and cross.loc["s1", "s2"] == 0  # only S[A, A]
+    assert share.loc["s3", "s4"] == pytest.approx(0.90)  # max(S[B, B], S[B, C])
+    assert cross.loc["s3", "s4"] == pytest.approx(0.50)  # S[B, C] without S[B, B]
+    assert share.loc["s4", "s3"] == pytest.approx(0.90)  # max(S[B, B], S[C, B])
+    assert cross.loc["s4", "s3"] == pytest.approx(0.05)  # S[C, B]
+    assert share.loc["s3", "s1"] == cross.loc["s3", "s1"] == pytest.approx(0.30)  # S[B, A]: another industry
+    assert (R_cross <= R).all()
+    links = ref.reference_links(R, products, 0.1, R_cross)
+    for labels, expected in (("all", {("s2", "s1"), ("s4", "s3"), ("s3", "s4"), ("s1", "s3"), ("s2", "s3"),
+                                      ("s1", "s4"), ("s2", "s4"), ("s1", "s2")}),
+                             ("cross_commodity", {("s4", "s3"), ("s1", "s3"), ("s2", "s3"), ("s1", "s4"),
+                                                  ("s2", "s4")})):
+        view = ref.labelled(links, labels)
+        true = set(map(tuple, view.loc[view["share"] >= 0.1, ["output", "input"]].to_numpy()))
+        assert true == expected, labels
+    with pytest.raises(ValueError, match="labelling"):
+        ref.labelled(links, "own")
+
+
 # --------------------------------------------------------------------- the published network, real files
 def test_published_network_scores_as_its_readme_states(product_truth, hs4_reference):
     d = product_truth
@@ -165,7 +196,7 @@ def test_published_network_scores_as_its_readme_states(product_truth, hs4_refere
     universe = pd.unique(pd.concat([published["output"], published["input"]]))
     table, _ = reference_evaluation({"published_kh2025": published}, reference, products, universe, 3,
                                     [0.005, 0.01, 0.02])
-    t = table.set_index(["network", "min_share"])
+    t = table[table["labels"] == "all"].set_index(["network", "min_share"])
     pub = t.loc[("published_kh2025", 0.01)]
     # product_truth/README.md: 0.306 over 3,483 scorable links; >= 1 correct 0.588, >= 2 0.244, all 0.064;
     # three random inputs 0.148; at 0.5% 0.364, at 2% 0.255.
@@ -177,6 +208,10 @@ def test_published_network_scores_as_its_readme_states(product_truth, hs4_refere
     assert t.loc[("random_expected", 0.01), "precision"] == pytest.approx(0.148, abs=0.005)
     assert t.loc[("published_kh2025", 0.005), "precision"] == pytest.approx(0.364, abs=0.005)
     assert t.loc[("published_kh2025", 0.02), "precision"] == pytest.approx(0.255, abs=0.005)
+    # Without the own-commodity cells of the Use table the published network scores 0.248.
+    cross = table[table["labels"] == "cross_commodity"].set_index(["network", "min_share"])
+    assert cross.loc[("published_kh2025", 0.01), "precision"] == pytest.approx(0.248, abs=0.005)
+    assert cross.loc[("published_kh2025", 0.01), "scored_links"] == 3483
 
 
 # ------------------------------------------------------------------------------- user network files
@@ -231,12 +266,13 @@ def test_every_configured_data_set_is_pinned_to_the_mirror_bytes(tmp_path):
     """The default config's data sets (rule retrieve_data) come out of the mirror with their pinned sha256."""
     import yaml
 
-    data = yaml.safe_load((ROOT / "config" / "config.default.yaml").read_text())["data"]
-    assert {f"{d['folder']}/{d['name']}" for d in data.values()} >= {
+    files = data_files(yaml.safe_load((ROOT / "config" / "config.default.yaml").read_text())["data"])
+    assert set(files) >= {
         "hs/harmonized-system.csv", "hs/sections.csv", "hs/hs92_atlas_names.csv", "world2017/pci_hs4_2017.csv",
-        "world2017/exports_country_hs4_2017.parquet", "wiod2013/wiot_2011.parquet"}
-    for key, d in data.items():
-        got = retrieve(d["name"], tmp_path / key / d["name"], DATA / d["folder"], None, sha256=d["sha256"])
+        "world2017/exports_country_hs4_2017.parquet", "wiod2013/wiot_2011.parquet", "concordance/hs_isic3.csv",
+        "concordance/hs_isic4.csv", "wiod2016_niot/USA_NIOT_nov16.csv"}
+    for path, d in files.items():
+        got = retrieve(d["name"], tmp_path / path, DATA / d["folder"], None, sha256=d["sha256"])
         assert got == d["sha256"]
 
 

@@ -68,6 +68,11 @@ def by_input_size(base, per_mb):
     return lambda wildcards, input: int(base + per_mb * input.size_mb)
 
 
+def by_file_size(name, base, per_mb):
+    """As by_input_size, from the size of one named input only (a rule that also reads fixed reference data)."""
+    return lambda wildcards, input: int(base + per_mb * os.path.getsize(input[name]) / 2**20)
+
+
 def rule_script(name):
     """Absolute path of a script of scripts/ (a script directive is otherwise relative to the .smk file)."""
     return str(Path(workflow.basedir) / "scripts" / name)
@@ -78,7 +83,7 @@ RECONCILE_MODES = (
     ["outer", "inner"] if config["rca"]["compare_reconcile"] else [RECONCILE]
 )
 METHODS = config["links"]
-LINK_METHODS = ("bf", "cospec", "learned")
+LINK_METHODS = ("bf", "cospec", "learned", "regional", "world", "fused")
 # Link methods inferred and scored side by side (links.compare plus links.method).
 COMPARED = sorted(set(METHODS["compare"]) | {METHODS["method"]}, key=LINK_METHODS.index)
 LINKS_FILE = config.get("links_file")
@@ -101,11 +106,12 @@ SKIPPED = (
 # the data mirror, at its configured URL, or already retrieved) and skipped with a reason otherwise.
 _PUBLISHED = config["reference"]["files"]["published"]
 _MIRROR = config.get("data_mirror")
-PUBLISHED = config["clean"]["hs_digits"] == 4 and bool(
+PUBLISHED_FILE = bool(
     _PUBLISHED.get("url")
     or (_MIRROR and (Path(_MIRROR) / "product_truth" / _PUBLISHED["name"]).is_file())
     or (Path("resources/product_truth") / _PUBLISHED["name"]).is_file()
 )
+PUBLISHED = config["clean"]["hs_digits"] == 4 and PUBLISHED_FILE
 if not PUBLISHED:
     SKIPPED["published network (published_kh2025)"] = (
         "HS6 run: the published network is HS4" if config["clean"]["hs_digits"] != 4
@@ -263,7 +269,10 @@ def final_artifacts(wildcards):
 
 # Reference data sets (data.smk) -------------------------------------------------------------------------
 
-DATA_FILES = {f"{d['folder']}/{d['name']}": d for d in config["data"].values()}
+# One entry per file under resources/; an entry with countries is one file per country (valuechain.retrieve).
+from valuechain.retrieve import data_files
+
+DATA_FILES = data_files(config["data"])
 
 
 # Public regional trade (public.smk) ---------------------------------------------------------------------
@@ -409,6 +418,38 @@ def finetune_samples():
     }
 
 
+# The world yardstick and evidence (world_links): shared by runs with the same world and reference sections.
+WORLD = Shared("world", config["world"], config["reference"])
+# Methods that read the world evidence, and those that read the chosen cospec variant.
+WORLD_METHODS = ("world", "fused")
+# The countries of the WIOD 2016 national tables (their world input coefficients are the ISIC rev. 4 prior).
+WORLD_COUNTRIES = config["data"]["wiod2016_niot"]["countries"]
+VARIANT_METHODS = ("cospec", "regional", "fused")
+
+
+def world_data():
+    """The data sets of the world evidence under resources/: the 2017 exports, the HS -> ISIC concordances, the
+    WIOD 2013 tables of the configured years with their industries, and the WIOD 2016 national tables."""
+    years = {f"wiod2013/wiot_{y}.parquet" for y in config["world"]["wiod2013_years"]}
+    keep = [path for path in DATA_FILES
+            if path.startswith(("concordance/", "wiod2016_niot/")) or path in years
+            or path in ("world2017/exports_country_hs4_2017.parquet", "wiod2013/industries.csv")]
+    return [f"resources/{path}" for path in sorted(keep)]
+
+
+def method_inputs(wildcards):
+    """What infer_links_method reads for a method besides the RCA table."""
+    inputs = {}
+    if wildcards.method in VARIANT_METHODS:
+        inputs["variant"] = FT.out("cospec/variant.json")
+    if wildcards.method == "learned":
+        inputs["model"] = LEARNED.out("model.pkl")
+    if wildcards.method in WORLD_METHODS:
+        inputs["weights"] = WORLD.out("weights.json")
+        inputs["world"] = world_data()
+    return inputs
+
+
 def method_links(method):
     return res(f"links/{RECONCILE}/links.parquet") if method == "bf" else res(f"links/{method}/links.parquet")
 
@@ -427,6 +468,12 @@ def methods_inputs(wildcards):
         inputs["cospec_selection"] = rules.select_cospec.output.selection
     if "learned" in COMPARED:
         inputs["learned_training"] = rules.train_link_model.output.training
+    if "regional" in COMPARED:
+        inputs["cospec_variant"] = FT.out("cospec/variant.json")
+        inputs.update({f"{sample}_{kind}": FT.out(f"{sample}/{kind}.parquet")
+                       for sample in ("heldout", "all") for kind in ("specialisation", "labels")})
+    if set(WORLD_METHODS) & set(COMPARED):
+        inputs["world"] = WORLD.out("evaluation.parquet")
     if PUBLISHED:
         inputs["published"] = REFERENCE.out("published_kh2025.parquet")
     truth = truth_file(wildcards)

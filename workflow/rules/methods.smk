@@ -3,7 +3,7 @@
 # tables; the run's final link set; every method scored on every yardstick.
 
 wildcard_constraints:
-    method="cospec|learned",
+    method="cospec|learned|regional|world|fused",
 
 rule select_cospec:
     """Choose the co-specialisation variant on the tuning years; measure the choice on held-out years and folds."""
@@ -61,12 +61,52 @@ rule train_link_model:
         rule_script("train_link_model.py")
 
 
-rule infer_links_method:
-    """Top-k inputs of every product by a cospec or learned score, with confidences and abstention."""
+rule world_links:
+    """The world yardstick: the 2017 exports of every country, with the industry prior and export size, scored
+    against the product reference at HS4 (both labellings); weights chosen cross-fitted on folds of outputs."""
     input:
+        unpack(lambda w: {"published": ref_file("published")} if PUBLISHED_FILE else {}),
+        world=world_data(),
+        use=ref_file("use_table"),
+        commodities=ref_file("commodities"),
+        crosswalk=ref_file("crosswalk"),
+        hs_naics=ref_file("hs_naics"),
+        hs_bec=ref_file("hs_bec"),
+        hs="resources/hs/harmonized-system.csv",
+        names="resources/hs/hs92_atlas_names.csv",
+    output:
+        links=WORLD.out("links.parquet"),
+        weights=WORLD.out("weights.json"),
+        grid=WORLD.out("grid.parquet"),
+        evaluation=WORLD.out("evaluation.parquet"),
+        end_use=WORLD.out("end_use_levels.parquet"),
+    log:
+        WORLD.log("world_links.log"),
+    benchmark:
+        WORLD.bench("world_links.tsv")
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=15,
+    params:
+        world=config["world"],
+        countries=WORLD_COUNTRIES,
+        min_share=REF["min_share"],
+        naics_match=REF["naics_match"],
+    message:
+        "World yardstick: every country's exports, the industry prior and export size against the product reference"
+    conda:
+        "../envs/links.yaml"
+    script:
+        rule_script("world_links.py")
+
+
+rule infer_links_method:
+    """Top-k inputs of every product by a scoring method (cospec, learned, regional, world, fused), with
+    confidences and abstention."""
+    input:
+        unpack(method_inputs),
         rca=res(f"rca/{RECONCILE}/rca.parquet"),
-        fitted=lambda w: (rules.select_cospec.output.variant if w.method == "cospec"
-                          else rules.train_link_model.output.model),
     output:
         links=res("links/{method}/links.parquet"),
     log:
@@ -75,11 +115,13 @@ rule infer_links_method:
         bench("infer_links_{method}.tsv")
     threads: 2
     resources:
-        mem_mb=by_input_size(1000, 250),
-        runtime=by_input_size(5, 0.5),
+        mem_mb=by_file_size("rca", 1000, 250),
+        runtime=by_file_size("rca", 5, 0.5),
     params:
         k=METHODS["k"],
         min_confidence=METHODS["min_confidence"],
+        world=config["world"],
+        countries=WORLD_COUNTRIES,
     message:
         "{wildcards.method} input links"
     conda:
@@ -151,4 +193,6 @@ METHOD_ARTIFACTS = [
     *rules.evaluate_methods.output,
     *([res("links/cospec/links.parquet"), *rules.select_cospec.output] if "cospec" in COMPARED else []),
     *([res("links/learned/links.parquet"), *rules.train_link_model.output] if "learned" in COMPARED else []),
+    *(res(f"links/{m}/links.parquet") for m in ("regional", "world", "fused") if m in COMPARED),
+    *(rules.world_links.output if set(WORLD_METHODS) & set(COMPARED) else []),
 ]

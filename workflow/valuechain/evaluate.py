@@ -152,29 +152,35 @@ def summarise_random(per: pd.DataFrame, k: int) -> dict[str, float]:
 
 
 def reference_evaluation(networks: dict[str, pd.DataFrame], ref: pd.DataFrame, scorable, universe, k: int,
-                         min_shares, groups: dict[str, pd.Series] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every network scored against the reference at every ``min_share``, plus the random expectation over
-    ``universe`` (row ``random_expected``).
+                         min_shares, groups: dict[str, pd.Series] | None = None,
+                         labellings=("all", "cross_commodity")) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every network scored against the reference in every labelling (``valuechain.reference.LABELLINGS``) at
+    every ``min_share``, plus the random expectation over ``universe`` (row ``random_expected``).
 
-    Returns ``(table, by_group)``: ``table`` has one row per (network, min_share) with ``network, min_share, k,
-    precision, at_least_1, ..., all_k, scored_links, scored_outputs``; ``by_group`` the same measures per value
-    of each grouping of the outputs in ``groups`` (``{"section": product -> section, ...}``), with columns
-    ``grouping, group`` added.
+    Returns ``(table, by_group)``: ``table`` has one row per (network, labels, min_share) with ``network, labels,
+    min_share, k, precision, at_least_1, ..., all_k, scored_links, scored_outputs``; ``by_group`` the same measures
+    per value of each grouping of the outputs in ``groups`` (``{"section": product -> section, ...}``), with
+    columns ``grouping, group`` added.
     """
+    from .reference import labelled
+
     rows, group_rows = [], []
-    for t in min_shares:
-        per_net = {name: reference_per_output(links, ref, scorable, k, t) for name, links in networks.items()}
-        rand = random_per_output(universe, ref, scorable, k, t)
-        for name, per in per_net.items():
-            rows.append({"network": name, "min_share": t, "k": k, **summarise_per_output(per, k)})
-        rows.append({"network": "random_expected", "min_share": t, "k": k, **summarise_random(rand, k)})
-        for grouping, of in (groups or {}).items():
-            for name, per in [*per_net.items(), ("random_expected", rand)]:
-                g = of.reindex(per["output"]).fillna("unclassified").to_numpy()
-                summarise = summarise_random if name == "random_expected" else summarise_per_output
-                for value, part in per.groupby(g):
-                    group_rows.append({"network": name, "min_share": t, "k": k, "grouping": grouping,
-                                       "group": value, **summarise(part, k)})
+    for labels in labellings:
+        view = labelled(ref, labels)
+        for t in min_shares:
+            key = {"labels": labels, "min_share": t, "k": k}
+            per_net = {name: reference_per_output(links, view, scorable, k, t) for name, links in networks.items()}
+            rand = random_per_output(universe, view, scorable, k, t)
+            for name, per in per_net.items():
+                rows.append({"network": name, **key, **summarise_per_output(per, k)})
+            rows.append({"network": "random_expected", **key, **summarise_random(rand, k)})
+            for grouping, of in (groups or {}).items():
+                for name, per in [*per_net.items(), ("random_expected", rand)]:
+                    g = of.reindex(per["output"]).fillna("unclassified").to_numpy()
+                    summarise = summarise_random if name == "random_expected" else summarise_per_output
+                    for value, part in per.groupby(g):
+                        group_rows.append({"network": name, **key, "grouping": grouping, "group": value,
+                                           **summarise(part, k)})
     return pd.DataFrame(rows), pd.DataFrame(group_rows)
 
 

@@ -33,9 +33,11 @@ def link_recovery(evaluation: pd.DataFrame, path) -> None:
 
 def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share: float, sections, path) -> None:
     """Networks against the product reference at ``min_share``: (C) shares of outputs with at least 1, 2 and
-    all k inputs correct, with precision; (D) share with at least one correct by HS section of the output, in
-    the order of ``sections`` (unknown groups last)."""
-    t = table[table["min_share"] == min_share].reset_index(drop=True)
+    all k inputs correct (all labels), with the precision in both labellings; (D) share with at least one correct
+    by HS section of the output, in the order of ``sections`` (unknown groups last)."""
+    at = table[table["min_share"] == min_share]
+    cross = at[at["labels"] == "cross_commodity"].set_index("network")["precision"]
+    t = at[at["labels"] == "all"].reset_index(drop=True)
     k = int(t["k"].iloc[0])
     cols = [c for c in t.columns if c.startswith("at_least_")] + ["all_k"]
     labels = [c.replace("at_least_", "at least ").replace("all_k", f"all {k}") for c in cols]
@@ -45,15 +47,16 @@ def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share:
     for i, (col, label) in enumerate(zip(cols, labels)):
         ax.barh(y + i * height, t[col], height, label=label)
     ax.set_yticks(y + height * (len(cols) - 1) / 2,
-                  [f"{n}  (precision {p:.2f}, {s} links)" for n, p, s in zip(t["network"], t["precision"],
-                                                                              t["scored_links"])], fontsize=8)
+                  [f"{n}  (precision {p:.2f}, cross-commodity {cross.get(n, np.nan):.2f}, {s} links)"
+                   for n, p, s in zip(t["network"], t["precision"], t["scored_links"])], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of scored outputs")
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(f"(C) Inputs correct against the BEA reference (share >= {min_share:g}, top {k})", fontsize=9)
 
-    g = by_group[(by_group["min_share"] == min_share) & (by_group["grouping"] == "section")]
+    g = by_group[(by_group["min_share"] == min_share) & (by_group["grouping"] == "section")
+                 & (by_group["labels"] == "all")]
     pivot = g.pivot_table(index="group", columns="network", values="at_least_1")
     pivot = pivot[[n for n in t["network"] if n in pivot.columns]]
     order = {section: i for i, section in enumerate(sections)}

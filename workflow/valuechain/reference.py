@@ -10,6 +10,11 @@ about 400 commodities each of about 400 industries buys. Joined to HS codes thro
   industry ``i`` (column share of the intermediate block, the row ``T005`` of the table).
 - ``share(q -> p) = max_{c in C(q), i in I(p)} S[c, i]``: the largest share a commodity of ``q`` takes in an
   industry of ``p``. ``q -> p`` is a true link when ``share >= min_share`` (default 0.01).
+- Cross-commodity labels: the same rule with the own-commodity cells ``S[c, c]`` left out, so that ``q -> p`` is
+  true only through a commodity of ``q`` supplying an industry other than its own (``share_cross``). Two products
+  of one BEA commodity with a large own-industry cell (steel mills buying steel) are similar products, not
+  evidently inputs of each other; the second labelling keeps them from counting as found links. Labellings:
+  :data:`LABELLINGS`, read with :func:`labelled`.
 
 Products whose HS6 codes map to no BEA code are *unscorable*: they are listed in the coverage table and left
 out of every score, never counted as false. The NAICS match is exact (``naics_match="exact"``: the 6-digit
@@ -44,6 +49,8 @@ END_USE = {
     "321": "mixed", "510": "mixed", "700": "mixed",
 }
 END_USE_ORDER = ["intermediate", "capital", "consumption", "mixed"]
+# Reference labellings -> the share column that decides them.
+LABELLINGS = {"all": "share", "cross_commodity": "share_cross"}
 
 
 class ReferenceDataError(ValueError):
@@ -142,15 +149,20 @@ def _group_max(values: np.ndarray, groups: np.ndarray, axis: int) -> np.ndarray:
     return np.maximum.reduceat(values, starts, axis=axis)
 
 
-def reference_shares(pairs: pd.DataFrame, shares: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+def reference_shares(pairs: pd.DataFrame, shares: pd.DataFrame,
+                     own_commodity: bool = True) -> tuple[np.ndarray, pd.Index]:
     """The reference input share of every ordered product pair: ``(R, products)``, ``R[q, p] = share(q -> p)``.
 
     ``pairs``: ``product, bea`` (:func:`product_bea`); ``shares``: ``S[c, i]`` (:func:`read_use_shares`).
     ``products`` are the products with at least one BEA code that is both a commodity row and an industry
     column of ``shares`` (the scorable ones), sorted. Two grouped maxima, no loop over products: first over the
     commodities of each input product (rows), then over the industries of each output product (columns).
-    The diagonal (a product as its own input) is set to 0.
+    The diagonal (a product as its own input) is set to 0. ``own_commodity=False`` leaves out the cells of a
+    commodity in its own industry (``S[c, c]``), for the cross-commodity labels.
     """
+    if not own_commodity:
+        own = shares.index.to_numpy()[:, None] == shares.columns.to_numpy()[None, :]
+        shares = shares.mask(own, 0.0)
     pairs = pairs[pairs["bea"].isin(shares.index) & pairs["bea"].isin(shares.columns)]
     pairs = pairs.sort_values(["product", "bea"])
     products = pd.Index(pairs["product"].unique())
@@ -162,12 +174,29 @@ def reference_shares(pairs: pd.DataFrame, shares: pd.DataFrame) -> tuple[np.ndar
     return R, products
 
 
-def reference_links(R: np.ndarray, products: pd.Index, min_share: float) -> pd.DataFrame:
-    """``output, input, share, label`` for every pair with a positive share; ``label = share >= min_share``."""
+def reference_links(R: np.ndarray, products: pd.Index, min_share: float,
+                    R_cross: np.ndarray | None = None) -> pd.DataFrame:
+    """``output, input, share, share_cross, label`` for every pair with a positive share; ``label = share >=
+    min_share``; ``share_cross`` is ``R_cross`` (the cross-commodity shares, never above ``share``; ``share``
+    when not given)."""
     q, p = np.nonzero(R > 0)
-    links = pd.DataFrame({"output": products[p], "input": products[q], "share": R[q, p]})
+    links = pd.DataFrame({"output": products[p], "input": products[q], "share": R[q, p],
+                          "share_cross": (R if R_cross is None else R_cross)[q, p]})
     links["label"] = links["share"] >= min_share
     return links.sort_values(["output", "input"]).reset_index(drop=True)
+
+
+def labelled(ref: pd.DataFrame, labels: str) -> pd.DataFrame:
+    """``ref`` (:func:`reference_links`) with ``share`` replaced by the share of the labelling ``labels``
+    (:data:`LABELLINGS`), pairs of zero share dropped, so that every scorer reads one column."""
+    if labels not in LABELLINGS:
+        raise ValueError(f"unknown reference labelling {labels!r}; expected one of {list(LABELLINGS)}")
+    column = LABELLINGS[labels]
+    if column not in ref.columns:
+        raise ReferenceDataError(f"the reference network has no column {column!r} (labelling {labels!r}); "
+                                 "rebuild it with rule reference_network")
+    view = ref.assign(share=ref[column])
+    return view[view["share"] > 0].reset_index(drop=True)
 
 
 def coverage_table(universe, pairs: pd.DataFrame, products: pd.Index, hs6_products: pd.Series) -> pd.DataFrame:

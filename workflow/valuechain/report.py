@@ -29,9 +29,12 @@ def methods_table(methods: pd.DataFrame) -> pd.DataFrame:
 
 
 def reference_table(reference: pd.DataFrame, min_share: float) -> pd.DataFrame:
-    """Every network's scores against the product reference at the run's threshold, best first."""
+    """Every network's scores against the product reference at the run's threshold, both labellings (each network's
+    rows together), best first by its precision with all labels."""
     at = reference[reference["min_share"] == min_share].drop(columns=["min_share"])
-    return at.sort_values("precision", ascending=False, kind="stable")
+    best = at[at["labels"] == "all"].set_index("network")["precision"]
+    order = at["network"].map(best.rank(ascending=False, method="first"))
+    return at.assign(_order=order).sort_values(["_order", "labels"], kind="stable").drop(columns="_order")
 
 
 def level_extremes(levels: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import urllib.request
 import warnings
 import zipfile
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -215,6 +216,39 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
     raw.unlink(missing_ok=True)
     log.info("%s: sha256 %s", name, digest)
     return digest
+
+
+def data_files(data: Mapping[str, dict]) -> dict[str, dict]:
+    """The config's ``data:`` entries as one entry per file, keyed by its path under ``resources/`` (``folder/name``),
+    what rule retrieve_data is given.
+
+    An entry with ``countries`` stands for one file per country, so that 43 national tables are one entry and not 43
+    near-copies: ``{country}`` in its ``name`` and ``url`` becomes each country and ``sha256`` is that country's entry
+    of the ``sha256`` mapping, which must pin every country and no other. Other entries are returned unchanged (the
+    same dict), so their rule parameters, and what Snakemake decides from them, stay as they were.
+    """
+    files: dict[str, dict] = {}
+    for key, entry in data.items():
+        if "countries" in entry:
+            pins = entry["sha256"]
+            unpinned = [c for c in entry["countries"] if c not in pins]
+            extra = sorted(set(pins) - set(entry["countries"]))
+            if unpinned or extra:
+                raise ValueError(f"data.{key}: sha256 lacks {unpinned} and has other countries {extra}")
+            common = {k: v for k, v in entry.items() if k != "countries"}
+            per_country = [
+                {**common, "name": entry["name"].replace("{country}", c),
+                 "url": entry["url"] and entry["url"].replace("{country}", c), "sha256": pins[c]}
+                for c in entry["countries"]
+            ]
+        else:
+            per_country = [entry]
+        for f in per_country:
+            path = f"{f['folder']}/{f['name']}"
+            if path in files:
+                raise ValueError(f"data.{key}: {path} is also another entry's file")
+            files[path] = f
+    return files
 
 
 def _check(name: str, path: Path, **pinned: str | None) -> str:

@@ -1,0 +1,222 @@
+"""Product input links from trade data: every method of the workflow behind one function (docs/links.md).
+
+>>> from valuechain.links import infer
+>>> links = infer(exports, imports, method="default", k=3)   # locations x products values (USD)
+
+The workflow's rules call the same functions (:func:`method_score`, :func:`load_world`), so the links of
+``infer`` on a run's trade equal the run's links.
+
+Methods (:data:`METHODS`):
+
+- ``bf``: Backward & Forward, the paper's method (:mod:`valuechain.bf`; confidence ``2 / (rb + rf)``).
+- ``cospec``: continuous co-specialisation of importing ``q`` and exporting ``p`` (:mod:`valuechain.cospec`).
+- ``learned``: the classifier trained on ICIO industry pairs (:mod:`valuechain.learned`; needs its model file).
+- ``colocation``: export co-location across the locations (exports only).
+- ``regional``: regional evidence only: cospec plus co-location, each standardised over all pairs.
+- ``world``: world evidence only, no regional data: the world's export co-location, the industry prior of two
+  input-output tables and export size, with weights chosen held out (:mod:`valuechain.evidence`). HS codes only.
+- ``fused``: ``regional`` plus ``world``, each standardised; ``regional`` where the codes are not HS codes or the
+  world data are absent (said in the log).
+
+Every score ranks each output's candidate inputs; the confidence is the score's percentile among all ordered
+pairs (:func:`valuechain.cospec.percentile_confidence`) except for ``bf`` and ``learned``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import cospec, evidence
+
+METHODS = ("bf", "cospec", "learned", "colocation", "regional", "world", "fused")
+#: The method the workflow uses by default (``links.method`` of config/config.default.yaml; a test keeps them equal).
+DEFAULT_METHOD = "fused"
+#: The cospec variant when none is given (the one rule ``select_cospec`` chooses on WIOD).
+DEFAULT_VARIANT = "log1p+input"
+#: The paper's thresholds, for ``bf`` when none are given.
+PAPER_THRESHOLDS = {"t1": 2.0, "t2": 1.5, "t3": 3.5, "t4": 2.0}
+#: Files of the world evidence under a data folder (``resources/`` of a run, or the data mirror).
+WORLD_FILES = {
+    "exports": "world2017/exports_country_hs4_2017.parquet",
+    "isic3": "concordance/hs_isic3.csv",
+    "isic4": "concordance/hs_isic4.csv",
+    "wiod2013": "wiod2013/wiot_{year}.parquet",
+    "wiod2013_industries": "wiod2013/industries.csv",
+    "wiod2016": "wiod2016_niot/{country}_NIOT_nov16.csv",
+}
+HS_CODE = re.compile(r"[0-9]{4}([0-9]{2})?")
+
+log = logging.getLogger(__name__)
+
+
+def standardised(S: np.ndarray) -> np.ndarray:
+    """``S`` centred and scaled by the mean and standard deviation of its off-diagonal entries, so that evidences
+    of different units add with equal weight."""
+    off = S[~np.eye(S.shape[0], dtype=bool)]
+    sd = off.std()
+    return (S - off.mean()) / (sd if sd > 0 else 1.0)
+
+
+def regional_score(E: np.ndarray, I: np.ndarray, variant: str = DEFAULT_VARIANT) -> np.ndarray:
+    """cospec (``variant``) plus export co-location across the run's locations, each :func:`standardised`."""
+    return standardised(cospec.score_matrix(E, I, variant)) + standardised(evidence.colocation(E))
+
+
+def hs_products(products) -> bool:
+    """Whether every product code is an HS code of 4 or 6 ASCII digits (the world evidence needs them)."""
+    codes = pd.Series(products, dtype=str)
+    return len(codes) > 0 and codes.str.fullmatch(HS_CODE).all() and codes.str.len().nunique() == 1
+
+
+def method_score(method: str, E: np.ndarray, I: np.ndarray | None, products, *, variant: str = DEFAULT_VARIANT,
+                 world: evidence.WorldEvidence | None = None, weights: dict | None = None,
+                 model=None) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """``(S, confidence, detail)`` of a scoring method (every method of :data:`METHODS` but ``bf``) on export and
+    import RCA ``E``, ``I`` (locations x ``products``): the score matrix ``S[q, p]``, a confidence matrix (None: the
+    score's percentile) and a sentence for the log. ``world`` and ``weights`` (fold -> WorldWeights) are the world
+    evidence of ``products`` (:func:`load_world`); ``fused`` without them is ``regional``."""
+    needs_imports = method in ("cospec", "learned", "regional", "fused")
+    if needs_imports and I is None:
+        raise ValueError(f"method {method!r} needs imports as well as exports")
+    if method == "colocation":
+        return evidence.colocation(E), None, "export co-location across locations"
+    if method == "cospec":
+        return cospec.score_matrix(E, I, variant), None, f"variant {variant}"
+    if method == "learned":
+        from . import learned
+
+        if model is None:
+            raise ValueError("method 'learned' needs the trained model (model=...; the workflow's "
+                             "results/shared/learned-<key>/model.pkl)")
+        S = learned.predict(model["model"], learned.pair_features(E, I)).astype(float)
+        return S, S, f"{model['kind']} model, confidence = calibrated probability"
+    if method == "regional" or (method == "fused" and world is None):
+        why = "" if method == "regional" else " (no world evidence: regional evidence only)"
+        return regional_score(E, I, variant), None, f"cospec {variant} + co-location{why}"
+    if world is None or weights is None:
+        raise ValueError("method 'world' needs the world evidence (HS codes and the world data)")
+    W = evidence.crossfit_score(world, evidence.product_folds(products, len(weights)), weights)
+    if method == "world":
+        return W, None, "world co-location + industry prior + export size, weights of each output's held-out fold"
+    if method == "fused":
+        return (standardised(regional_score(E, I, variant)) + standardised(W), None,
+                f"regional (cospec {variant} + co-location) + world evidence")
+    raise ValueError(f"unknown link method {method!r}; expected one of {METHODS}")
+
+
+# ------------------------------------------------------------------------------------------ world data
+def world_priors(data: str | Path, wiod2013_years, wiod2016_years, countries) -> list:
+    """The ``(concordance, coefficients)`` pairs of :func:`valuechain.evidence.world_evidence`: WIOD 2013 world
+    input coefficients with HS -> ISIC rev. 3, and WIOD 2016 with HS -> ISIC rev. 4, read from the data folder."""
+    from . import niot
+
+    data = Path(data)
+    a13 = niot.wiod2013_input_coefficients([data / WORLD_FILES["wiod2013"].format(year=y) for y in wiod2013_years])
+    tables = niot.read_niot_tables([data / WORLD_FILES["wiod2016"].format(country=c) for c in countries])
+    a16 = niot.input_coefficients(tables, wiod2016_years)
+    isic3 = evidence.hs_industries(pd.read_csv(data / WORLD_FILES["isic3"], dtype=str), "ISIC3_2d",
+                                   niot.industry_isic3(data / WORLD_FILES["wiod2013_industries"]))
+    isic4 = evidence.hs_industries(pd.read_csv(data / WORLD_FILES["isic4"], dtype=str), "ISIC4_2d",
+                                   niot.industry_isic4())
+    return [(isic3, a13), (isic4, a16)]
+
+
+def read_world_weights(path: str | Path) -> dict:
+    """fold -> :class:`valuechain.evidence.WorldWeights` from the world stage's ``weights.json``."""
+    with open(path) as fh:
+        raw = json.load(fh)
+    return {int(f): evidence.WorldWeights(**w) for f, w in raw["folds"].items()}
+
+
+def load_world(products, data: str | Path, weights: str | Path, settings: dict, countries) -> tuple:
+    """``(WorldEvidence, weights)`` of ``products`` from a data folder and the world stage's ``weights.json``;
+    ``settings`` is the workflow's ``world`` config section (years), ``countries`` those of the WIOD 2016 tables."""
+    w = read_world_weights(weights)
+    priors = world_priors(data, settings["wiod2013_years"], settings["wiod2016_years"], countries)
+    exports = pd.read_parquet(Path(data) / WORLD_FILES["exports"])
+    world = evidence.world_evidence(products, exports, priors, {x.large_share for x in w.values()})
+    return world, w
+
+
+# ----------------------------------------------------------------------------------------------- the API
+def infer(exports: pd.DataFrame, imports: pd.DataFrame | None = None, method: str = "default", k: int = 3,
+          *, min_confidence: float = 0.0, variant: str = DEFAULT_VARIANT, thresholds: dict | None = None,
+          model: str | Path | None = None, data: str | Path = "resources", weights: str | Path | None = None,
+          world: dict | None = None) -> pd.DataFrame:
+    """Each product's top ``k`` inputs by ``method`` (:data:`METHODS`; ``"default"``: :data:`DEFAULT_METHOD`).
+
+    ``exports``, ``imports``: values (not RCA), locations x products, the same index and columns (any product
+    codes; ``imports=None`` for exports-only methods). Returns ``output, input, rank, score, confidence, method``.
+    Options: ``min_confidence`` (abstention), ``variant`` (cospec), ``thresholds`` (``bf``; default the paper's),
+    ``model`` (``learned``: the workflow's ``model.pkl``), and for the world evidence ``data`` (a folder laid out
+    like the data mirror; default ``resources``), ``weights`` (the world stage's ``weights.json``) and ``world``
+    (its config section; default the workflow's). World evidence is used only when the codes are HS codes of one
+    level and the files are there; otherwise ``fused`` falls back to ``regional`` with the reason logged.
+    """
+    from .rca import balassa_rca
+
+    method = DEFAULT_METHOD if method == "default" else method
+    if method not in METHODS:
+        raise ValueError(f"unknown link method {method!r}; expected 'default' or one of {METHODS}")
+    if imports is not None and not (imports.index.equals(exports.index) and imports.columns.equals(exports.columns)):
+        raise ValueError("exports and imports must have the same index (locations) and columns (products)")
+    products = exports.columns.astype(str).to_numpy()
+    E = balassa_rca(exports.to_numpy(dtype=float))
+    I = None if imports is None else balassa_rca(imports.to_numpy(dtype=float))
+    if method == "bf":
+        from .bf import Thresholds, backward_forward, top_k
+
+        if I is None:
+            raise ValueError("method 'bf' needs imports as well as exports")
+        t = Thresholds.from_mapping(thresholds or PAPER_THRESHOLDS)
+        frame = lambda X: pd.DataFrame(X, index=exports.index, columns=products)  # noqa: E731
+        links = top_k(backward_forward(frame(E), frame(I), t, 240), k)
+        links = links.assign(confidence=cospec.bf_confidence(links["score"]), method="bf")
+        links = links[links["confidence"] >= min_confidence]
+        links = links.assign(rank=links.groupby("output").cumcount().astype("int64") + 1)
+        return links[["output", "input", "rank", "score", "confidence", "method"]].reset_index(drop=True)
+    world_evidence = world_weights = None
+    if method in ("world", "fused"):
+        world_evidence, world_weights, why = _world_for(products, data, weights, world)
+        if world_evidence is None:
+            if method == "world":
+                raise ValueError(f"method 'world' cannot run: {why}")
+            log.info("fused: world evidence skipped (%s); regional evidence only", why)
+    fitted = None
+    if method == "learned" and model is not None:
+        with open(model, "rb") as fh:
+            fitted = pickle.load(fh)
+    S, confidence, detail = method_score(method, E, I, products, variant=variant, world=world_evidence,
+                                         weights=world_weights, model=fitted)
+    log.info("%s: %s", method, detail)
+    return cospec.top_links(S, products, k, min_confidence, confidence).assign(method=method)
+
+
+def _world_for(products, data, weights, settings) -> tuple:
+    """The world evidence of ``products``, or ``(None, None, reason)``."""
+    if not hs_products(products):
+        return None, None, "product codes are not HS codes of one level (4 or 6 digits)"
+    data = Path(data)
+    missing = [f for f in ("exports", "isic3", "isic4") if not (data / WORLD_FILES[f]).is_file()]
+    if missing:
+        return None, None, f"world data missing under {data}: {[WORLD_FILES[f] for f in missing]}"
+    if weights is None or not Path(weights).is_file():
+        return None, None, "no world weights file (weights=...: results/shared/world-<key>/weights.json)"
+    config = default_config()
+    world, w = load_world(products, data, weights, settings or config["world"],
+                          config["data"]["wiod2016_niot"]["countries"])
+    return world, w, ""
+
+
+def default_config() -> dict:
+    """The workflow's default config (config/config.default.yaml)."""
+    import yaml
+
+    return yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "config.default.yaml").read_text())
