@@ -4,13 +4,15 @@ labelled), the known truth, the product reference in both labellings; with preci
 precision-coverage figure."""
 
 import json
+import pickle
 
 import numpy as np
 import pandas as pd
 
-from valuechain.cospec import bf_confidence
-from valuechain.finetune import label_matrix, rca_arrays
-from valuechain.links import regional_score
+from valuechain.cospec import bf_confidence, variants
+from valuechain.finetune import fold_of_outputs, label_matrix, rca_arrays, score_counts
+from valuechain import niot
+from valuechain.links import links_from_rca, regional_score
 from valuechain.reference import LABELLINGS, labelled
 from valuechain.evaluate import (method_scores, precision_at_coverage, read_truth, read_universe,
                                  standard_network)
@@ -41,21 +43,46 @@ if "learned" in p.methods:
     chosen = tr[tr["chosen"]].iloc[0]
     icio["learned"] = {"years": chosen["heldout_years"], "industries": chosen["heldout_industries"],
                        "in_sample": chosen["in_sample"]}
-if "regional" in p.methods:  # nothing is chosen on the ICIO tables but the cospec variant (on the tuning years)
+if "regional" in p.methods:  # its cospec variant chosen as cospec's: on the tuning years, or on the other folds
     with open(inp.cospec_variant) as fh:
         variant = json.load(fh)["variant"]
     icio["regional"] = {}
     for sample, scheme in (("heldout", "years"), ("all", "in_sample")):
         E, I, _, industries = rca_arrays(pd.read_parquet(inp[f"{sample}_specialisation"]))
         L = label_matrix(pd.read_parquet(inp[f"{sample}_labels"]), industries)
-        S = regional_score(E, I, variant)
-        S[np.eye(len(industries), dtype=bool)] = -np.inf
-        top = np.argsort(-S, axis=0, kind="stable")[:p.k]
-        icio["regional"][scheme] = L[top, np.arange(len(industries))].mean()
+        predicted, true = score_counts(regional_score(E, I, variant), L, p.k)
+        icio["regional"][scheme] = true.sum() / predicted.sum()
+    counts = {v: score_counts(regional_score(E, I, v), L, p.k) for v in variants()}  # all years
+    fold = fold_of_outputs(len(industries), p.folds, p.seed)
+    pooled = np.zeros(2)
+    for f in range(p.folds):
+        train = fold != f
+        best = max(variants(), key=lambda v: (counts[v][1][train].sum() / counts[v][0][train].sum(),
+                                              -variants().index(v)))
+        pooled += [counts[best][0][~train].sum(), counts[best][1][~train].sum()]
+    icio["regional"]["industries"] = pooled[1] / pooled[0]
+if "niot" in inp.keys():  # WIOD 2016, years after WIOD 2013's: held out for every choice made on WIOD 2013
+    tables = niot.read_niot_tables(inp.niot)
+    E, I, _, industries = rca_arrays(niot.niot_specialisation(tables, p.wiod2016_years))
+    L = label_matrix(niot.niot_labels(tables, p.wiod2016_years), industries)
+    with open(inp.bf_thresholds) as fh:  # the thresholds the run's B&F uses
+        options = {"thresholds": json.load(fh)["thresholds"] if p.thresholds == "tuned" else p.thresholds}
+    if "cospec_variant" in inp.keys():
+        with open(inp.cospec_variant) as fh:
+            options["variant"] = json.load(fh)["variant"]
+    if "learned_model" in inp.keys():
+        with open(inp.learned_model, "rb") as fh:
+            options["model"] = pickle.load(fh)
+    at = {name: i for i, name in enumerate(industries)}
+    for method in [m for m in p.methods if m not in ("world", "fused")]:  # the prior is the label's own table
+        top = links_from_rca(method, E, I, np.array(industries), p.k, **options)
+        correct = L[top["input"].map(at).to_numpy(), top["output"].map(at).to_numpy()]
+        icio.setdefault(method, {})["wiod2016"] = correct.mean()
+        log.info("WIOD 2016 %s: precision@%d %.3f over %d links", method, p.k, correct.mean(), len(top))
 for method in p.methods:
     for scheme, value in icio.get(method, {}).items():
         value = float(value.iloc[0]) if isinstance(value, pd.Series) else float(value)
-        rows.append({"method": method, "yardstick": f"icio_{scheme}",
+        rows.append({"method": method, "yardstick": "wiod2016_heldout" if scheme == "wiod2016" else f"icio_{scheme}",
                      "held_out": scheme != "in_sample", "precision": value, "coverage": 1.0})
 
 # Products: the known truth (demo world or the user's), and the reference at its default min_share.

@@ -38,7 +38,7 @@ reference = ref.reference_links(R, scorable_products, p.min_share, R_cross)
 # The world's evidence on its own HS4 products.
 exports = pd.read_parquet(data / WORLD_FILES["exports"])
 products = np.array(sorted(exports["hs4"].astype(str).unique()))
-grid = ev.world_grid(cfg["grid"]["prior"], cfg["grid"]["size"], cfg["grid"]["large_share"])
+grid = ev.world_grid(*(cfg["grid"][key] for key in ("prior", "size", "large_share", "direction")))
 priors = world_priors(data, cfg["wiod2013_years"], cfg["wiod2016_years"], p.countries)
 world = ev.world_evidence(products, exports, priors, {w.large_share for w in grid})
 log.info("world: %d countries x %d HS4 products; %d of them scorable; industry shares for %d (ISIC rev. 3) and "

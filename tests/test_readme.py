@@ -30,6 +30,21 @@ def test_the_flow_query_prints_what_the_readme_shows(demo):
     assert out.stdout == BLOCKS[i + 1][1] and len(out.stdout.splitlines()) == 4
 
 
+def test_the_python_api_gives_the_runs_links(demo):
+    """valuechain.links.infer on the run's cleaned trade prints what the README shows and returns the run's final
+    links, row for row."""
+    import pandas as pd
+
+    i = next(i for i, (lang, body) in enumerate(BLOCKS) if lang == "python" and "import infer" in body)
+    code = BLOCKS[i][1] + "\nlinks.to_parquet('api_links.parquet')\n"
+    out = subprocess.run([sys.executable, "-c", code], cwd=demo, capture_output=True, text=True, check=True)
+    assert out.stdout == BLOCKS[i + 1][1]
+    api = pd.read_parquet(demo / "api_links.parquet")
+    final = pd.read_parquet(demo / "results" / "demo" / "links" / "final.parquet")
+    assert len(api) == len(final) == 1200
+    pd.testing.assert_frame_equal(api, final[list(api.columns)], check_dtype=False)
+
+
 def test_the_icio_examples_print_what_the_readme_shows(demo):
     examples = [body for _, body in BLOCKS if body.startswith("$ valuechain-icio")]
     assert len(examples) == 3

@@ -61,7 +61,7 @@ def test_dry_run_lists_the_whole_dag(work):
 
 
 SHARED_RULES = {"finetune_prepare", "finetune_grid", "finetune_heldout", "finetune_thresholds", "select_cospec",
-                "train_link_model", "reference_network", "icio_decompositions", "icio_perspectives"}
+                "train_link_model", "reference_network", "icio_decompositions", "icio_perspectives", "world_links"}
 
 
 def test_a_second_run_reuses_the_shared_stages(small_run, work, tmp_path):
@@ -73,9 +73,9 @@ def test_a_second_run_reuses_the_shared_stages(small_run, work, tmp_path):
     override.write_text("run: test-other\nfinetune:\n  k: 2\n")
     jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
     assert {"finetune_grid", "select_cospec", "train_link_model"} <= jobs
-    assert not jobs & {"reference_network", "icio_decompositions", "icio_perspectives"}
+    assert not jobs & {"reference_network", "icio_decompositions", "icio_perspectives", "world_links"}
     shared = {p.name.split("-")[0] for p in (work / "results" / "shared").iterdir()}
-    assert shared == {"finetune", "learned", "icio", "reference"}
+    assert shared == {"finetune", "learned", "icio", "reference", "world"}
 
 
 def test_full_run_outputs_manifest_and_provenance(small_run, work):
@@ -96,21 +96,27 @@ def test_full_run_outputs_manifest_and_provenance(small_run, work):
     assert len(flows) > 1000
     assert ((flows["lower"] <= flows["value"] * (1 + 1e-12)) & (flows["value"] <= flows["upper"] * (1 + 1e-12))).all()
     assert (flows["country_from"] != flows["country_to"]).all()
-    reference = pd.read_parquet(small_run / "evaluation/reference.parquet").set_index(["network", "min_share"])
+    both = pd.read_parquet(small_run / "evaluation/reference.parquet")
+    assert set(both["labels"]) == {"all", "cross_commodity"}
+    reference = both[both["labels"] == "all"].set_index(["network", "min_share"])
     assert set(reference.index.get_level_values(0)) == {
-        "bf_outer", "bf_inner", "cospec", "learned", "validated", "baseline", "demo_truth", "published_kh2025",
-        "random_expected"}
+        "bf_outer", "bf_inner", "cospec", "learned", "regional", "world", "fused", "validated", "baseline",
+        "demo_truth", "published_kh2025", "random_expected"}
     final = pd.read_parquet(small_run / "links/final.parquet")
     assert list(final.columns) == ["output", "output_name", "input", "input_name", "rank", "score", "confidence",
                                    "method"]
     assert (final["output_name"] != "").all() and (final["input_name"] != "").all()
-    assert set(final["method"]) == {"cospec"} and final["confidence"].between(0, 1).all()
+    assert set(final["method"]) == {"fused"} and final["confidence"].between(0, 1).all()
     assert final.groupby("output").size().max() == 3
     methods = pd.read_parquet(small_run / "evaluation/methods.parquet")
-    assert {"icio_years", "icio_industries", "icio_in_sample", "truth", "reference"} <= set(methods["yardstick"])
+    assert {"icio_years", "icio_industries", "icio_in_sample", "wiod2016_heldout", "truth", "reference",
+            "reference_cross_commodity", "world", "world_cross_commodity"} <= set(methods["yardstick"])
     assert not methods.loc[methods["yardstick"] == "icio_in_sample", "held_out"].any()
     truth_rows = methods[methods["yardstick"] == "truth"].set_index("method")
     assert truth_rows.loc["cospec", "precision"] > truth_rows.loc["bf", "precision"]
+    world = methods[methods["yardstick"] == "world"].set_index("method")
+    assert world.loc["world", "held_out"] and world.loc["world", "precision"] > 2 * world.loc[
+        "published_kh2025", "precision"]
     assert sorted(set(reference.index.get_level_values(1))) == [0.005, 0.01, 0.02]
     assert reference.loc[("published_kh2025", 0.01), "scored_links"] == 3483
     # the planted world is drawn from the reference, so its truth scores near 1 against it
@@ -129,7 +135,7 @@ def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_
     override.write_text("links:\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")
     jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
     assert {"infer_links", "evaluate_links", "evaluate_methods"} <= jobs
-    # the final links are cospec's: B&F thresholds do not touch them, nor the flows along them
+    # the final links are fused's: B&F thresholds do not touch them, nor the flows along them
     assert not jobs & {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "random_baseline",
                        "infer_links_method", "final_links", "allocate_flows"}
     override.write_text("links:\n  method: bf\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")

@@ -1,11 +1,15 @@
-"""Benchmark of the link methods side by side: Backward & Forward, cospec and learned, on the same synthetic
-worlds, each in a fresh process (wall time and peak memory), plus training the learned model on WIOD.
+"""Benchmark of the link methods side by side: Backward & Forward, cospec, learned, regional, world and fused,
+on the same synthetic worlds, each in a fresh process (wall time and peak memory), plus training the learned
+model on WIOD.
 
     python scripts/bench/bench_links.py [--sizes 1200 5000] [--regions 300]
 
 Targets (2 cores): scoring all 5,000 x 5,000 pairs of an HS6 run on 300 locations in under 60 s and 4 GB per
 method; training on WIOD in under a minute. The worlds are bench_bf.py's (heavy-tailed exports, imports =
 noise + planted input demand, 3 inputs per product), so precision@3 against the planted inputs is printed too.
+Products are real HS codes (the first HS4 headings, or HS6 subheadings from 5,000 products on), so that world and
+fused read the real world evidence (the data under resources/, else the data mirror, and the world weights of the
+last run, results/shared/world-*/weights.json); their time includes reading it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,21 @@ ROOT = Path(__file__).resolve().parents[2]
 # WIOD 2013 as the workflow retrieves it, else straight from the data mirror
 WIOD = next((d for d in (ROOT / "resources/wiod2013", ROOT.parent / "shared/data/wiod2013") if d.is_dir()),
             ROOT / "resources/wiod2013")
+DATA = next((d for d in (ROOT / "resources", ROOT.parent / "shared/data") if (d / "world2017").is_dir()),
+            ROOT / "resources")
+METHODS = ("bf", "cospec", "learned", "regional", "world", "fused")
+
+
+def hs_codes(n: int) -> np.ndarray:
+    """``n`` real HS codes: HS4 headings when there are enough, else HS6 subheadings (sorted)."""
+    import pandas as pd
+
+    hs = pd.read_csv(DATA / "hs/harmonized-system.csv", dtype=str)
+    for level in ("4", "6"):
+        codes = hs.loc[hs["level"] == level, "hscode"].sort_values().to_numpy()
+        if len(codes) >= n:
+            return np.sort(codes[np.linspace(0, len(codes) - 1, n).astype(int)])
+    raise ValueError(f"fewer than {n} HS6 codes")
 
 
 def world(n_products: int, n_regions: int, seed: int = 0):
@@ -43,29 +62,34 @@ def world(n_products: int, n_regions: int, seed: int = 0):
 def _run(method: str, n_products: int, n_regions: int, model_path: str, queue) -> None:
     import pandas as pd
 
-    from valuechain import cospec, learned
+    from valuechain import cospec
     from valuechain.bf import Thresholds, backward_forward
 
     E, I, L = world(n_products, n_regions)
-    products = np.array([f"{i:06d}" for i in range(n_products)])
+    products = hs_codes(n_products)
     t0 = time.perf_counter()
     if method == "bf":
         idx = pd.RangeIndex(n_regions)
         cand = backward_forward(pd.DataFrame(E, idx, products), pd.DataFrame(I, idx, products),
                                 Thresholds(1.0, 1.5, 1.5, 3.5), 240)
         top = cand[cand["rank"] <= 3]
-        pairs = (top["input"].astype(int).to_numpy(), top["output"].astype(int).to_numpy())
     else:
-        if method == "cospec":
-            S = cospec.score_matrix(E, I, "log1p+input")
-            conf = None  # percentile of the score, for the selected links
-        else:
+        from valuechain.links import default_config, load_world, method_score
+
+        options = {}
+        if method == "learned":
             with open(model_path, "rb") as fh:
-                model = pickle.load(fh)
-            S = learned.predict(model, learned.pair_features(E, I)).astype(float)
-            conf = S
+                options["model"] = {"model": pickle.load(fh), "kind": "logistic"}
+        if method in ("world", "fused"):
+            cfg = default_config()
+            weights = max((ROOT / "results/shared").glob("world-*/weights.json"), key=lambda p: p.stat().st_mtime)
+            options["world"], options["weights"] = load_world(products, DATA, weights, cfg["world"],
+                                                              cfg["data"]["wiod2016_niot"]["countries"])
+        S, conf, _ = method_score(method, E, I, products, **options)
+        del options
         top = cospec.top_links(S, products, 3, confidence=conf)
-        pairs = (top["input"].astype(int).to_numpy(), top["output"].astype(int).to_numpy())
+    at = {code: i for i, code in enumerate(products)}
+    pairs = (top["input"].map(at).to_numpy(), top["output"].map(at).to_numpy())
     seconds = time.perf_counter() - t0
     precision = float(L[pairs].mean())
     queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, precision))
@@ -109,7 +133,7 @@ def main() -> None:
               f"{'time vs bf':>10}")
         for n in args.sizes:
             base = None
-            for method in ("bf", "cospec", "learned"):
+            for method in METHODS:
                 seconds, mb, precision = run(method, n, args.regions, model_path)
                 base = base or seconds
                 print(f"{n:>8} {args.regions:>7}  {method:<8} {seconds:>7.2f} {mb:>8.0f} {precision:>11.3f} "

@@ -474,6 +474,11 @@ def methods_inputs(wildcards):
                        for sample in ("heldout", "all") for kind in ("specialisation", "labels")})
     if set(WORLD_METHODS) & set(COMPARED):
         inputs["world"] = WORLD.out("evaluation.parquet")
+    inputs["niot"] = [f"resources/{path}" for path in DATA_FILES if path.startswith("wiod2016_niot/")]
+    if "cospec" in COMPARED or "regional" in COMPARED:
+        inputs["cospec_variant"] = FT.out("cospec/variant.json")
+    if "learned" in COMPARED:
+        inputs["learned_model"] = LEARNED.out("model.pkl")
     if PUBLISHED:
         inputs["published"] = REFERENCE.out("published_kh2025.parquet")
     truth = truth_file(wildcards)

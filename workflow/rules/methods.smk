@@ -180,6 +180,10 @@ rule evaluate_methods:
         methods=COMPARED,
         k=METHODS["k"],
         min_share=REF["min_share"],
+        wiod2016_years=METHODS["wiod2016_years"],
+        thresholds=METHODS["thresholds"],
+        folds=config["finetune"]["heldout"]["folds"],
+        seed=config["finetune"]["heldout"]["seed"],
     message:
         "Scoring the link methods {params.methods} on every yardstick"
     conda:

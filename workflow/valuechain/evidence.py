@@ -15,6 +15,8 @@ of :mod:`valuechain.cospec`, or a vector over inputs, so that evidences add up a
   which way goods flow between industries, nothing about products inside one industry pair.
 - Export size (:func:`export_size`): the log of the world exports of ``q``, standardised. Large goods (plastics,
   steel, chips) are inputs of many products, and an input share threshold favours them.
+- Direction: the log prior of ``q -> p`` minus that of ``p -> q``. Co-location is symmetric and the prior inside
+  one industry pair nearly so; the difference says which way the goods flow, and so keeps the network a chain.
 
 :func:`world_score` adds them with a handful of weights; :func:`crossfit_weights` chooses those weights held out,
 on folds of output products, so that no output's links come from weights chosen on that output.
@@ -98,17 +100,18 @@ def export_size(values: pd.Series, products) -> np.ndarray:
 # ------------------------------------------------------------------------------------------- combination
 @dataclass(frozen=True)
 class WorldWeights:
-    """The weights of :meth:`WorldEvidence.score`: the prior's, the export size's and the co-location variant."""
+    """The weights of :meth:`WorldEvidence.score`: the prior's, the export size's, the direction's and the
+    co-location variant."""
 
     prior: float
     size: float
     large_share: float | None
+    direction: float = 0.0
 
 
-def world_grid(priors=(0.05, 0.1, 0.15, 0.2), sizes=(0.0, 0.025, 0.05, 0.075, 0.1),
-               large_shares=(None, 0.25, 0.4, 0.6)) -> list[WorldWeights]:
-    """The weights :func:`crossfit_weights` chooses among (the default: 80 combinations)."""
-    return [WorldWeights(a, b, c) for c in large_shares for a in priors for b in sizes]
+def world_grid(priors, sizes, large_shares, directions=(0.0,)) -> list[WorldWeights]:
+    """The weights :func:`crossfit_weights` chooses among: every combination."""
+    return [WorldWeights(a, b, c, d) for c in large_shares for a in priors for b in sizes for d in directions]
 
 
 @dataclass
@@ -132,9 +135,14 @@ class WorldEvidence:
         C[(h[:, None] < 0) | (hc[None, :] < 0) | (h[:, None] == hc[None, :])] = 0.0
         return C
 
+    def direction(self, cols=slice(None)) -> np.ndarray:
+        """``prior[q, p] - prior[p, q]`` for the output columns ``cols``: which way the goods flow."""
+        return self.prior[:, cols] - self.prior[cols, :].T
+
     def score(self, w: WorldWeights, cols=slice(None)) -> np.ndarray:
-        """``colocation + w.prior * prior + w.size * size[q]`` for the output columns ``cols``."""
-        return self.colocation(w.large_share, cols) + w.prior * self.prior[:, cols] + w.size * self.size[:, None]
+        """``colocation + w.prior * prior + w.size * size[q] + w.direction * direction`` (output columns ``cols``)."""
+        S = self.colocation(w.large_share, cols) + w.prior * self.prior[:, cols] + w.size * self.size[:, None]
+        return S + w.direction * self.direction(cols) if w.direction else S
 
 
 def top_k_inputs(S: np.ndarray, k: int) -> np.ndarray:
@@ -174,7 +182,7 @@ def crossfit_weights(evidence: WorldEvidence, labels: dict, scorable: np.ndarray
         counts = {name: correct_counts(S, L, scorable, k) for name, L in labels.items()}
         for f in np.unique(fold):
             train = fold != f
-            rows.append({"grid": g, "fold": int(f), "prior": w.prior, "size": w.size,
+            rows.append({"grid": g, "fold": int(f), "prior": w.prior, "size": w.size, "direction": w.direction,
                          "large_share": np.nan if w.large_share is None else w.large_share,
                          **{f"train_{name}": c[1][train].sum() / max(c[0][train].sum(), 1)
                             for name, c in counts.items()}})

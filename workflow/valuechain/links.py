@@ -170,31 +170,40 @@ def infer(exports: pd.DataFrame, imports: pd.DataFrame | None = None, method: st
     products = exports.columns.astype(str).to_numpy()
     E = balassa_rca(exports.to_numpy(dtype=float))
     I = None if imports is None else balassa_rca(imports.to_numpy(dtype=float))
+    options = {"variant": variant}
+    if method in ("world", "fused"):
+        options["world"], options["weights"], why = _world_for(products, data, weights, world)
+        if options["world"] is None:
+            if method == "world":
+                raise ValueError(f"method 'world' cannot run: {why}")
+            log.info("fused: world evidence skipped (%s); regional evidence only", why)
+    if method == "learned" and model is not None:
+        with open(model, "rb") as fh:
+            options["model"] = pickle.load(fh)
+    return links_from_rca(method, E, I, products, k, min_confidence=min_confidence, thresholds=thresholds,
+                          **options)
+
+
+def links_from_rca(method: str, E: np.ndarray, I: np.ndarray | None, products, k: int, *,
+                   min_confidence: float = 0.0, thresholds: dict | None = None, **options) -> pd.DataFrame:
+    """Each product's top ``k`` inputs by ``method`` from export and import RCA ``E``, ``I`` (locations x
+    ``products``): ``output, input, rank, score, confidence, method``. ``thresholds``: B&F's (default the paper's);
+    ``options``: those of :func:`method_score`."""
+    products = np.asarray(products)
     if method == "bf":
         from .bf import Thresholds, backward_forward, top_k
 
         if I is None:
             raise ValueError("method 'bf' needs imports as well as exports")
+        order = np.argsort(products, kind="stable")  # B&F breaks ties by code
+        frame = lambda X: pd.DataFrame(np.asarray(X)[:, order], columns=products[order])  # noqa: E731
         t = Thresholds.from_mapping(thresholds or PAPER_THRESHOLDS)
-        frame = lambda X: pd.DataFrame(X, index=exports.index, columns=products)  # noqa: E731
         links = top_k(backward_forward(frame(E), frame(I), t, 240), k)
         links = links.assign(confidence=cospec.bf_confidence(links["score"]), method="bf")
         links = links[links["confidence"] >= min_confidence]
         links = links.assign(rank=links.groupby("output").cumcount().astype("int64") + 1)
         return links[["output", "input", "rank", "score", "confidence", "method"]].reset_index(drop=True)
-    world_evidence = world_weights = None
-    if method in ("world", "fused"):
-        world_evidence, world_weights, why = _world_for(products, data, weights, world)
-        if world_evidence is None:
-            if method == "world":
-                raise ValueError(f"method 'world' cannot run: {why}")
-            log.info("fused: world evidence skipped (%s); regional evidence only", why)
-    fitted = None
-    if method == "learned" and model is not None:
-        with open(model, "rb") as fh:
-            fitted = pickle.load(fh)
-    S, confidence, detail = method_score(method, E, I, products, variant=variant, world=world_evidence,
-                                         weights=world_weights, model=fitted)
+    S, confidence, detail = method_score(method, E, I, products, **options)
     log.info("%s: %s", method, detail)
     return cospec.top_links(S, products, k, min_confidence, confidence).assign(method=method)
 
