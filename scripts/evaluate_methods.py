@@ -4,7 +4,6 @@ labelled), the known truth, the product reference in both labellings; with preci
 precision-coverage figure."""
 
 import json
-import pickle
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,7 @@ import pandas as pd
 from valuechain.cospec import bf_confidence, variants
 from valuechain.finetune import fold_of_outputs, label_matrix, rca_arrays, score_counts
 from valuechain import niot
-from valuechain.links import links_from_rca, regional_score
+from valuechain.links import fitted_options, links_from_rca, regional_score
 from valuechain.reference import LABELLINGS, labelled
 from valuechain.evaluate import (method_scores, precision_at_coverage, read_truth, read_universe,
                                  standard_network)
@@ -65,14 +64,9 @@ if "niot" in inp.keys():  # WIOD 2016, years after WIOD 2013's: held out for eve
     tables = niot.read_niot_tables(inp.niot)
     E, I, _, industries = rca_arrays(niot.niot_specialisation(tables, p.wiod2016_years))
     L = label_matrix(niot.niot_labels(tables, p.wiod2016_years), industries)
+    options = fitted_options(inp.get("cospec_variant"), inp.get("learned_model"))
     with open(inp.bf_thresholds) as fh:  # the thresholds the run's B&F uses
-        options = {"thresholds": json.load(fh)["thresholds"] if p.thresholds == "tuned" else p.thresholds}
-    if "cospec_variant" in inp.keys():
-        with open(inp.cospec_variant) as fh:
-            options["variant"] = json.load(fh)["variant"]
-    if "learned_model" in inp.keys():
-        with open(inp.learned_model, "rb") as fh:
-            options["model"] = pickle.load(fh)
+        options["thresholds"] = json.load(fh)["thresholds"] if p.thresholds == "tuned" else p.thresholds
     at = {name: i for i, name in enumerate(industries)}
     for method in [m for m in p.methods if m not in ("world", "fused")]:  # the prior is the label's own table
         top = links_from_rca(method, E, I, np.array(industries), p.k, **options)

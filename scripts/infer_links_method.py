@@ -1,14 +1,11 @@
 """Rule infer_links_method: every product's top-k inputs by a scoring method (cospec, learned, regional, world,
 fused), with a confidence, and no input where none reaches links.min_confidence (valuechain.links)."""
 
-import json
-import pickle
-
 import numpy as np
 import pandas as pd
 
 from valuechain import cospec
-from valuechain.links import load_world, method_score
+from valuechain.links import fitted_options, load_world, method_score
 from valuechain.provenance import write_table
 from valuechain.rca import rca_matrices
 from valuechain.smk import meta, setup
@@ -20,13 +17,7 @@ method = snakemake.wildcards.method
 rca_exp, rca_imp = rca_matrices(pd.read_parquet(inp.rca))
 products = rca_exp.columns.to_numpy()
 E, I = rca_exp.to_numpy(), rca_imp.reindex(index=rca_exp.index, columns=rca_exp.columns).to_numpy()
-options = {}
-if "variant" in inp.keys():
-    with open(inp.variant) as fh:
-        options["variant"] = json.load(fh)["variant"]
-if "model" in inp.keys():
-    with open(inp.model, "rb") as fh:
-        options["model"] = pickle.load(fh)
+options = fitted_options(inp.get("variant"), inp.get("model"))
 if "weights" in inp.keys():
     options["world"], options["weights"] = load_world(products, "resources", inp.weights, p.world, p.countries)
     log.info("world evidence: %d of %d products in the world data; weights by fold %s",

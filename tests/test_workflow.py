@@ -226,8 +226,11 @@ def test_published_network_runs_offline_without_trade_data(work):
     assert any(p.endswith("/product_io.parquet") for p in paths)
     assert not any(p.startswith(("flows", "rca", "clean")) for p in paths)
     assert any("trophic position" in stage for stage in manifest["skipped"])
-    ev = pd.read_parquet(run / "evaluation/reference.parquet").set_index(["network", "min_share"])
-    pd.testing.assert_series_equal(ev.loc[("user", 0.01)], ev.loc[("published_kh2025", 0.01)], check_names=False)
+    ev = pd.read_parquet(run / "evaluation/reference.parquet").set_index(["network", "labels", "min_share"])
+    for labels in ("all", "cross_commodity"):
+        pd.testing.assert_series_equal(ev.loc[("user", labels, 0.01)], ev.loc[("published_kh2025", labels, 0.01)],
+                                       check_names=False)
+    ev = ev.xs("all", level="labels")
     assert ev.loc[("user", 0.01), "precision"] == pytest.approx(0.306, abs=0.005)
     levels = pd.read_parquet(run / "analysis/trophic_levels.parquet")
     assert len(levels) == 1229 and set(levels["link_method"]) == {"user"}

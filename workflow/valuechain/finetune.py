@@ -173,7 +173,12 @@ def trade_intensity_labels(Z: pd.DataFrame) -> pd.DataFrame:
 
     ``label`` is ``TI >= 1`` for off-diagonal pairs and False on the diagonal (self-inputs are never scored).
     """
-    X = industry_flows(Z)
+    return intensity_labels(industry_flows(Z))
+
+
+def intensity_labels(X: pd.DataFrame) -> pd.DataFrame:
+    """:func:`trade_intensity_labels` of an industry flow matrix ``X`` (inputs x outputs), whatever table it
+    comes from."""
     ti = trade_intensity(X.to_numpy())
     n = len(X)
     label = (ti >= 1.0) & ~np.eye(n, dtype=bool)

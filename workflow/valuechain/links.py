@@ -111,6 +111,19 @@ def method_score(method: str, E: np.ndarray, I: np.ndarray | None, products, *, 
     raise ValueError(f"unknown link method {method!r}; expected one of {METHODS}")
 
 
+def fitted_options(variant: str | Path | None = None, model: str | Path | None = None) -> dict:
+    """:func:`method_score` options from the workflow's fitted files: the cospec variant chosen on the fine-tuning
+    tables (``variant.json``) and the learned model (``model.pkl``); either may be None."""
+    options = {}
+    if variant is not None:
+        with open(variant) as fh:
+            options["variant"] = json.load(fh)["variant"]
+    if model is not None:
+        with open(model, "rb") as fh:
+            options["model"] = pickle.load(fh)
+    return options
+
+
 # ------------------------------------------------------------------------------------------ world data
 def world_priors(data: str | Path, wiod2013_years, wiod2016_years, countries) -> list:
     """The ``(concordance, coefficients)`` pairs of :func:`valuechain.evidence.world_evidence`: WIOD 2013 world
@@ -177,9 +190,8 @@ def infer(exports: pd.DataFrame, imports: pd.DataFrame | None = None, method: st
             if method == "world":
                 raise ValueError(f"method 'world' cannot run: {why}")
             log.info("fused: world evidence skipped (%s); regional evidence only", why)
-    if method == "learned" and model is not None:
-        with open(model, "rb") as fh:
-            options["model"] = pickle.load(fh)
+    if method == "learned":
+        options.update(fitted_options(model=model))
     return links_from_rca(method, E, I, products, k, min_confidence=min_confidence, thresholds=thresholds,
                           **options)
 

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from . import icio
-from .finetune import trade_intensity
+from .finetune import intensity_labels
 from .rca import balassa_rca
 
 #: The 56 WIOD 2016 industries (ISIC rev. 4 / CPA 2008 groups), in the files' order.
@@ -316,19 +316,7 @@ def niot_labels(tables: Mapping[str, pd.DataFrame], years: Iterable[int]) -> pd.
     ``ti`` is :func:`valuechain.finetune.trade_intensity` of the flows; ``label`` is ``TI >= 1`` off the diagonal,
     False on it (B&F never proposes an industry as its own input).
     """
-    X = niot_industry_flows(tables, years)
-    ti = trade_intensity(X.to_numpy())
-    n = len(X)
-    label = (ti >= 1.0) & ~np.eye(n, dtype=bool)
-    return pd.DataFrame(
-        {
-            "input": np.repeat(X.index.to_numpy(), n),
-            "output": np.tile(X.columns.to_numpy(), n),
-            "flow": X.to_numpy().ravel(),
-            "ti": ti.ravel(),
-            "label": label.ravel(),
-        }
-    )
+    return intensity_labels(niot_industry_flows(tables, years))
 
 
 def _coefficients(Z: np.ndarray, x: np.ndarray) -> np.ndarray:
