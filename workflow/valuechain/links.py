@@ -1,7 +1,8 @@
 """Product input links from trade data: every method of the workflow behind one function (docs/links.md).
 
->>> from valuechain.links import infer
->>> links = infer(exports, imports, method="default", k=3)   # locations x products values (USD)
+    from valuechain.links import infer
+    links = infer(exports, imports, method="default", k=3,              # locations x products values (USD)
+                  weights="results/shared/world-<key>/weights.json")  # the world stage's weights
 
 The workflow's rules call the same functions (:func:`method_score`, :func:`load_world`), so the links of
 ``infer`` on a run's trade equal the run's links.
