@@ -174,7 +174,7 @@ rule evaluate_methods:
         bench("evaluate_methods.tsv")
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=3000,
         runtime=10,
     params:
         methods=COMPARED,

@@ -44,7 +44,8 @@ def colocation(E: np.ndarray, sizes: np.ndarray | None = None, large_share: floa
     With ``large_share`` (and ``sizes``, each location's total exports), the mean of that matrix and of the same
     correlation over the ``large_share`` largest locations only (at least 3)."""
     E = np.asarray(E, dtype=float)
-    C = correlation(rankdata(E, axis=0), rankdata(E, axis=0))
+    R = rankdata(E, axis=0)
+    C = correlation(R, R)
     if large_share is None:
         return C
     n_large = max(3, int(round(large_share * E.shape[0])))
