@@ -1,11 +1,11 @@
-"""WIOD 2016 national input-output tables (NIOT) as a second fine-tuning source, world input coefficients, and
-the industry classifications that give HS products an industry.
+"""WIOD 2016 national input-output tables (NIOT) as a held-out ICIO yardstick, world input coefficients for the
+industry prior, and the industry classifications that give HS products an industry.
 
-Why: the fine-tuning stage (:mod:`valuechain.finetune`) learns from WIOD 2013 (35 industries, 2009-2011). The WIOD
-2016 release has 56 industries (ISIC rev. 4) and the years 2000-2014, but its national tables are one file per
-country, in a spreadsheet export (``;``, decimal comma, spaces between thousands; docs/data.md). This module reads
-them strictly (:func:`read_niot`) and builds what the fine-tuning stage builds from WIOD 2013, in the same layouts,
-so its code runs on either:
+Why: every choice of the link methods is made on WIOD 2013 (35 industries, 2009-2011; :mod:`valuechain.finetune`).
+The WIOD 2016 release has 56 industries (ISIC rev. 4) and the years 2000-2014, so its later years check those
+choices out of sample; its national tables are one file per country, in a spreadsheet export (``;``, decimal
+comma, spaces between thousands; docs/data.md). This module reads them strictly (:func:`read_niot`) and builds
+what the fine-tuning stage builds from WIOD 2013, in the same layouts, so the same code scores either:
 
 - :func:`niot_specialisation` is :func:`valuechain.finetune.specialisation`'s table: a country's exports of
   product ``i`` are the ``EXP`` column of its Domestic row ``i``; its imports the Imports row ``i`` summed over
