@@ -97,3 +97,20 @@ def test_no_network_gets_a_clear_message(tmp_path, monkeypatch):
     with pytest.raises(RetrieveError) as err:
         retrieve("x.csv", tmp_path / "x.csv", None, "http://127.0.0.1:9/x.csv?key=SECRET")
     assert "SECRET" not in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["SE CRET", "SE\nCRET", "S%20E CRET", "SECRET\u00e9"])
+def test_a_key_the_http_library_rejects_appears_in_no_message(tmp_path, monkeypatch, caplog, key):
+    """A key that makes the URL invalid (a space, a newline) is quoted by the HTTP library's own message; that text,
+    the retry warnings and the traceback (nothing chained) must not carry it."""
+    import traceback
+
+    monkeypatch.setattr(r.time, "sleep", lambda s: None)
+    with caplog.at_level("INFO"), pytest.raises(RetrieveError) as err:
+        retrieve("x.json", tmp_path / "x.json", None, f"http://127.0.0.1:9/data?get=A&key={key}")
+    shown = "".join(traceback.format_exception(err.value)) + caplog.text
+    for secret in {key, *key.split()}:
+        assert secret not in shown or len(secret) < 3, secret
+    assert "***" in str(err.value) and err.value.__cause__ is None and err.value.__suppress_context__
+    assert "after 1 attempt(s)" in str(err.value) and "malformed" in str(err.value)  # nothing to retry
+    assert r.scrub("bad URL '/data?key=ab c' here", "http://h/data?key=ab c") == "bad URL '/data?key=***' here"

@@ -18,6 +18,7 @@ import re
 import shutil
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 import zipfile
@@ -49,6 +50,16 @@ def redact(url: str) -> str:
     return re.sub(r"([?&]key=)[^&]*", r"\1***", url)
 
 
+def scrub(text: str, url: str) -> str:
+    """``text`` (an exception's message, which may quote the URL in any form) with every API key of ``url`` (the
+    values of its ``key=`` parameters, as given and URL-decoded) replaced by ``***``."""
+    given = {v for raw in re.findall(r"[?&]key=([^&]*)", url) for v in (raw, urllib.parse.unquote_plus(raw)) if v}
+    secrets = given | {v.encode("unicode_escape").decode("ascii") for v in given}  # as repr() quotes it
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0, timeout: float = 60.0) -> None:
     """Stream ``url`` to ``dest`` in 1 MB blocks, with ``attempts`` tries and exponential back-off.
 
@@ -77,15 +88,19 @@ def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0
                 return
             error: Exception = exc
             retry = exc.code >= 500 or exc.code == 429
+        except (http.client.InvalidURL, UnicodeError) as exc:  # a space, control or non-ASCII character
+            error, retry = exc, False
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, connections cut short
             error, retry = exc, True
-        reason = getattr(error, "reason", error)
+        # the library's message may quote the URL with its key: scrubbed, and the original never chained
+        reason = scrub(str(getattr(error, "reason", error)), url)
         if not retry or attempt == attempts:
             offline = isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
             hint = ("no network? Put the file in the data mirror or under resources/ by hand" if offline
-                    else "check the URL in the config")
+                    else "the URL or the API key is malformed (spaces, control or non-ASCII characters)"
+                    if isinstance(error, (http.client.InvalidURL, UnicodeError)) else "check the URL in the config")
             raise RetrieveError(f"{shown}: download failed after {attempt} attempt(s) ({reason}); {hint}") \
-                from error
+                from None
         log.warning("%s: attempt %d failed (%s); retrying in %.0f s", shown, attempt, reason, backoff ** attempt)
         time.sleep(backoff ** attempt)
 
