@@ -5,10 +5,9 @@ precision-coverage figure."""
 
 import json
 
-import numpy as np
 import pandas as pd
 
-from valuechain.cospec import bf_confidence, variants
+from valuechain.cospec import bf_confidence, heldout_choice, variants
 from valuechain.finetune import fold_of_outputs, label_matrix, rca_arrays, score_counts
 from valuechain import niot
 from valuechain.links import fitted_options, links_from_rca, regional_score
@@ -52,14 +51,7 @@ if "regional" in p.methods:  # its cospec variant chosen as cospec's: on the tun
         predicted, true = score_counts(regional_score(E, I, variant), L, p.k)
         icio["regional"][scheme] = true.sum() / predicted.sum()
     counts = {v: score_counts(regional_score(E, I, v), L, p.k) for v in variants()}  # all years
-    fold = fold_of_outputs(len(industries), p.folds, p.seed)
-    pooled = np.zeros(2)
-    for f in range(p.folds):
-        train = fold != f
-        best = max(variants(), key=lambda v: (counts[v][1][train].sum() / counts[v][0][train].sum(),
-                                              -variants().index(v)))
-        pooled += [counts[best][0][~train].sum(), counts[best][1][~train].sum()]
-    icio["regional"]["industries"] = pooled[1] / pooled[0]
+    icio["regional"]["industries"] = heldout_choice(counts, fold_of_outputs(len(industries), p.folds, p.seed))
 if "niot" in inp.keys():  # WIOD 2016, years after WIOD 2013's: held out for every choice made on WIOD 2013
     tables = niot.read_niot_tables(inp.niot)
     E, I, _, industries = rca_arrays(niot.niot_specialisation(tables, p.wiod2016_years))
@@ -69,7 +61,7 @@ if "niot" in inp.keys():  # WIOD 2016, years after WIOD 2013's: held out for eve
         options["thresholds"] = json.load(fh)["thresholds"] if p.thresholds == "tuned" else p.thresholds
     at = {name: i for i, name in enumerate(industries)}
     for method in [m for m in p.methods if m not in ("world", "fused")]:  # the prior is the label's own table
-        top = links_from_rca(method, E, I, np.array(industries), p.k, **options)
+        top = links_from_rca(method, E, I, industries, p.k, **options)
         correct = L[top["input"].map(at).to_numpy(), top["output"].map(at).to_numpy()]
         icio.setdefault(method, {})["wiod2016"] = correct.mean()
         log.info("WIOD 2016 %s: precision@%d %.3f over %d links", method, p.k, correct.mean(), len(top))

@@ -16,9 +16,7 @@ log.info("Use table: %d commodities x %d industries", *shares.shape)
 hs_naics = pd.read_csv(inp.hs_naics, dtype=str)
 hs6_bea = ref.hs6_to_bea(hs_naics, pd.read_csv(inp.crosswalk, dtype=str), p.naics_match)
 pairs = ref.product_bea(hs6_bea, p.digits)
-R, products = ref.reference_shares(pairs, shares)
-R_cross, _ = ref.reference_shares(pairs, shares, own_commodity=False)
-links = ref.reference_links(R, products, p.min_share, R_cross)
+links, products = ref.reference_network(shares, pairs, p.min_share)
 log.info("%d HS%d products scorable; %d pairs with a positive share, %d at or above %g (%d without the "
          "own-commodity cells)", len(products), p.digits, len(links), links["label"].sum(), p.min_share,
          (links["share_cross"] >= p.min_share).sum())

@@ -31,9 +31,7 @@ data = Path("resources")
 shares = ref.read_use_shares(inp.use, pd.read_csv(inp.commodities, dtype=str).iloc[:, 0])
 hs_naics = pd.read_csv(inp.hs_naics, dtype=str)
 pairs = ref.product_bea(ref.hs6_to_bea(hs_naics, pd.read_csv(inp.crosswalk, dtype=str), p.naics_match), 4)
-R, scorable_products = ref.reference_shares(pairs, shares)
-R_cross, _ = ref.reference_shares(pairs, shares, own_commodity=False)
-reference = ref.reference_links(R, scorable_products, p.min_share, R_cross)
+reference, scorable_products = ref.reference_network(shares, pairs, p.min_share)
 
 # The world's evidence on its own HS4 products.
 exports = pd.read_parquet(data / WORLD_FILES["exports"])
@@ -67,16 +65,13 @@ S = ev.crossfit_score(world, fold, weights)
 links = top_links(S, products, k).assign(method="world")
 
 # In sample, labelled: the grid point best on every output at once.
-full = {}
-for g, w in enumerate(grid):
-    counts = {n: ev.correct_counts(world.score(w), L, scorable, k) for n, L in labels.items()}
-    full[g] = np.mean([c[1].sum() / c[0].sum() for c in counts.values()])
-best = grid[max(full, key=lambda g: (full[g], -g))]
+best = ev.in_sample_weights(table, grid, labels)
+colocation = world.colocation(None)
 single = {
-    "world_colocation": world.colocation(None),
+    "world_colocation": colocation,
     "world_industry_prior": world.prior,
     "world_export_size": np.broadcast_to(world.size[:, None], S.shape),
-    "world_untuned_sum": 0.05 * world.prior + world.colocation(None),
+    "world_untuned_sum": 0.05 * world.prior + colocation,
     "world_in_sample": world.score(best),
 }
 networks = {"world": links, **{name: top_links(M, products, k) for name, M in single.items()}}

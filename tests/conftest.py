@@ -60,10 +60,7 @@ def hs4_reference(product_truth) -> tuple[pd.DataFrame, pd.Index]:
     shares = ref.read_use_shares(d / "bea_use_detail_2017_producer_before_redef.parquet", codes)
     hs6_bea = ref.hs6_to_bea(pd.read_csv(d / "hs6_naics.csv", dtype=str),
                              pd.read_csv(d / "bea_naics_crosswalk_2017.csv", dtype=str))
-    pairs = ref.product_bea(hs6_bea, 4)
-    R, products = ref.reference_shares(pairs, shares)
-    R_cross, _ = ref.reference_shares(pairs, shares, own_commodity=False)
-    return ref.reference_links(R, products, 0.01, R_cross), products
+    return ref.reference_network(shares, ref.product_bea(hs6_bea, 4), 0.01)
 
 
 @pytest.fixture

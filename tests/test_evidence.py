@@ -86,6 +86,7 @@ def test_crossfitting_never_scores_an_output_with_weights_chosen_on_its_fold():
     scored, correct = ev.correct_counts(S, labels["all"], np.ones(len(fold), dtype=bool), 1)
     assert correct.sum() == 0 and scored.sum() == len(fold)  # every output scored held out, and wrong
     assert table.groupby("fold")["chosen"].sum().eq(1).all()
+    assert ev.in_sample_weights(table, grid, labels).prior == 10.0  # the folds' counts summed: the prior wins
     with pytest.raises(ValueError, match="no world weights"):
         ev.crossfit_score(world, fold, {0: weights[0]})
 

@@ -189,13 +189,19 @@ def select_variant(tables, L_tune, L_heldout, L_full, k: int, folds: int, seed: 
     chosen = table.loc[table["tune"].idxmax(), "variant"]
     table["chosen"] = table["variant"] == chosen
     fold = fold_of_outputs(L_full.shape[0], folds, seed)
-    pooled_pred = pooled_true = 0
-    for f in range(folds):
-        train = fold != f
-        prec = {v: c[1][train].sum() / c[0][train].sum() for v, c in full_counts.items()}
-        best = max(candidates, key=lambda v: (prec[v], -candidates.index(v)))
-        pooled_pred += full_counts[best][0][~train].sum()
-        pooled_true += full_counts[best][1][~train].sum()
     table.attrs["heldout"] = {"years": float(table.loc[table["chosen"], "heldout"].iloc[0]),
-                              "industries": float(pooled_true / pooled_pred)}
+                              "industries": heldout_choice(full_counts, fold)}
     return chosen, table
+
+
+def heldout_choice(counts: dict, fold: np.ndarray) -> float:
+    """Precision of choosing among candidates by folds of outputs: for each fold, the candidate with the best
+    precision on the other folds (ties: the first in ``counts``), scored on the fold; pooled over folds.
+    ``counts``: candidate -> (predicted, true) links per output (:func:`valuechain.finetune.score_counts`)."""
+    names = list(counts)
+    pooled = np.zeros(2)
+    for f in np.unique(fold):
+        train = fold != f
+        best = max(names, key=lambda v: (counts[v][1][train].sum() / counts[v][0][train].sum(), -names.index(v)))
+        pooled += [counts[best][0][~train].sum(), counts[best][1][~train].sum()]
+    return float(pooled[1] / pooled[0])

@@ -166,7 +166,8 @@ def correct_counts(S: np.ndarray, labels: np.ndarray, scorable: np.ndarray, k: i
 def product_folds(products, folds: int) -> np.ndarray:
     """The fold of each product: a hash of its HS4 heading (its first four characters), so that a product has the
     same fold in every run and an HS6 product the fold of its heading."""
-    return np.array([zlib.crc32(str(p)[:4].encode()) % folds for p in products], dtype=int)
+    heading, headings = pd.factorize(pd.Series(products, dtype=str).str[:4])
+    return np.array([zlib.crc32(h.encode()) % folds for h in headings], dtype=int)[heading]
 
 
 def crossfit_weights(evidence: WorldEvidence, labels: dict, scorable: np.ndarray, fold: np.ndarray, k: int,
@@ -176,7 +177,9 @@ def crossfit_weights(evidence: WorldEvidence, labels: dict, scorable: np.ndarray
     ``labels``: labelling -> boolean ``[q, p]`` matrix; a grid point's merit is the mean over labellings of its
     precision@``k`` pooled over the outputs of the training folds. Returns ``({fold: WorldWeights}, table)``; the
     table has a row per grid point and held-out ``fold`` with ``train_<labels>`` (precision on the other folds),
-    ``merit`` and ``chosen``. Ties go to the first grid point. Each grid point is scored once; folds only sum."""
+    ``scored_<labels>`` and ``true_<labels>`` (the fold's own scored and true links, which sum to the grid point's
+    in-sample counts, :func:`in_sample_weights`), ``merit`` and ``chosen``. Ties go to the first grid point. Each
+    grid point is scored once; folds only sum."""
     rows = []
     for g, w in enumerate(grid):
         S = evidence.score(w)
@@ -186,12 +189,22 @@ def crossfit_weights(evidence: WorldEvidence, labels: dict, scorable: np.ndarray
             rows.append({"grid": g, "fold": int(f), "prior": w.prior, "size": w.size, "direction": w.direction,
                          "large_share": np.nan if w.large_share is None else w.large_share,
                          **{f"train_{name}": c[1][train].sum() / max(c[0][train].sum(), 1)
-                            for name, c in counts.items()}})
+                            for name, c in counts.items()},
+                         **{f"{kind}_{name}": int(c[i][~train].sum()) for name, c in counts.items()
+                            for i, kind in enumerate(("scored", "true"))}})
     table = pd.DataFrame(rows)
     table["merit"] = table[[f"train_{name}" for name in labels]].mean(axis=1)
     best = table.sort_values(["fold", "merit", "grid"], ascending=[True, False, True]).groupby("fold").head(1)
     table["chosen"] = table.index.isin(best.index)
     return {int(r.fold): grid[int(r.grid)] for r in best.itertuples()}, table
+
+
+def in_sample_weights(table: pd.DataFrame, grid: list[WorldWeights], labels) -> WorldWeights:
+    """The grid point best on every output at once (in sample, for comparison only): the :func:`crossfit_weights`
+    table's per-fold counts summed; the same merit, ties to the first grid point."""
+    sums = table.groupby("grid")[[f"{kind}_{name}" for name in labels for kind in ("scored", "true")]].sum()
+    merit = np.mean([sums[f"true_{name}"] / sums[f"scored_{name}"] for name in labels], axis=0)
+    return grid[int(sums.index[np.argmax(merit)])]
 
 
 def crossfit_score(evidence: WorldEvidence, fold_of_output: np.ndarray, weights: dict) -> np.ndarray:

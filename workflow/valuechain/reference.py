@@ -199,6 +199,14 @@ def labelled(ref: pd.DataFrame, labels: str) -> pd.DataFrame:
     return view[view["share"] > 0].reset_index(drop=True)
 
 
+def reference_network(shares: pd.DataFrame, pairs: pd.DataFrame, min_share: float) -> tuple[pd.DataFrame, pd.Index]:
+    """``(links, products)``: :func:`reference_links` in both labellings (the shares with and without the
+    own-commodity cells) of the products of ``pairs`` (:func:`product_bea`) and the scorable products."""
+    R, products = reference_shares(pairs, shares)
+    R_cross, _ = reference_shares(pairs, shares, own_commodity=False)
+    return reference_links(R, products, min_share, R_cross), products
+
+
 def coverage_table(universe, pairs: pd.DataFrame, products: pd.Index, hs6_products: pd.Series) -> pd.DataFrame:
     """Per product of ``universe``: ``product, hs6_codes, bea_codes, scorable``.
 
