@@ -8,11 +8,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 from readme_blocks import command_of, run
 from valuechain import reference as ref
 from valuechain.retrieve import retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Generated (property-based) tests: a search that fits the suite's budget by default; a deeper one with
+# `python -m pytest -m property --hypothesis-profile=deep`. Files are written per example, so no deadline.
+settings.register_profile("default", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("deep", max_examples=2000, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile("default")
 # What a user's checkout runs: the rest (results, logs, resources, .snakemake) is written by the runs.
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "scripts", "profiles", "README.md")
 
