@@ -1,13 +1,16 @@
 """Rule ingest_trade: read the trade file(s) in their format and validate them into the canonical form; files
 already in the canonical form are streamed (valuechain.tradeio.ingest_canonical), never held in memory at once."""
 
+from valuechain.hsnames import read_goods_codes
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 from valuechain.tradeio import ingest_canonical, read_trade, summary
 
 log = setup(snakemake)
 p = snakemake.params
-checks = {"hs_overlap": p.ingest["hs_overlap"], "partner_aggregates": p.ingest["partner_aggregates"]}
+checks = {"hs_overlap": p.ingest["hs_overlap"], "partner_aggregates": p.ingest["partner_aggregates"],
+          "known_hs": read_goods_codes(*snakemake.input.hs_codes), "unknown_hs": p.ingest["unknown_hs"],
+          "own_partner": p.ingest["own_partner"], "decimal": p.ingest["decimal"]}
 out = snakemake.output.trade
 if p.format == "canonical":
     ingest_canonical(list(snakemake.input.trade), out, meta(snakemake, "trade/1"), p.duplicates, p.ingest["sep"],

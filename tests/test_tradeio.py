@@ -261,3 +261,165 @@ def test_streamed_ingestion_names_the_row_in_a_later_batch_and_writes_nothing(tm
     with pytest.raises(TradeDataError, match=r"duplicate key .* row 1 .* row 4 "):
         _streamed(tmp_path, dup)
     assert not any(tmp_path.glob("*streamed*")) and not any(tmp_path.glob(".*"))
+
+
+# --- codes, names and numbers that only look right -------------------------------------------------------------
+KNOWN = frozenset({"8703", "8708", "0101", "870323", "87"})
+
+
+@pytest.mark.parametrize("hs, problem", [
+    ("８７０３", "digits that are not ASCII 0-9"),  # full-width
+    ("٨٧٠٣", "digits that are not ASCII 0-9"),  # Arabic-Indic
+    ("0000", "not a code of the HS nomenclature"),
+    ("9999", "not a code of the HS nomenclature"),
+    ("008703", "not a code of the HS nomenclature"),
+])
+def test_codes_that_only_look_right_are_refused(tmp_path, hs, problem):
+    path = _text(tmp_path, HEADER + f"2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,{hs},4\n")
+    with pytest.raises(TradeDataError, match=re.escape(f"column 'hs': {problem}") + r".* at row 2 "):
+        read_canonical(path, known_hs=KNOWN)
+
+
+def test_unknown_codes_dropped_or_kept_on_request(tmp_path, caplog):
+    path = _text(tmp_path, HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,9999,4\n")
+    assert read_canonical(path, known_hs=KNOWN, unknown_hs="drop")["hs"].tolist() == ["8703"]
+    assert "1 rows of codes outside the HS nomenclature dropped" in caplog.text and "'9999'" in caplog.text
+    assert read_canonical(path, known_hs=KNOWN, unknown_hs="keep")["hs"].tolist() == ["8703", "9999"]
+
+
+def test_goods_codes_of_every_vintage_without_national_chapters():
+    from valuechain.hsnames import goods_codes
+
+    known = goods_codes(pd.Series(["01", "0101", "010121", "9999", "999999", "9801", "9999AA"]),
+                        pd.Series(["870323", None]))
+    # the chapter and heading of every subheading are codes too; chapters 98-99 and non-digit codes are not
+    assert known == {"01", "0101", "010121", "87", "8703", "870323"}
+
+
+def test_a_name_differing_by_an_invisible_character_is_one_region(tmp_path):
+    names = ["Bahia", "Bah\u200bia", "\ufeffBahia", "Ba\u00adhia", "Bahia\u00a0", "Ｂａｈｉａ", "Ba  hia"]
+    text = HEADER + "".join(f"2019,export,BRA,{n},USA,{hs},1\n" for n, hs in zip(names, ["8703"] * 6 + ["8708"]))
+    t = read_canonical(_text(tmp_path, text), duplicates="sum")
+    # the first six are "Bahia"; a space inside a name is kept (one space), it is a different name
+    assert t.groupby("region", observed=True)["value"].sum().to_dict() == {"Bahia": 6.0, "Ba hia": 1.0}
+    with pytest.raises(TradeDataError, match=r"column 'region': control character in a region name at row 1"):
+        read_canonical(_text(tmp_path, HEADER + "2019,export,BRA,Ba\x1bhia,USA,8703,1\n", "ctl.csv"))
+
+
+def test_booleans_and_numbers_where_text_or_numbers_belong(tmp_path):
+    base = pd.DataFrame([GOOD, GOOD[:5] + ["8708", 3]], columns=HEADER.strip().split(","))
+    cases = [
+        (base.assign(value=[True, False]), "column 'value': boolean values where numbers are expected at row 1"),
+        (base.assign(year=[True, True]), "column 'year': boolean values where years are expected"),
+        (base.assign(region=[True, False]), "column 'region': boolean values where text is expected"),
+        (base.assign(region=[35.5, 33.0]), "column 'region': numbers where text is expected"),
+        (base.assign(partner=[840, 840]), "column 'partner': not an ISO3 country code"),
+    ]
+    for i, (df, problem) in enumerate(cases):
+        path = tmp_path / f"case{i}.parquet"
+        df.to_parquet(path)
+        with pytest.raises(TradeDataError, match=re.escape(f"{path}: {problem}")):
+            read_canonical(path)
+    # whole numbers in a region column are codes (municipalities) and read as their text
+    path = tmp_path / "municipalities.parquet"
+    base.assign(region=[3550308, 3304557]).to_parquet(path)
+    assert read_canonical(path)["region"].tolist() == ["3550308", "3304557"]
+
+
+def test_partner_equal_to_reporter_is_refused_or_dropped(tmp_path, caplog):
+    path = _text(tmp_path, HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,bra,8703,4\n")
+    with pytest.raises(TradeDataError, match=r"column 'partner': partner is the reporting country .* at row 2 "):
+        read_canonical(path)
+    assert read_canonical(path, own_partner="drop")["partner"].tolist() == ["USA"]
+    assert "1 rows whose partner is the reporting country dropped" in caplog.text
+
+
+@pytest.mark.parametrize("values, decimal, expected", [
+    (["1.234", "12,5"], "auto", [1234.0, 12.5]),  # a decimal comma shown: the dot groups thousands
+    (["1.234", "12.5"], "auto", [1.234, 12.5]),  # a decimal point shown
+    (["1.234.567", "5"], "auto", [1234567.0, 5.0]),  # two dots can only group thousands
+    (["1,234,567", "1,234.5"], "auto", [1234567.0, 1234.5]),
+    (["1.234", "5"], ",", [1234.0, 5.0]),
+    (["1.234", "5"], ".", [1.234, 5.0]),
+    (["2e3", "7"], "auto", [2000.0, 7.0]),
+])
+def test_thousands_and_decimal_separators_resolved_from_the_file(tmp_path, values, decimal, expected):
+    rows = "".join(f'2019;export;BRA;SP;USA;{hs};"{v}"\n' for hs, v in zip(["8703", "8708"], values))
+    t = read_canonical(_text(tmp_path, HEADER.replace(",", ";") + rows), decimal=decimal)
+    assert t["value"].tolist() == expected
+
+
+@pytest.mark.parametrize("values, problem", [
+    (["1.234", "5"], "ambiguous number: a thousands separator or a decimal separator? (a factor of 1000"),
+    (["1,234", "5"], "ambiguous number"),
+    (["12.5", "12,5"], "numbers written with '.' and with ',' as the decimal separator"),
+])
+def test_ambiguous_numbers_are_refused_with_the_row(tmp_path, values, problem):
+    rows = "".join(f'2019;export;BRA;SP;USA;{hs};"{v}"\n' for hs, v in zip(["8703", "8708"], values))
+    path = _text(tmp_path, HEADER.replace(",", ";") + rows)
+    with pytest.raises(TradeDataError, match=re.escape(f"{path}: column 'value': {problem}") + r".* row 1 "):
+        read_canonical(path)
+
+
+def test_a_later_batch_is_read_with_the_separator_the_first_showed(tmp_path):
+    rows = "".join(f'2019;export;BRA;SP;USA;{hs};"{v}"\n' for hs, v in [("8703", "12,5"), ("8708", "1.234")])
+    got = _streamed(tmp_path, _text(tmp_path, HEADER.replace(",", ";") + rows), batch_rows=1)
+    assert got["value"].tolist() == [12.5, 1234.0]
+
+
+def test_a_wide_first_row_is_named_not_taken_for_a_bad_year(tmp_path):
+    path = _text(tmp_path, HEADER + "2019,export,BRA,SP,USA,8703,1,234\n2019,export,BRA,SP,USA,8708,5\n")
+    with pytest.raises(TradeDataError, match=re.escape(f"{path}: line 2 has 8 fields, the header 7")
+                       + r".*thousands separator \('1,234'\)"):
+        read_canonical(path)
+
+
+@pytest.mark.parametrize("suffix, encode", [
+    (".csv.gz", lambda b: __import__("gzip").compress(b)),
+    (".csv.bz2", lambda b: __import__("bz2").compress(b)),
+    (".csv.xz", lambda b: __import__("lzma").compress(b)),
+    (".csv", lambda b: b.decode().encode("utf-16")),  # with its byte-order mark
+    (".csv", lambda b: b"\xef\xbb\xbf" + b),  # UTF-8 with a byte-order mark
+])
+def test_compressed_and_utf16_files_read_like_the_plain_one(tmp_path, suffix, encode):
+    plain = _text(tmp_path, HEADER + "2019,export,BRA,São Paulo,USA,8703,5\n2019,import,BRA,SP,CHN,0101,2\n")
+    other = tmp_path / f"other{suffix}"
+    other.write_bytes(encode(plain.read_bytes()))
+    pd.testing.assert_frame_equal(read_canonical(other), read_canonical(plain))
+    pd.testing.assert_frame_equal(_streamed(tmp_path, other, batch_rows=1), read_canonical(plain),
+                                  check_categorical=False)
+
+
+def test_damaged_compressed_files_and_archives_name_the_file(tmp_path):
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(__import__("gzip").compress((HEADER + "2019,export,BRA,SP,USA,8703,5\n" * 50).encode())[:40])
+    with pytest.raises(TradeDataError, match=re.escape(f"{cut}: not a readable gzip file")):
+        read_canonical(cut)
+    import zipfile
+
+    two = tmp_path / "two.csv.zip"
+    with zipfile.ZipFile(two, "w") as z:
+        z.writestr("a.csv", HEADER)
+        z.writestr("b.csv", HEADER)
+    with pytest.raises(TradeDataError, match=re.escape(f"{two}: a zip archive of trade data must hold one file")):
+        read_canonical(two)
+
+
+def test_a_duplicate_across_two_files_names_each_file_and_its_row(tmp_path):
+    a = _write(tmp_path, [GOOD, GOOD[:5] + ["0101", 1]], "a.csv")
+    b = _write(tmp_path, [GOOD[:5] + ["8708", 1], GOOD], "b.csv")
+    expected = re.escape(f"duplicate key (set duplicates: sum to add them up) at {a} row 1 (") + r".*" + re.escape(
+        f"{b} row 2 (")
+    with pytest.raises(TradeDataError, match=expected):
+        read_trade([a, b])
+    with pytest.raises(TradeDataError, match=expected):
+        ingest_canonical([a, b], tmp_path / "out.parquet", {})
+
+
+def test_a_killed_ingestion_leaves_nothing_the_next_one_keeps(tmp_path):
+    path = _write(tmp_path, [GOOD])
+    stale = tmp_path / ".streamed.parquet.staging-999999"
+    stale.mkdir()
+    (stale / "checked.parquet").write_bytes(b"x" * 1000)
+    _streamed(tmp_path, path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["streamed.parquet", "trade.csv"]

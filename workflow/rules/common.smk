@@ -125,6 +125,9 @@ for _stage, _why in SKIPPED.items():
 
 # Product names beside HS codes (valuechain.hsnames): the atlas's short names, the HS 2022 nomenclature's beside.
 HS_NAMES = {"names": "resources/hs/hs92_atlas_names.csv", "hs": "resources/hs/harmonized-system.csv"}
+# Every HS code of goods of any vintage (valuechain.hsnames.goods_codes): the names, HS 2022 and the HS -> ISIC
+# concordances, which list the subheadings of HS 1992 to 2017.
+HS_CODES = [*HS_NAMES.values(), "resources/concordance/hs_isic3.csv", "resources/concordance/hs_isic4.csv"]
 
 
 def trade_files(wildcards):

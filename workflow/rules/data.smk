@@ -36,6 +36,7 @@ rule ingest_trade:
     input:
         trade=trade_files,
         countries=comexstat_countries,
+        hs_codes=HS_CODES,
     output:
         trade=res("data/trade.parquet"),
     log:

@@ -35,3 +35,33 @@ def name_columns(df: pd.DataFrame, names: pd.Series, columns: dict[str, str]) ->
         at = out.columns.get_loc(code) + 1
         out.insert(at, name, out[code].map(names).fillna("").astype(str))
     return out
+
+
+# Chapters 98 and 99 are reserved for national use (US special provisions, Brazil's and the atlases' "not
+# specified"): trade statistics fill them with pseudo-products that are no good of the nomenclature.
+NATIONAL_CHAPTERS = ("98", "99")
+
+
+def goods_codes(*codes: pd.Series) -> frozenset[str]:
+    """The HS codes of goods at 2, 4 and 6 digits in any of ``codes`` (several HS vintages: HS 2022, the HS92
+    names, the HS -> ISIC concordances of every vintage), with the chapter and heading of every listed subheading
+    and without the national chapters 98-99. Codes of ASCII digits only (``８７０３`` is not ``8703``)."""
+    every = pd.concat([pd.Series(c, dtype=object) for c in codes], ignore_index=True).dropna().astype(str).str.strip()
+    six = every[every.str.fullmatch(r"[0-9]{6}")]
+    four = every[every.str.fullmatch(r"[0-9]{4}")]
+    two = every[every.str.fullmatch(r"[0-9]{2}")]
+    known = pd.concat([two, four, six, four.str[:2], six.str[:4], six.str[:2]]).drop_duplicates()
+    return frozenset(known[~known.str[:2].isin(NATIONAL_CHAPTERS)])
+
+
+def read_goods_codes(*paths: str | Path) -> frozenset[str]:
+    """:func:`goods_codes` of the files of ``resources/`` that list HS codes: the nomenclature (``hscode``), the
+    atlas names (``code``) and the concordances (``HS_6d``); every other column is ignored."""
+    lists = []
+    for path in paths:
+        header = pd.read_csv(path, nrows=0).columns
+        columns = [c for c in ("hscode", "code", "HS_6d") if c in header]
+        if not columns:
+            raise ValueError(f"{path}: no column of HS codes (hscode, code or HS_6d); found {list(header)}")
+        lists.extend(pd.read_csv(path, dtype=str, usecols=columns)[c] for c in columns)
+    return goods_codes(*lists)

@@ -13,13 +13,19 @@ first bad values (up to five of them), so nothing downstream is ever computed fr
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import logging
+import lzma
 import os
 import re
+import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,7 +38,7 @@ CANONICAL_COLUMNS = ["year", "flow", "country", "region", "partner", "hs", "valu
 KEY_COLUMNS = ["year", "flow", "country", "region", "partner", "hs"]
 CODE_COLUMNS = ["flow", "country", "region", "partner", "hs"]
 FLOWS = ("export", "import")
-_HS = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
+_HS = re.compile(r"^([0-9]{2}|[0-9]{4}|[0-9]{6})$")
 
 
 log = logging.getLogger(__name__)
@@ -42,8 +48,10 @@ class TradeDataError(ValueError):
     """Bad trade input; the message names the file, the row(s) and the column."""
 
 
-def _rows_text(rows: np.ndarray, values, limit: int = 5) -> str:
-    shown = ", ".join(f"row {int(r)} ({v!r})" for r, v in list(zip(rows, values))[:limit])
+def _rows_text(rows: np.ndarray, values, limit: int = 5, place=None) -> str:
+    """``row 3 ('x'), row 7 ('y') and 2 more``; ``place(row)`` names a row of several files (:class:`Places`)."""
+    place = place or (lambda r: f"row {int(r)}")
+    shown = ", ".join(f"{place(r)} ({v!r})" for r, v in list(zip(rows, values))[:limit])
     more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
     return shown + more
 
@@ -56,6 +64,20 @@ def _fail(source: str, column: str, problem: str, mask: np.ndarray, values: pd.S
     raise error(
         f"{source}: column '{column}': {problem} at {_rows_text(rows + first, values.iloc[rows].tolist())}"
     )
+
+
+class Places:
+    """Rows numbered across several files in order (1 = the first file's first data row), named by file: a message
+    about a duplicate of two files' rows names each file and its own row."""
+
+    def __init__(self, files: Sequence[tuple[str, int]]):
+        self.files = [str(f) for f, _ in files]
+        self.starts = np.cumsum([0] + [n for _, n in files])
+
+    def __call__(self, row: int) -> str:
+        i = int(np.searchsorted(self.starts, row, side="left")) - 1
+        i = min(max(i, 0), len(self.files) - 1)
+        return f"{self.files[i]} row {int(row - self.starts[i])}" if len(self.files) > 1 else f"row {int(row)}"
 
 
 SEPARATORS = (",", ";", "\t", "|")
@@ -78,13 +100,45 @@ def detect_separator(text: str, candidates: Sequence[str] = SEPARATORS) -> str:
     return best
 
 
-def _text_encoding(path: Path) -> str:
-    """UTF-8 (a byte-order mark allowed) when the whole file decodes as such, else Latin-1 (Comex Stat ships
-    Latin-1 files); read in blocks, so a large file is never held at once."""
+# Compressed CSVs are read as they are (users have .csv.gz): the suffix names the codec, as pandas infers it.
+COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zip": "zip"}
+# what a damaged compressed file raises
+DAMAGED = (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError)
+_BOMS = {b"\xff\xfe\x00\x00": "utf-32", b"\x00\x00\xfe\xff": "utf-32", b"\xff\xfe": "utf-16",
+         b"\xfe\xff": "utf-16"}
+
+
+def _open_bytes(path: Path):
+    """The file's bytes, decompressed when its suffix names a codec (a zip archive must hold one file)."""
+    codec = COMPRESSED.get(path.suffix.lower())
+    if codec == "gzip":
+        return gzip.open(path, "rb")
+    if codec == "bz2":
+        return bz2.open(path, "rb")
+    if codec == "xz":
+        return lzma.open(path, "rb")
+    if codec == "zstd":
+        raise TradeDataError(f"{path}: zstd-compressed CSV: decompress it, or use gzip (.csv.gz)")
+    if codec == "zip":
+        archive = zipfile.ZipFile(path)
+        members = [m for m in archive.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            raise TradeDataError(f"{path}: a zip archive of trade data must hold one file, found {len(members)}")
+        return archive.open(members[0])
+    return open(path, "rb")
+
+
+def _text_encoding(path: Path, head: bytes) -> str:
+    """UTF-16 or UTF-32 when the file starts with their byte-order mark; else UTF-8 (a byte-order mark allowed)
+    when the whole file decodes as such, else Latin-1 (Comex Stat ships Latin-1 files); read in blocks, so a large
+    file is never held at once."""
     import codecs
 
+    for bom, encoding in _BOMS.items():
+        if head.startswith(bom):
+            return encoding
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    with open(path, "rb") as fh:
+    with _open_bytes(path) as fh:
         try:
             while block := fh.read(1 << 24):
                 decoder.decode(block)
@@ -94,11 +148,27 @@ def _text_encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
+def _too_wide(path: Path, text: str, sep: str) -> None:
+    """Refuse a sample whose data lines have more fields than the header: pandas would take the extra first field
+    as an index and shift every column (an unquoted ``1,234`` in a comma-separated file)."""
+    lines = text.splitlines()[:1000]
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]
+    widths = [len(row) for row in csv.reader(lines, delimiter=sep)]
+    wide = [i for i, w in enumerate(widths[1:], start=1) if w > widths[0]]
+    if wide:
+        raise TradeDataError(
+            f"{path}: line {wide[0] + 1} has {widths[wide[0]]} fields, the header {widths[0]} ('{sep}'-separated): "
+            f"a separator inside a value, such as a thousands separator ('1{sep}234') or a name with '{sep}'; "
+            "quote such values or write numbers without thousands separators")
+
+
 def read_batches(path: str | Path, sep: str | None = None, batch_rows: int | None = None) -> Iterator[pd.DataFrame]:
-    """A CSV (every column read as text, so codes keep their leading zeros; UTF-8 or Latin-1; separator
-    :func:`detect_separator`'d unless ``sep`` is given) or Parquet file, in frames of at most ``batch_rows`` rows
-    (``None``: one frame). Raises :class:`TradeDataError` naming the file for a missing, empty, binary or unparsable
-    file."""
+    """A CSV (every column read as text, so codes keep their leading zeros; UTF-8, UTF-16/32 with a byte-order
+    mark, or Latin-1; compressed as its suffix says, :data:`COMPRESSED`; separator :func:`detect_separator`'d unless
+    ``sep`` is given) or Parquet file, in frames of at most ``batch_rows`` rows (``None``: one frame). Raises
+    :class:`TradeDataError` naming the file for a missing, empty, binary or unparsable file, and for a line with
+    more fields than the header."""
     path = Path(path)
     if not path.is_file():
         raise TradeDataError(f"{path}: file not found")
@@ -112,24 +182,37 @@ def read_batches(path: str | Path, sep: str | None = None, batch_rows: int | Non
             for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
                 yield batch.to_pandas()
         except (OSError, pa.ArrowException) as exc:  # pyarrow raises several types for a damaged file
-            raise TradeDataError(f"{path}: not a readable Parquet file ({exc})") from exc
+            raise TradeDataError(f"{path}: not a readable Parquet file ({exc})") from None
         return
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    if b"\x00" in head or head.startswith(b"PAR1"):
-        raise TradeDataError(f"{path}: binary content, not a text CSV (a Parquet file needs the .parquet suffix)")
-    encoding = _text_encoding(path)
-    sep = sep or detect_separator(head.decode(encoding, errors="replace"))
     try:
+        with _open_bytes(path) as fh:
+            head = fh.read(1 << 16)
+        encoding = _text_encoding(path, head)
+    except DAMAGED as exc:
+        raise TradeDataError(f"{path}: not a readable {COMPRESSED.get(path.suffix.lower(), 'text')} file ({exc})"
+                             ) from None
+    if not head.strip():
+        raise TradeDataError(f"{path}: empty file (no text)")
+    if not encoding.startswith("utf-16") and not encoding.startswith("utf-32") and (
+            b"\x00" in head or head.startswith(b"PAR1")):
+        raise TradeDataError(f"{path}: binary content, not a text CSV (a Parquet file needs the .parquet suffix; "
+                             "UTF-16 text needs its byte-order mark)")
+    sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    sep = sep or detect_separator(sample)
+    _too_wide(path, sample, sep)
+    try:
+        # index_col=False: a wide first line is never taken as an index (_too_wide has refused it)
         reader = pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding=encoding,
-                             chunksize=batch_rows)
+                             chunksize=batch_rows, index_col=False, compression=COMPRESSED.get(path.suffix.lower()))
         if batch_rows is None:
             yield reader
             return
         with reader:
             yield from reader
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise TradeDataError(f"{path}: not a readable CSV ({exc})") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as exc:
+        raise TradeDataError(f"{path}: not a readable CSV ({exc}); quote values holding '{sep}'") from None
+    except DAMAGED as exc:
+        raise TradeDataError(f"{path}: not a readable {COMPRESSED.get(path.suffix.lower())} file ({exc})") from None
 
 
 def read_table(path: str | Path, sep: str | None = None) -> pd.DataFrame:
@@ -189,28 +272,177 @@ def _partner_codes(partner: pd.Categorical, source: str, aggregates: dict[str, s
     return _recode(partner, pd.Index(code)), _bad_rows(partner, (action == "drop").to_numpy(), False)
 
 
-def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str] | None = None,
-               first: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
-    """The checks of single rows, and their types: ``(canonical, aggregate)``.
+# Numbers in text files. A plain number (``1234.5``, ``1e6``) is read as it is. Thousands separators and decimal
+# commas are resolved only where the file itself says which convention it follows: ``12,5`` or ``1.234.567`` show a
+# decimal comma, ``12.5`` or ``1,234,567`` a decimal point. ``1.234`` and ``1,234`` alone could be either (a factor
+# of 1000), so a file with such values and no other evidence is refused unless ``ingest.decimal`` says.
+DECIMALS = ("auto", ".", ",")
+_D = "[0-9]"  # ASCII digits only: Python's \d also matches full-width and Arabic-Indic digits
+_GROUPS = {sep: rf"[+-]?[1-9]{_D}{{0,2}}(?:\{sep}{_D}{{3}})" for sep in ".,"}
+_FORMS = {
+    "one_dot_group": _GROUPS["."] + "",  # 1.234: thousands or decimals?
+    "one_comma_group": _GROUPS[","] + "",  # 1,234
+    "dot_thousands": _GROUPS["."] + "{2,}",  # 1.234.567
+    "comma_thousands": _GROUPS[","] + "{2,}",  # 1,234,567
+    "dot_thousands_comma_decimal": _GROUPS["."] + rf"+,{_D}*",  # 1.234,5
+    "comma_thousands_dot_decimal": _GROUPS[","] + rf"+\.{_D}*",  # 1,234.5
+    "comma_decimal": rf"[+-]?(?:{_D}+,{_D}*|,{_D}+)",  # 12,5
+}
+_SHOWS = {".": ("comma_thousands", "comma_thousands_dot_decimal"),
+          ",": ("dot_thousands", "dot_thousands_comma_decimal", "comma_decimal")}
+_VALID = {".": ("one_comma_group", "comma_thousands", "comma_thousands_dot_decimal"),
+          ",": ("one_dot_group", "one_comma_group", "dot_thousands", "dot_thousands_comma_decimal", "comma_decimal")}
+
+
+def parse_numbers(text: pd.Series, source: str, column: str, decimal: str = "auto", first: int = 1
+                  ) -> tuple[pd.Series, str | None]:
+    """Numbers written as text, and the decimal separator the column follows (``None``: no separator seen).
+
+    ``decimal``: ``"auto"`` (the column's own evidence, see :data:`DECIMALS`), ``"."`` or ``","``. Raises
+    :class:`TradeDataError` naming the rows for ambiguous values (``1.234`` with no evidence), for a column that
+    shows both conventions, and for values that are no number (left as NaN: the caller names them)."""
+    if decimal not in DECIMALS:
+        raise ValueError(f"decimal must be one of {DECIMALS}, got {decimal!r}")
+    text = text.astype(object).where(text.notna(), "").astype(str).str.strip()
+    plain = pd.to_numeric(text.where(text.str.fullmatch(rf"[+-]?(?:{_D}+\.?{_D}*|\.{_D}+)(?:[eE][+-]?{_D}+)?")),
+                          errors="coerce")
+    dotted = plain.notna() & text.str.contains(".", regex=False)
+    one_dot = dotted & text.str.fullmatch(_FORMS["one_dot_group"])
+    rest = text[plain.isna() & (text != "")]
+    forms = pd.DataFrame({name: rest.str.fullmatch(pattern) for name, pattern in _FORMS.items()}, index=rest.index,
+                         dtype=bool)
+    forms["comma_decimal"] &= ~forms["one_comma_group"]
+    shows = {".": (dotted & ~one_dot).reindex(text.index, fill_value=False)
+                  | forms[list(_SHOWS["."])].any(axis=1).reindex(text.index, fill_value=False),
+             ",": forms[list(_SHOWS[","])].any(axis=1).reindex(text.index, fill_value=False)}
+    if decimal == "auto":
+        if shows["."].any() and shows[","].any():
+            both = shows["."].to_numpy() | shows[","].to_numpy()
+            _fail(source, column, "numbers written with '.' and with ',' as the decimal separator (one must be a "
+                  "thousands separator: set ingest.decimal to '.' or ',')", both, text, first=first)
+        decimal = "." if shows["."].any() else "," if shows[","].any() else None
+    if decimal is None:
+        ambiguous = one_dot | forms[["one_comma_group"]].any(axis=1).reindex(text.index, fill_value=False)
+        if ambiguous.any():
+            _fail(source, column, "ambiguous number: a thousands separator or a decimal separator? (a factor of "
+                  "1000; write plain numbers such as 1234.5, or set ingest.decimal to '.' or ',')",
+                  ambiguous.to_numpy(), text, first=first)
+        return plain, None
+    grouped = forms[list(_VALID[decimal])].any(axis=1)
+    if decimal == ".":
+        values = plain.copy()
+        values[grouped[grouped].index] = pd.to_numeric(rest[grouped].str.replace(",", "", regex=False))
+    else:
+        values = plain.where(~one_dot & ~dotted)  # under a decimal comma every dot is a thousands separator
+        regrouped = pd.concat([text[one_dot], rest[grouped]])
+        values[regrouped.index] = pd.to_numeric(regrouped.str.replace(".", "", regex=False)
+                                                .str.replace(",", ".", regex=False))
+    return values, decimal
+
+
+class Checked(NamedTuple):
+    """What :func:`check_rows` gives: the canonical rows, the rows to drop, and the decimal separator of the values
+    (``None`` when they show none; the next batch of the same file is read with it)."""
+
+    rows: pd.DataFrame
+    dropped: np.ndarray
+    decimal: str | None
+
+
+@lru_cache(maxsize=1)
+def _invisible() -> re.Pattern:
+    """Unicode format characters (category Cf: zero-width space and joiners, byte-order mark, soft hyphen...):
+    invisible in a name, so "Bahia" and "Bah\u200bia" would be two regions."""
+    import sys
+
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in range(sys.maxunicode + 1)
+                                    if unicodedata.category(chr(c)) == "Cf") + "]")
+
+
+def _text_codes(df: pd.DataFrame, column: str, source: str, first: int) -> pd.Categorical:
+    """A code or name column as a categorical of strings. Whole numbers are taken as their text (a Parquet region
+    column of municipality codes); booleans, fractions and values that are neither text nor numbers are refused."""
+    values = df[column]
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        _fail(source, column, "boolean values where text is expected", np.ones(len(values), bool), values,
+              first=first)
+    if pd.api.types.is_float_dtype(dtype):
+        _fail(source, column, "numbers where text is expected (store codes and names as text)",
+              values.notna().to_numpy(), values, first=first)
+    if pd.api.types.is_integer_dtype(dtype):
+        return _categorical(values.astype("Int64").astype(str).where(values.notna()))
+    cat = _categorical(values)
+    kinds = pd.Series(cat.categories).map(type)
+    bad = (kinds != str).to_numpy()
+    if bad.any():
+        _fail(source, column, "values that are not text", _bad_rows(cat, bad, False), values, first=first)
+    return cat
+
+
+def _ascii_digits(cat: pd.Categorical, source: str, column: str, first: int, values: pd.Series) -> None:
+    """Refuse digits of other scripts (full-width ``８７０３``, Arabic-Indic ``٨٧٠٣``): Python reads them as digits,
+    so they would pass as a second, different code."""
+    bad = _bad_rows(cat, cat.categories.str.contains(r"\d") & cat.categories.str.contains(r"[^\x00-\x7f]"), False)
+    if bad.any():
+        _fail(source, column, "digits that are not ASCII 0-9 (full-width or of another script): write codes with "
+              "the digits 0-9", bad, values, first=first)
+
+
+def _numeric(df: pd.DataFrame, column: str, source: str, first: int, decimal: str) -> tuple[pd.Series, str | None]:
+    """A numeric column: typed numbers as they are (booleans refused), text through :func:`parse_numbers`."""
+    values = df[column]
+    if pd.api.types.is_bool_dtype(values.dtype):
+        _fail(source, column, "boolean values where numbers are expected", np.ones(len(values), bool), values,
+              first=first)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("float64"), None
+    text = values.astype(object)
+    bad = ~text.map(type).isin([str, type(None)]) & text.notna()
+    if bad.any():
+        _fail(source, column, "values that are neither text nor numbers", bad.to_numpy(), values, first=first)
+    return parse_numbers(text, source, column, decimal, first)
+
+
+UNKNOWN_HS = ("error", "drop", "keep")
+OWN_PARTNER = ("error", "drop")
+
+
+def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str] | None = None, first: int = 1,
+               known_hs: frozenset[str] | None = None, unknown_hs: str = "error", own_partner: str = "error",
+               decimal: str = "auto") -> Checked:
+    """The checks of single rows, and their types (:class:`Checked`).
 
     Raises :class:`TradeDataError` naming ``source``, the first bad rows (numbered from ``first``, the data row the
-    frame starts at, for files read in batches) and the column. ``canonical`` has :data:`CANONICAL_COLUMNS`,
-    ``year`` int32, ``value`` float64 and the code columns categorical (names NFC-normalised and stripped, flows
-    lower case, countries upper case); ``aggregate`` flags the rows of partners to drop
-    (``partner_aggregates``, see :func:`_partner_codes`).
+    frame starts at, for files read in batches) and the column. The canonical rows have :data:`CANONICAL_COLUMNS`,
+    ``year`` int32, ``value`` float64 and the code columns categorical: flows lower case, countries upper case,
+    region names in one form (NFKC, format characters such as zero-width spaces removed, runs of white space one
+    space, stripped; control characters refused). Rows are dropped for aggregate partners (``partner_aggregates``,
+    see :func:`_partner_codes`), HS codes not in ``known_hs`` when ``unknown_hs="drop"`` (``"error"`` refuses
+    them, ``"keep"`` or ``known_hs=None`` does not check), and partners equal to the reporting country when
+    ``own_partner="drop"`` (a region's trade with its own country is no foreign trade: ``"error"`` refuses it).
+    Values are read by :func:`parse_numbers` with ``decimal``.
     """
+    if unknown_hs not in UNKNOWN_HS:
+        raise ValueError(f"unknown_hs must be one of {UNKNOWN_HS}, got {unknown_hs!r}")
+    if own_partner not in OWN_PARTNER:
+        raise ValueError(f"own_partner must be one of {OWN_PARTNER}, got {own_partner!r}")
     missing = [c for c in CANONICAL_COLUMNS if c not in df.columns]
     if missing:
         raise TradeDataError(f"{source}: missing column(s) {missing}; found {list(df.columns)}")
     df = df[CANONICAL_COLUMNS].reset_index(drop=True)
     out = pd.DataFrame(index=df.index)
 
+    if pd.api.types.is_bool_dtype(df["year"].dtype):
+        _fail(source, "year", "boolean values where years are expected", np.ones(len(df), bool), df["year"],
+              first=first)
     if pd.api.types.is_numeric_dtype(df["year"]):
         year = df["year"].astype("float64")
     else:
-        year_cat = _categorical(df["year"])
-        year = pd.Series(pd.to_numeric(pd.Series(year_cat.categories), errors="coerce").to_numpy()[year_cat.codes],
-                         index=df.index).where(year_cat.codes >= 0)
+        year_cat = _text_codes(df, "year", source, first)
+        digits = pd.Series(year_cat.categories).str.strip()
+        parsed = pd.to_numeric(digits.where(digits.str.fullmatch(r"[0-9]+(?:\.0*)?")), errors="coerce")
+        year = pd.Series(parsed.to_numpy()[year_cat.codes], index=df.index).where(year_cat.codes >= 0)
     bad = year.isna() | (year != np.floor(year))
     if bad.any():
         _fail(source, "year", "not an integer year", bad.to_numpy(), df["year"], first=first)
@@ -220,52 +452,79 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
               first=first)
     out["year"] = year.astype("int32")
 
-    flow = _categorical(df["flow"])
+    flow = _text_codes(df, "flow", source, first)
     flow = _recode(flow, flow.categories.str.strip().str.lower())
     bad = _bad_rows(flow, ~flow.categories.isin(FLOWS))
     if bad.any():
         _fail(source, "flow", f"unknown flow (expected one of {FLOWS})", bad, df["flow"], first=first)
     out["flow"] = flow
 
-    country = _categorical(df["country"])
+    country = _text_codes(df, "country", source, first)
     country = _recode(country, country.categories.str.strip().str.upper())
     bad = _bad_rows(country, ~country.categories.isin(iso3_codes()))
     if bad.any():
         _fail(source, "country", "not an ISO3 country code", bad, df["country"], first=first)
     out["country"] = country
-    region = _categorical(df["region"])
-    # one spelling per name: "São Paulo" composed or decomposed is one region
-    region = _recode(region, region.categories.str.normalize("NFC").str.strip())
+
+    region = _text_codes(df, "region", source, first)
+    names = (region.categories.str.normalize("NFKC").str.replace(_invisible(), "", regex=True)
+             .str.replace(r"\s+", " ", regex=True).str.strip())
+    bad = _bad_rows(region, names.str.contains(r"[\x00-\x1f\x7f-\x9f]"), False)
+    if bad.any():
+        _fail(source, "region", "control character in a region name", bad, df["region"], first=first)
+    region = _recode(region, names)
     bad = _bad_rows(region, region.categories == "")
     if bad.any():
         _fail(source, "region", "empty region", bad, df["region"], first=first)
     out["region"] = region
-    out["partner"], aggregate = _partner_codes(_categorical(df["partner"]), source, partner_aggregates, first)
+    partner = _text_codes(df, "partner", source, first)
+    out["partner"], dropped = _partner_codes(partner, source, partner_aggregates, first)
+    _log_aggregates(source, df["partner"][dropped])
+    own = (out["partner"].astype(object) == out["country"].astype(object)).to_numpy() & ~dropped
+    if own.any():
+        if own_partner == "error":
+            _fail(source, "partner", "partner is the reporting country (a region's trade with its own country is no "
+                  "foreign trade; remove these rows or set ingest.own_partner: drop)", own, df["partner"], first=first)
+        log.warning("%s: %d rows whose partner is the reporting country dropped (ingest.own_partner: drop)", source,
+                    int(own.sum()))
+        dropped = dropped | own
 
     if pd.api.types.is_numeric_dtype(df["hs"]):
         raise TradeDataError(
             f"{source}: column 'hs': numeric codes lose their leading zeros; store HS codes as zero-padded "
             f"strings ('0101', not 101)"
         )
-    hs = _categorical(df["hs"])
+    hs = _text_codes(df, "hs", source, first)
+    _ascii_digits(hs, source, "hs", first, df["hs"])
     hs = _recode(hs, hs.categories.str.strip())
     bad = _bad_rows(hs, ~hs.categories.str.match(_HS))
     if bad.any():
         _fail(source, "hs", "malformed HS code (expected 2, 4 or 6 digits)", bad, df["hs"], first=first)
+    if known_hs is not None and unknown_hs != "keep":
+        unknown = _bad_rows(hs, ~hs.categories.isin(known_hs), False) & ~dropped
+        if unknown.any():
+            if unknown_hs == "error":
+                _fail(source, "hs", "not a code of the HS nomenclature (any vintage 1992-2022; chapters 98-99 are "
+                      "national or unspecified): correct it, or set ingest.unknown_hs: drop", unknown, df["hs"],
+                      first=first)
+            log.warning("%s: %d rows of codes outside the HS nomenclature dropped (ingest.unknown_hs: drop): %s",
+                        source, int(unknown.sum()), sorted(pd.unique(np.asarray(hs)[unknown]).tolist())[:20])
+            dropped = dropped | unknown
     out["hs"] = hs
 
-    value = pd.to_numeric(df["value"], errors="coerce")
+    value, decimal = _numeric(df, "value", source, first, decimal)
     bad = value.isna() | ~np.isfinite(value)
     if bad.any():
-        _fail(source, "value", "non-numeric value", bad.to_numpy(), df["value"], first=first)
+        _fail(source, "value", "non-numeric value (not a finite number)", bad.to_numpy(), df["value"], first=first)
     bad = value < 0
     if bad.any():
         _fail(source, "value", "negative value", bad.to_numpy(), df["value"], first=first)
     out["value"] = value.astype("float64")
-    return out[CANONICAL_COLUMNS], aggregate
+    return Checked(out[CANONICAL_COLUMNS], dropped, decimal)
 
 
-def check_table(con, table: str, source: str, duplicates: str = "error", hs_overlap: str = "error") -> str:
+def check_table(con, table: str, source: str, duplicates: str = "error", hs_overlap: str = "error",
+                place: Places | None = None) -> str:
     """The checks of the whole table, in DuckDB, so a table on disk is never loaded at once.
 
     ``table``: a relation of :data:`CANONICAL_COLUMNS` plus ``row`` (the data row of the source, for messages),
@@ -273,7 +532,8 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
     a duplicated key is an error (``duplicates="error"``) or its rows are summed (``"sum"``); a code given at two
     HS levels for the same flow, region and partner (an HS4 row and HS6 rows of that heading) is an error or its
     coarser rows are dropped (``hs_overlap="finest"``). Raises :class:`TradeDataError` when no value is positive;
-    warns when HS levels are mixed without overlap and when one row holds more than half of all trade.
+    warns when HS levels are mixed without overlap and when one row holds more than half of all trade. ``place``
+    names the rows of several files.
     """
     if duplicates not in ("error", "sum"):
         raise ValueError(f"duplicates must be 'error' or 'sum', got {duplicates!r}")
@@ -288,7 +548,7 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
                             f"count(*) OVER (PARTITION BY {keys}) AS c FROM {table}) WHERE c > 1 ORDER BY row LIMIT 5"
                             ).fetchall()
         raise TradeDataError(f"{source}: column '{'/'.join(KEY_COLUMNS)}': duplicate key (set duplicates: sum to add "
-                             f"them up) at {_rows_text([r for r, *_ in found], [k for _, k, _ in found])}"
+                             f"them up) at {_rows_text([r for r, *_ in found], [k for _, k, _ in found], place=place)}"
                              f"{f' and {found[0][2] - len(found)} more' if found[0][2] > len(found) else ''}")
     lengths = [n for (n,) in con.execute(f"SELECT DISTINCT length(CAST(hs AS VARCHAR)) FROM {table} ORDER BY 1")
                .fetchall()]
@@ -310,7 +570,7 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
             more = f" and {n_coarse - len(found)} more" if n_coarse > len(found) else ""
             raise TradeDataError(f"{source}: column 'hs': code also given at a finer HS level for the same flow, "
                                  "region and partner (counted twice; set ingest.hs_overlap: finest to keep the finer "
-                                 f"rows) at {_rows_text([r for r, _ in found], [h for _, h in found])}{more}")
+                                 f"rows) at {_rows_text([r for r, _ in found], [h for _, h in found], place=place)}{more}")
         log.warning("%s: %d rows also given at a finer HS level dropped (hs_overlap: finest)", source, n_coarse)
     elif len(lengths) > 1:
         log.warning("%s: HS levels mixed without overlap (%s digits)", source, lengths)
@@ -322,8 +582,8 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
     if n_kept > 1 and top / total > DOMINANT_SHARE:
         key = con.execute(f"SELECT {text_keys} || '/' || CAST(value AS VARCHAR) FROM {table} WHERE row = ?",
                           [top_row]).fetchall()[0][0]
-        log.warning("%s: row %d holds %.0f%% of all trade (%s); check its unit", source, top_row, 100 * top / total,
-                    key)
+        log.warning("%s: %s holds %.0f%% of all trade (%s); check its unit", source,
+                    (place or (lambda r: f"row {r}"))(top_row), 100 * top / total, key)
     if n_dup:
         return f"SELECT {keys}, sum(value) AS value FROM {kept} GROUP BY {keys} ORDER BY min(row)"
     if n_coarse:
@@ -332,19 +592,20 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
 
 
 def validate_canonical(df: pd.DataFrame, source: str, duplicates: str = "error", hs_overlap: str = "error",
-                       partner_aggregates: dict[str, str] | None = None) -> pd.DataFrame:
-    """Check and type a canonical table held in memory (:func:`check_rows`, then :func:`check_table`); raise
-    :class:`TradeDataError` on the first bad column. Code columns come back categorical."""
+                       place: Places | None = None, **rules) -> pd.DataFrame:
+    """Check and type a canonical table held in memory (:func:`check_rows` with ``rules``, then
+    :func:`check_table`); raise :class:`TradeDataError` on the first bad column. Code columns come back
+    categorical. ``place`` names the rows of a table concatenated from several files."""
     import duckdb
 
     if len(df) == 0:
         raise TradeDataError(f"{source}: no data rows (only a header)")
-    rows, aggregate = check_rows(df, source, partner_aggregates)
-    _log_aggregates(source, df["partner"][aggregate])
-    checked = rows[~aggregate].assign(row=np.flatnonzero(~aggregate) + 1)
+    checked = check_rows(df, source, **rules)
+    keep = ~checked.dropped
+    rows = checked.rows[keep].assign(row=np.flatnonzero(keep) + 1)
     with duckdb.connect() as con:
-        con.register("checked", _plain(checked))
-        out = con.execute(check_table(con, "checked", source, duplicates, hs_overlap)).df()
+        con.register("checked", _plain(rows))
+        out = con.execute(check_table(con, "checked", source, duplicates, hs_overlap, place)).df()
     return _typed(out)
 
 
@@ -372,53 +633,72 @@ def _log_aggregates(source: str, labels: pd.Series) -> None:
 BATCH_ROWS = 2_000_000
 
 
+def _staging(dest: Path) -> Path:
+    """A fresh staging folder beside ``dest`` for the checked rows and DuckDB's spill files; the staging folders a
+    killed ingestion of ``dest`` left are removed first (Snakemake's lock lets one job write ``dest`` at a time)."""
+    import shutil
+
+    for stale in dest.parent.glob(f".{dest.name}.staging-*"):
+        log.info("removing %s, left by an ingestion that was stopped", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = dest.with_name(f".{dest.name}.staging-{os.getpid()}")
+    staging.mkdir(parents=True)
+    return staging
+
+
 def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[str, str], duplicates: str = "error",
                      sep: str | None = None, batch_rows: int = BATCH_ROWS, memory_mb: int = 2000,
-                     hs_overlap: str = "error", partner_aggregates: dict[str, str] | None = None) -> int:
+                     hs_overlap: str = "error", **rules) -> int:
     """Check files in the canonical form into one Parquet table at ``dest``, streaming: returns its rows.
 
-    Each file is read in batches of ``batch_rows`` rows and checked row by row (:func:`check_rows`, rows numbered
-    in their file); the checked rows go to a temporary Parquet file beside ``dest``, with codes dictionary-encoded.
-    The whole-table checks then run in DuckDB over that file (:func:`check_table`, rows numbered across the files in
-    order), within ``memory_mb`` (spilling to disk beyond it), and the result is written to ``dest`` with ``meta``
-    (atomically: nothing at ``dest`` on error). Gives the same table as :func:`read_canonical` of the files'
-    concatenation.
+    Each file is read in batches of ``batch_rows`` rows and checked row by row (:func:`check_rows` with ``rules``,
+    rows numbered in their file; a file's later batches are read with the decimal separator its first batches
+    showed); the checked rows go to a staging folder beside ``dest``, with codes dictionary-encoded. The whole-table
+    checks then run in DuckDB over that file (:func:`check_table`, rows named by file), within ``memory_mb``
+    (spilling to the staging folder beyond it), and the result is written to ``dest`` with ``meta`` (atomically:
+    nothing at ``dest`` on error; the staging folder is removed, and one left by a killed run is removed by the
+    next). Gives the same table as :func:`read_canonical` of the files' concatenation.
     """
+    import shutil
+
     import duckdb
 
     paths = [Path(p) for p in paths]
     dest = Path(dest)
     source = ", ".join(map(str, paths))
-    staged = dest.with_name(f".{dest.name}.checked-{os.getpid()}.parquet")
-    offset = 0
+    staging = _staging(dest)
+    staged = staging / "checked.parquet"
+    files = []
     try:
         with TableWriter(staged, {}) as out:
             for path in paths:
-                first = 1
+                first, decimal = 1, rules.get("decimal", "auto")
                 for batch in read_batches(path, sep, batch_rows):
                     if len(batch) == 0:
                         continue
-                    rows, aggregate = check_rows(batch, str(path), partner_aggregates, first)
-                    _log_aggregates(str(path), batch["partner"][aggregate])
-                    keep = ~aggregate
-                    out.write(encode_codes(pa.Table.from_pandas(rows[keep].assign(row=np.flatnonzero(keep) + first + offset),
-                                                              preserve_index=False), CODE_COLUMNS))
+                    checked = check_rows(batch, str(path), first=first, **{**rules, "decimal": decimal})
+                    decimal = checked.decimal or decimal
+                    keep = ~checked.dropped
+                    row = np.flatnonzero(keep) + first + sum(n for _, n in files)
+                    out.write(encode_codes(pa.Table.from_pandas(checked.rows[keep].assign(row=row),
+                                                                preserve_index=False), CODE_COLUMNS))
                     first += len(batch)
                     log.info("%s: %d rows checked", path, first - 1)
                 if first == 1:
                     raise TradeDataError(f"{path}: no data rows (only a header)")
-                offset += first - 1
+                files.append((str(path), first - 1))
         with duckdb.connect() as con:
             con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+            con.execute(f"SET temp_directory = '{staging}'")
             con.execute(f"CREATE VIEW checked AS SELECT * FROM read_parquet('{staged}')")
-            query = check_table(con, "checked", source, duplicates, hs_overlap)
+            query = check_table(con, "checked", source, duplicates, hs_overlap, Places(files))
             reader = con.cursor().sql(query).to_arrow_reader(batch_rows)
             with TableWriter(dest, meta) as out:
                 for batch in reader:
                     out.write(_encoded(batch))
         return out.rows
     finally:
-        staged.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def summary(path: str | Path) -> str:
@@ -622,13 +902,13 @@ def read_comexstat(
         )
         frames.append(validate_canonical(canonical, source, "sum", **checks))
     return validate_canonical(pd.concat(frames, ignore_index=True), ", ".join(map(str, paths)), "error",
-                              **checks)
+                              place=Places([(p, len(f)) for p, f in zip(paths, frames)]), **checks)
 
 
 def read_trade(paths, fmt: str = "canonical", duplicates: str = "error", countries=None, sep: str | None = None,
                comexstat_region: str = "state", **checks) -> pd.DataFrame:
     """Dispatch on ``fmt`` (canonical | oec | comexstat); ``paths`` is one path or a list. ``checks``:
-    ``hs_overlap`` and ``partner_aggregates`` (:func:`validate_canonical`)."""
+    ``hs_overlap`` (:func:`check_table`) and the rules of :func:`check_rows`."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
@@ -641,4 +921,4 @@ def read_trade(paths, fmt: str = "canonical", duplicates: str = "error", countri
     if len(frames) == 1:
         return frames[0]
     return validate_canonical(pd.concat(frames, ignore_index=True), ", ".join(map(str, paths)), duplicates,
-                              **checks)
+                              place=Places([(p, len(f)) for p, f in zip(paths, frames)]), **checks)
