@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Generated (property-based) tests: a search that fits the suite's budget by default; a deeper one with
 # `python -m pytest -m property --hypothesis-profile=deep`. Files are written per example, so no deadline.
-settings.register_profile("default", max_examples=60, deadline=None,
+settings.register_profile("default", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 settings.register_profile("deep", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -22,6 +22,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -103,7 +104,7 @@ def detect_separator(text: str, candidates: Sequence[str] = SEPARATORS) -> str:
 # Compressed CSVs are read as they are (users have .csv.gz): the suffix names the codec, as pandas infers it.
 COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zip": "zip"}
 # what a damaged compressed file raises
-DAMAGED = (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError)
+DAMAGED = (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError, zlib.error)
 _BOMS = {b"\xff\xfe\x00\x00": "utf-32", b"\x00\x00\xfe\xff": "utf-32", b"\xff\xfe": "utf-16",
          b"\xfe\xff": "utf-16"}
 
@@ -181,7 +182,8 @@ def read_batches(path: str | Path, sep: str | None = None, batch_rows: int | Non
                 return
             for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
                 yield batch.to_pandas()
-        except (OSError, pa.ArrowException) as exc:  # pyarrow raises several types for a damaged file
+        # pyarrow raises several types for a damaged file, pandas others for damaged metadata (KeyError, JSON)
+        except (OSError, pa.ArrowException, KeyError, ValueError, TypeError) as exc:
             raise TradeDataError(f"{path}: not a readable Parquet file ({exc})") from None
         return
     try:
@@ -489,7 +491,7 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
                     int(own.sum()))
         dropped = dropped | own
 
-    if pd.api.types.is_numeric_dtype(df["hs"]):
+    if pd.api.types.is_numeric_dtype(df["hs"]) and not pd.api.types.is_bool_dtype(df["hs"]):
         raise TradeDataError(
             f"{source}: column 'hs': numeric codes lose their leading zeros; store HS codes as zero-padded "
             f"strings ('0101', not 101)"
