@@ -299,6 +299,19 @@ BAD_INPUTS = {
                     "Additional properties are not allowed ('min_regoin_trade' was unexpected)"),
     "threshold_below_minimum": (HEADER + ROW, {"links": {"k": 0}}, None, "0 is less than the minimum of 1"),
     "run_escapes_results": (HEADER + ROW, {"run": ".."}, None, "does not match"),
+    "run_is_the_shared_folder": (HEADER + ROW, {"run": "shared"}, None, "does not match"),
+    "run_name_too_long": (HEADER + ROW, {"run": "a" * 300}, None, "is too long"),
+    "full_width_code": (HEADER + ROW + "2019,export,BRA,SP,USA,８７０３,4\n", {}, "ingest_trade",
+                        "column 'hs': digits that are not ASCII 0-9 (full-width or of another script)"),
+    "code_outside_nomenclature": (HEADER + ROW + "2019,export,BRA,SP,USA,9999,4\n", {}, "ingest_trade",
+                                  "column 'hs': not a code of the HS nomenclature"),
+    "partner_is_reporter": (HEADER + ROW + "2019,export,BRA,SP,BRA,8703,4\n", {}, "ingest_trade",
+                            "column 'partner': partner is the reporting country"),
+    "ambiguous_thousands": (HEADER.replace(",", ";") + "2019;export;BRA;SP;USA;8703;1.234\n"
+                            "2019;import;BRA;SP;CHN;8708;6\n", {}, "ingest_trade",
+                            "column 'value': ambiguous number: a thousands separator or a decimal separator?"),
+    "unquoted_thousands_comma": (HEADER + "2019,export,BRA,SP,USA,8703,1,234\n" + ROW, {}, "ingest_trade",
+                                 "line 2 has 8 fields, the header 7"),
 }
 
 
@@ -323,6 +336,13 @@ def test_bad_input_table(case, tmp_path, work):
         assert not (results / path).exists()
     if rule is None:  # rejected before any job ran
         assert not results.exists() and not (work / "trade.parquet").exists()
+
+
+def test_a_scatter_count_below_one_is_refused_before_any_job(work):
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--set-scatter", "flows=0"],
+                          cwd=work, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "--set-scatter flows=0: a stage is split into at least 1 job" in proc.stdout + proc.stderr
 
 
 def test_public_sources_run_the_workflow(tmp_path, public_server, work):

@@ -3,6 +3,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
+from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 from valuechain.provenance import config_hash
@@ -19,10 +20,16 @@ LOGS = f"logs/{config['run']}"
 BENCHMARKS = f"benchmarks/{config['run']}"
 
 
-# The heavy stages as scattered jobs (docs/cluster.md); --set-scatter overrides the config's counts.
+# The heavy stages as scattered jobs (docs/cluster.md); --set-scatter overrides the config's counts, past the
+# schema, so the counts are checked here.
 scattergather:
     flows=config["scatter"]["flows"],
     validated=config["scatter"]["validated"],
+
+
+for _name, _count in workflow._scatter.items():
+    if not isinstance(_count, int) or _count < 1:
+        raise WorkflowError(f"--set-scatter {_name}={_count}: a stage is split into at least 1 job")
 
 
 wildcard_constraints:
