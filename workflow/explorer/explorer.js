@@ -1,6 +1,8 @@
 // The value-chain explorer's page script (docs/explorer.md). Data: the JSON document embedded in the page by
 // valuechain.explorer; drawing: d3 and d3-sankey, inlined beside this script. Pages are addressed by the URL
 // fragment (#/product/8703, #/region/BRA/BRA-01, #/regions, #/), so they can be bookmarked and shared.
+// Names come from the user's data (regions, products, sections): every one reaches the page as a text node or
+// through setAttribute (d3's .text and .attr), never as markup, so no name can run a script or break the page.
 (function () {
   "use strict";
   const D = JSON.parse(document.getElementById("explorer-data").textContent);
@@ -8,6 +10,7 @@
   const productIndex = new Map(P.hs.map((h, i) => [h, i]));
   const hasTrade = Boolean(D.region_flows);
   const main = document.getElementById("main");
+  const NO_LINKS = "No links: this run's network is empty (no pair of products passed the link method).";
 
   // Links by output (inputs of a product, in rank order) and by input (products it feeds).
   const inputsOf = Array.from({ length: nP }, () => []);
@@ -34,15 +37,37 @@
   const confidenceColor = d3.scaleSequential(t => d3.interpolateBlues(0.3 + 0.7 * t)).domain([0, 1]);
   const REF_DASH = { true: null, false: "5,3", unscorable: "1,3" };
   const refLabel = l => D.reference_labels[L.ref[l]];
-  const placeName = p => `${D.countries[D.places.country[p]]} ${D.places.region[p]}`;
-  const esc = s => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  const productLink = i => `<a href="#/product/${P.hs[i]}"><span class="code">${P.hs[i]}</span> ${esc(P.name[i])}</a>`;
+  const countryOf = p => D.countries[D.places.country[p]];
+  const placeName = p => `${countryOf(p)} ${D.places.region[p]}`;
+  const productHref = i => `#/product/${encodeURIComponent(P.hs[i])}`;
+  const regionHref = p => `#/region/${encodeURIComponent(countryOf(p))}/${encodeURIComponent(D.places.region[p])}`;
 
+  // An element with attributes (set one by one; null and false leave one out) and children (nodes, or values
+  // that become text nodes; null leaves one out).
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value != null && value !== false) node.setAttribute(name, value === true ? "" : String(value));
+    }
+    node.append(...children.flat().filter(c => c != null).map(c => (c instanceof Node ? c : String(c))));
+    return node;
+  }
+  const svgElement = id => {
+    const node = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    node.setAttribute("id", id);
+    return node;
+  };
+  const code = text => el("span", { class: "code" }, text);
+  const note = (...text) => el("p", { class: "note" }, ...text);
+  const productLink = i => el("a", { href: productHref(i) }, code(P.hs[i]), " ", P.name[i] || "");
+  const regionLink = p => el("a", { href: regionHref(p) }, placeName(p));
+
+  // columns: { label, num, cell: row => node or text }; href: row => the page a click on the row opens.
   function table(id, columns, rows, href, attrs) {
-    const head = columns.map(c => `<th class="${c.num ? "num" : ""}">${esc(c.label)}</th>`).join("");
-    const body = rows.map(r => `<tr${href ? ` data-href="${href(r)}"` : ""}${attrs ? attrs(r) : ""}>` +
-      columns.map(c => `<td class="${c.num ? "num" : ""}">${c.html(r)}</td>`).join("") + "</tr>").join("");
-    return `<table id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+    const head = el("tr", {}, columns.map(c => el("th", { class: c.num ? "num" : null }, c.label)));
+    const body = rows.map(r => el("tr", { "data-href": href ? href(r) : null, ...(attrs ? attrs(r) : {}) },
+      columns.map(c => el("td", { class: c.num ? "num" : null }, c.cell(r)))));
+    return el("table", { id: id || null }, el("thead", {}, head), el("tbody", {}, body));
   }
   main.addEventListener("click", event => {
     const row = event.target.closest("tr[data-href]");
@@ -64,10 +89,11 @@
   }
   function showSuggestions() {
     const found = matches(search.value);
-    suggestions.innerHTML = found.map((i, k) => `<li data-hs="${P.hs[i]}" class="${k ? "" : "active"}"><span class="code">${P.hs[i]}</span> ${esc(P.name[i])}</li>`).join("");
+    suggestions.replaceChildren(...found.map((i, k) =>
+      el("li", { "data-hs": P.hs[i], class: k ? null : "active" }, code(P.hs[i]), " ", P.name[i] || "")));
     suggestions.hidden = found.length === 0;
   }
-  function go(hs) { suggestions.hidden = true; search.value = ""; location.hash = `#/product/${hs}`; }
+  function go(hs) { suggestions.hidden = true; search.value = ""; location.hash = productHref(productIndex.get(hs)); }
   search.addEventListener("input", showSuggestions);
   search.addEventListener("keydown", event => {
     if (event.key !== "Enter") return;
@@ -83,7 +109,12 @@
 
   // ----------------------------------------------------------------------------------------- routing
   function route() {
-    const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+    let parts;
+    try {
+      parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+    } catch (error) { // a hand-typed address with a stray "%": the overview
+      parts = [];
+    }
     window.scrollTo(0, 0);
     if (parts[0] === "product" && productIndex.has(parts[1])) productPage(productIndex.get(parts[1]));
     else if (parts[0] === "region" && hasTrade) regionPage(parts[1], parts.slice(2).join("/"));
@@ -92,10 +123,10 @@
     window.explorerReady = true;
   }
   window.addEventListener("hashchange", route);
-  document.getElementById("footer").innerHTML =
-    `Run <b>${esc(D.meta.run)}</b> · ${esc(D.meta.link_method)} links (${esc(D.meta.method)}, k = ${D.meta.k}) · ` +
-    `${nP} products, ${nL} links · valuechain ${esc(D.meta.project_version)} · built from ${esc(D.meta.sources)}. ` +
-    esc(D.meta.cut);
+  document.getElementById("footer").replaceChildren(
+    "Run ", el("b", {}, D.meta.run),
+    ` · ${D.meta.link_method} links (${D.meta.method}, k = ${D.meta.k}) · ${nP} products, ${nL} links · ` +
+    `valuechain ${D.meta.project_version} · built from ${D.meta.sources}. ${D.meta.cut}`);
 
   // -------------------------------------------------------------------------------------- product page
   function upstream(root, depth) {
@@ -135,7 +166,7 @@
       .attr("stroke-width", l => 1 + 3 / L.rank[l]).attr("stroke-dasharray", l => REF_DASH[refLabel(l)])
       .append("title").text(l => `${P.hs[L.in[l]]} → ${P.hs[L.out[l]]}: rank ${L.rank[l]}, confidence ${fixed(L.conf[l])}, reference ${refLabel(l)}`);
     const node = svg.append("g").selectAll("g").data([...layer.keys()]).join("g").attr("class", "node")
-      .attr("transform", p => `translate(${pos.get(p)})`).on("click", (e, p) => { location.hash = `#/product/${P.hs[p]}`; });
+      .attr("transform", p => `translate(${pos.get(p)})`).on("click", (e, p) => { location.hash = productHref(p); });
     node.append("circle").attr("r", p => (p === root ? 9 : 6)).attr("fill", p => (P.level[p] == null ? "#bbb" : levelColor(P.level[p])));
     // Labels: right of the product, left of the farthest inputs, above the nodes in between (clear of the edges).
     const side = p => (p === root ? "right" : layer.get(p) === depth ? "left" : "above");
@@ -143,7 +174,7 @@
       .attr("x", p => ({ right: 14, left: -10, above: 0 })[side(p)])
       .attr("text-anchor", p => ({ right: "start", left: "end", above: "middle" })[side(p)])
       .text(p => `${P.hs[p]} ${(P.name[p] || "").slice(0, 28)}${(P.name[p] || "").length > 28 ? "…" : ""}`);
-    node.append("title").text(p => `${P.hs[p]} ${P.name[p]} (trophic level ${fixed(P.level[p])})`);
+    node.append("title").text(p => `${P.hs[p]} ${P.name[p] || ""} (trophic level ${fixed(P.level[p])})`);
     return layer;
   }
 
@@ -157,7 +188,11 @@
     const pairs = [...total].sort((a, b) => b[1] - a[1]).slice(0, 30);
     const svg = d3.select(svgNode);
     svg.selectAll("*").remove();
-    if (!pairs.length) { svg.attr("height", 30).append("text").attr("y", 18).text("No allocated flows for these links."); return; }
+    if (!pairs.length) {
+      svg.attr("viewBox", null).attr("width", 760).attr("height", 30).append("text").attr("y", 18)
+        .text(nL ? "No allocated flows for these links." : NO_LINKS);
+      return;
+    }
     const names = [], id = new Map();
     const nodeOf = name => { if (!id.has(name)) { id.set(name, names.length); names.push({ name }); } return id.get(name); };
     const links = pairs.map(([key, value]) => {
@@ -184,59 +219,66 @@
     document.body.dataset.page = "product";
     const depth = Number(sessionStorage.getItem("depth") || D.meta.depth);
     const inputs = inputsOf[p], uses = usesOf[p];
-    const chips = [`section ${esc(P.section[p])}: ${esc(sectionName.get(P.section[p]) || "")}`,
+    const chips = [`section ${P.section[p] || ""}: ${sectionName.get(P.section[p]) || ""}`,
       `trophic level ${fixed(P.level[p])}`, `PCI ${fixed(P.pci[p])}`, `${inputs.length} inputs`, `feeds ${uses.length} products`];
-    main.innerHTML = `
-      <h1 id="product-title"><span class="code">${P.hs[p]}</span> ${esc(P.name[p])}</h1>
-      <div class="chips">${chips.map(c => `<span>${c}</span>`).join("")}</div>
-      <div class="card"><div class="controls"><label>Upstream steps
-        <select id="depth">${[1, 2, 3, 4].map(d => `<option${d === depth ? " selected" : ""}>${d}</option>`).join("")}</select></label>
-        <span class="note">Inputs to the left, the product on the right. Node colour: trophic level (viridis, low = upstream).
-        Edge colour: link confidence (darker = more confident); width: rank; solid = a link of the product reference,
-        dashed = not a link there, dotted = not scorable.</span></div>
-        <svg id="layers"></svg></div>
-      <div class="grid">
-        <div class="card"><h2>Inputs</h2>${inputs.length ? table("inputs-table", [
-          { label: "rank", num: true, html: l => L.rank[l] },
-          { label: "input", html: l => productLink(L.in[l]) },
-          { label: "confidence", num: true, html: l => fixed(L.conf[l]) },
-          { label: "reference", html: l => `<span class="ref-${refLabel(l)}">${refLabel(l)}</span>${L.share[l] ? ` (share ${(100 * L.share[l]).toFixed(1)}%)` : ""}` },
-          { label: "level", num: true, html: l => fixed(P.level[L.in[l]]) }],
-          inputs, l => `#/product/${P.hs[L.in[l]]}`, l => ` data-hs="${P.hs[L.in[l]]}"`) : "<p>No inputs in this network.</p>"}</div>
-        <div class="card"><h2>Products it feeds</h2>${uses.length ? table("uses-table", [
-          { label: "output", html: l => productLink(L.out[l]) },
-          { label: "as input no.", num: true, html: l => L.rank[l] },
-          { label: "confidence", num: true, html: l => fixed(L.conf[l]) }],
-          uses, l => `#/product/${P.hs[L.out[l]]}`) : "<p>It is no input of any product in this network.</p>"}</div>
-      </div>
-      ${hasTrade ? `<h2>Where its inputs come from</h2>
-      <div class="card"><div class="controls"><label>Input link <select id="flow-link">
-        <option value="all">all inputs</option>${inputs.map(l => `<option value="${l}">${P.hs[L.in[l]]} ${esc(P.name[L.in[l]])}</option>`).join("")}
-        </select></label><span class="note">Allocated flows (docs/method.md section 6): the input exported by one country
-        and imported by another to make ${P.hs[p]}. Country pairs: the largest ${D.meta.top_country_flows} per link.</span></div>
-        <svg id="sankey"></svg><div id="flow-table"></div></div>` : `<p class="note">This run has no trade data: no flows.</p>`}`;
-    const redraw = () => drawLayers(document.getElementById("layers"), p, Number(document.getElementById("depth").value));
-    document.getElementById("depth").addEventListener("change", e => { sessionStorage.setItem("depth", e.target.value); redraw(); });
+    const depthSelect = el("select", { id: "depth" }, [1, 2, 3, 4].map(d => el("option", { selected: d === depth }, d)));
+    const layers = svgElement("layers");
+    const inputsTable = inputs.length ? table("inputs-table", [
+      { label: "rank", num: true, cell: l => L.rank[l] },
+      { label: "input", cell: l => productLink(L.in[l]) },
+      { label: "confidence", num: true, cell: l => fixed(L.conf[l]) },
+      { label: "reference", cell: l => [el("span", { class: `ref-${refLabel(l)}` }, refLabel(l)),
+        L.share[l] ? ` (share ${(100 * L.share[l]).toFixed(1)}%)` : ""] },
+      { label: "level", num: true, cell: l => fixed(P.level[L.in[l]]) }],
+    inputs, l => productHref(L.in[l]), l => ({ "data-hs": P.hs[L.in[l]] })) : el("p", {}, nL ? "No inputs in this network." : NO_LINKS);
+    const usesTable = uses.length ? table("uses-table", [
+      { label: "output", cell: l => productLink(L.out[l]) },
+      { label: "as input no.", num: true, cell: l => L.rank[l] },
+      { label: "confidence", num: true, cell: l => fixed(L.conf[l]) }],
+    uses, l => productHref(L.out[l])) : el("p", {}, nL ? "It is no input of any product in this network." : NO_LINKS);
+    main.replaceChildren(
+      el("h1", { id: "product-title" }, code(P.hs[p]), " ", P.name[p] || ""),
+      el("div", { class: "chips" }, chips.map(c => el("span", {}, c))),
+      el("div", { class: "card" }, el("div", { class: "controls" }, el("label", {}, "Upstream steps ", depthSelect),
+        note("Inputs to the left, the product on the right. Node colour: trophic level (viridis, low = upstream). " +
+          "Edge colour: link confidence (darker = more confident); width: rank; solid = a link of the product reference, " +
+          "dashed = not a link there, dotted = not scorable.")), layers),
+      el("div", { class: "grid" },
+        el("div", { class: "card" }, el("h2", {}, "Inputs"), inputsTable),
+        el("div", { class: "card" }, el("h2", {}, "Products it feeds"), usesTable)),
+      ...(hasTrade ? flowsSection(p, inputs) : [note("This run has no trade data: no flows.")]));
+    const redraw = () => drawLayers(layers, p, Number(depthSelect.value));
+    depthSelect.addEventListener("change", e => { sessionStorage.setItem("depth", e.target.value); redraw(); });
     redraw();
-    if (!hasTrade) return;
+  }
+
+  function flowsSection(p, inputs) {
+    const choice = el("select", { id: "flow-link" }, el("option", { value: "all" }, "all inputs"),
+      inputs.map(l => el("option", { value: l }, `${P.hs[L.in[l]]} ${P.name[L.in[l]] || ""}`)));
+    const svg = svgElement("sankey"), flowTable = el("div", { id: "flow-table" });
     const showFlows = () => {
-      const chosen = document.getElementById("flow-link").value;
-      const links = chosen === "all" ? inputs : [Number(chosen)];
-      sankey(document.getElementById("sankey"), links.flatMap(l => countryFlowsOf[l]));
+      const links = choice.value === "all" ? inputs : [Number(choice.value)];
+      sankey(svg, links.flatMap(l => countryFlowsOf[l]));
       const R = D.region_flows;
       const rows = links.flatMap(l => regionFlowsOf[l]).sort((a, b) => R.value[b] - R.value[a]).slice(0, 40);
-      document.getElementById("flow-table").innerHTML = `<h2>Largest region-to-region flows</h2>` + table("flows-table", [
-        { label: "input", html: r => productLink(L.in[R.link[r]]) },
-        { label: "from", html: r => `<a href="#/region/${esc(D.countries[D.places.country[R.from[r]]])}/${esc(D.places.region[R.from[r]])}">${esc(placeName(R.from[r]))}</a>` },
-        { label: "to", html: r => `<a href="#/region/${esc(D.countries[D.places.country[R.to[r]]])}/${esc(D.places.region[R.to[r]])}">${esc(placeName(R.to[r]))}</a>` },
-        { label: "flow", num: true, html: r => usd(R.value[r]) },
-        { label: "lower", num: true, html: r => usd(R.lower[r]) },
-        { label: "upper", num: true, html: r => usd(R.upper[r]) }], rows) +
-        `<p class="note">The ${D.meta.top_flows} largest region pairs of each link are in the page; the full dataset is
-        <span class="code">results/${esc(D.meta.run)}/flows/dataset</span>.</p>`;
+      flowTable.replaceChildren(el("h2", {}, "Largest region-to-region flows"), rows.length ? table("flows-table", [
+        { label: "input", cell: r => productLink(L.in[R.link[r]]) },
+        { label: "from", cell: r => regionLink(R.from[r]) },
+        { label: "to", cell: r => regionLink(R.to[r]) },
+        { label: "flow", num: true, cell: r => usd(R.value[r]) },
+        { label: "lower", num: true, cell: r => usd(R.lower[r]) },
+        { label: "upper", num: true, cell: r => usd(R.upper[r]) }], rows)
+        : el("p", {}, nL ? "No region-to-region flows for these links." : NO_LINKS),
+      note(`The ${D.meta.top_flows} largest region pairs of each link are in the page; the full dataset is `,
+        code(`results/${D.meta.run}/flows/dataset`), "."));
     };
-    document.getElementById("flow-link").addEventListener("change", showFlows);
+    choice.addEventListener("change", showFlows);
+    const section = [el("h2", {}, "Where its inputs come from"),
+      el("div", { class: "card" }, el("div", { class: "controls" }, el("label", {}, "Input link ", choice),
+        note(`Allocated flows (docs/method.md section 6): the input exported by one country and imported by another ` +
+          `to make ${P.hs[p]}. Country pairs: the largest ${D.meta.top_country_flows} per link.`)), svg, flowTable)];
     showFlows();
+    return section;
   }
 
   // ------------------------------------------------------------------------------------- overview page
@@ -244,7 +286,7 @@
     const S = D.sections, E = D.section_links, n = S.id.length, width = 620, height = 620, r = 230;
     const angle = i => (2 * Math.PI * i) / n - Math.PI / 2;
     const pos = new Map(S.id.map((s, i) => [s, [width / 2 + r * Math.cos(angle(i)), height / 2 + r * Math.sin(angle(i))]]));
-    const edges = d3.range(E.source.length).filter(e => E.source[e] !== E.target[e])
+    const edges = d3.range(E.source.length).filter(e => E.source[e] !== E.target[e] && pos.has(E.source[e]) && pos.has(E.target[e]))
       .sort((a, b) => E.weight[b] - E.weight[a]).slice(0, D.meta.top_section_edges);
     const wMax = d3.max(edges, e => E.weight[e]) || 1;
     const svg = d3.select(svgNode).attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);
@@ -268,12 +310,15 @@
     node.append("circle").attr("r", i => size(S.n[i])).attr("fill", "#1f5fae").attr("fill-opacity", 0.8);
     node.append("text").attr("dy", "0.35em").attr("x", i => (Math.cos(angle(i)) >= 0 ? 1 : -1) * (size(S.n[i]) + 4))
       .attr("text-anchor", i => (Math.cos(angle(i)) >= 0 ? "start" : "end")).text(i => S.id[i]);
-    node.append("title").text(i => `${S.id[i]} ${S.name[i]}: ${S.n[i]} products`);
+    node.append("title").text(i => `${S.id[i]} ${S.name[i] || ""}: ${S.n[i]} products`);
+    return edges.length;
   }
 
   function levelHistogram(svgNode) {
     const width = 560, height = 260, m = { l: 44, r: 10, t: 10, b: 40 };
-    const bins = d3.bin().thresholds(24)(levels);
+    // One level for all (a network without links puts every product at level 1): one bar, one unit wide.
+    const [lo, hi] = d3.extent(levels);
+    const bins = (lo < hi ? d3.bin().thresholds(24) : d3.bin().domain([lo - 0.5, hi + 0.5]).thresholds([]))(levels);
     const x = d3.scaleLinear().domain([bins[0].x0, bins[bins.length - 1].x1]).range([m.l, width - m.r]);
     const y = d3.scaleLinear().domain([0, d3.max(bins, b => b.length)]).nice().range([height - m.b, m.t]);
     const svg = d3.select(svgNode).attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);
@@ -287,71 +332,78 @@
   }
 
   function smallTable(id, t) {
-    if (!t || !t.rows.length) return "<p class=\"note\">Not computed in this run.</p>";
+    if (!t || !t.rows.length) return note("Not computed in this run.");
     return table(id, t.columns.map((c, k) => ({ label: c, num: typeof t.rows[0][k] === "number",
-      html: r => (typeof r[k] === "number" && !Number.isInteger(r[k]) ? r[k].toFixed(3) : esc(r[k])) })), t.rows);
+      cell: r => (typeof r[k] === "number" && !Number.isInteger(r[k]) ? r[k].toFixed(3) : r[k]) })), t.rows);
   }
 
   function overviewPage() {
     document.body.dataset.page = "overview";
     const ordered = d3.range(nP).filter(i => P.level[i] != null).sort((a, b) => P.level[a] - P.level[b]);
-    const list = ids => table("", [{ label: "product", html: i => productLink(i) }, { label: "level", num: true, html: i => fixed(P.level[i]) }],
-      ids, i => `#/product/${P.hs[i]}`);
-    main.innerHTML = `
-      <h1>Run ${esc(D.meta.run)}</h1>
-      <p>${nP} products and ${nL} links (${esc(D.meta.link_method)} network, ${esc(D.meta.method)}, ${D.meta.k} inputs per product).
-      Search a product above, or start from <a href="#/product/${esc(D.meta.product)}">${esc(D.meta.product)}</a>.
-      ${hasTrade ? `${D.regions.place.length} regions of ${D.country_positions.country.length} countries: <a href="#/regions">regions</a>.` : ""}</p>
-      <div class="grid">
-        <div class="card"><h2>HS sections: links between them</h2><svg id="sections"></svg>
-          <p class="note">Node size: products of the section. Edge width: links from S to T over the links leaving S and
-          entering T (the ${D.meta.top_section_edges} heaviest between different sections).</p></div>
-        <div class="card"><h2>Trophic levels of the products</h2><svg id="levels"></svg>
-          <h2>Most upstream</h2>${list(ordered.slice(0, 8))}<h2>Most downstream</h2>${list(ordered.slice(-8).reverse())}</div>
-      </div>
-      <h2>Link methods compared</h2><div class="card">${smallTable("methods-table", D.tables.methods)}
-        <p class="note">Precision of each method's top links on each yardstick; held_out false marks in-sample figures.</p></div>
-      <h2>Against the product reference (BEA 2017 detailed Use table)</h2><div class="card">${smallTable("reference-table", D.tables.reference)}</div>`;
-    sectionNetwork(document.getElementById("sections"));
-    levelHistogram(document.getElementById("levels"));
+    const list = ids => table("", [{ label: "product", cell: i => productLink(i) }, { label: "level", num: true, cell: i => fixed(P.level[i]) }],
+      ids, productHref);
+    const sections = svgElement("sections"), histogram = levels.length ? svgElement("levels") : note("No trophic levels in this run.");
+    const start = productIndex.has(D.meta.product) ? ["Search a product above, or start from ", productLink(productIndex.get(D.meta.product)), "."]
+      : ["Search a product above."];
+    main.replaceChildren(
+      el("h1", {}, `Run ${D.meta.run}`),
+      el("p", {}, `${nP} products and ${nL} links (${D.meta.link_method} network, ${D.meta.method}, ${D.meta.k} inputs per product). `,
+        start, hasTrade ? [` ${D.regions.place.length} regions of ${D.country_positions.country.length} countries: `,
+          el("a", { href: "#/regions" }, "regions"), "."] : null),
+      el("div", { class: "grid" },
+        el("div", { class: "card" }, el("h2", {}, "HS sections: links between them"), sections,
+          note("Node size: products of the section. Edge width: links from S to T over the links leaving S and entering T " +
+            `(the ${D.meta.top_section_edges} heaviest between different sections).`)),
+        el("div", { class: "card" }, el("h2", {}, "Trophic levels of the products"), histogram,
+          el("h2", {}, "Most upstream"), list(ordered.slice(0, 8)), el("h2", {}, "Most downstream"), list(ordered.slice(-8).reverse()))),
+      el("h2", {}, "Link methods compared"), el("div", { class: "card" }, smallTable("methods-table", D.tables.methods),
+        note("Precision of each method's top links on each yardstick; held_out false marks in-sample figures.")),
+      el("h2", {}, "Against the product reference (BEA 2017 detailed Use table)"),
+      el("div", { class: "card" }, smallTable("reference-table", D.tables.reference)));
+    if (!sectionNetwork(sections)) sections.after(el("p", { id: "no-section-links" }, nL ? "No links between different sections." : NO_LINKS));
+    if (levels.length) levelHistogram(histogram);
   }
 
   // -------------------------------------------------------------------------------------- region pages
   const positionColumns = (key) => [
-    { label: "TL imports", num: true, html: r => fixed(key.tl_imp[r]) }, { label: "TL exports", num: true, html: r => fixed(key.tl_exp[r]) },
-    { label: "jump", num: true, html: r => fixed(key.jump[r], 3) }, { label: "NITL", num: true, html: r => fixed(key.nitl[r], 3) },
-    { label: "NTJ", num: true, html: r => fixed(key.ntj[r], 4) }, { label: "diversification", num: true, html: r => key.diversification[r] }];
+    { label: "TL imports", num: true, cell: r => fixed(key.tl_imp[r]) }, { label: "TL exports", num: true, cell: r => fixed(key.tl_exp[r]) },
+    { label: "jump", num: true, cell: r => fixed(key.jump[r], 3) }, { label: "NITL", num: true, cell: r => fixed(key.nitl[r], 3) },
+    { label: "NTJ", num: true, cell: r => fixed(key.ntj[r], 4) }, { label: "diversification", num: true, cell: r => key.diversification[r] }];
 
   function regionsPage() {
     document.body.dataset.page = "regions";
-    if (!hasTrade) { main.innerHTML = "<h1>Regions</h1><p>This run has no trade data, so no regions.</p>"; return; }
+    if (!hasTrade) { main.replaceChildren(el("h1", {}, "Regions"), el("p", {}, "This run has no trade data, so no regions.")); return; }
     const C = D.country_positions, R = D.regions;
     const regionRows = d3.range(R.place.length).sort((a, b) => d3.ascending(placeName(R.place[a]), placeName(R.place[b])));
-    main.innerHTML = `<h1>Regions</h1><p class="note">Trophic position (docs/method.md section 7): mean trophic level of the
-      products a place imports and exports with RCA ≥ 1, the jump between them, and both over the log of its export diversification (NITL, NTJ).</p>
-      <h2>Countries</h2><div class="card">${table("countries-table", [{ label: "country", html: r => esc(D.countries[C.country[r]]) }, ...positionColumns(C)], d3.range(C.country.length))}</div>
-      <h2>Regions</h2><div class="card">${table("regions-table", [{ label: "region", html: r => esc(placeName(R.place[r])) }, ...positionColumns(R)], regionRows,
-        r => `#/region/${D.countries[D.places.country[R.place[r]]]}/${D.places.region[R.place[r]]}`)}</div>`;
+    main.replaceChildren(el("h1", {}, "Regions"),
+      note("Trophic position (docs/method.md section 7): mean trophic level of the products a place imports and exports " +
+        "with RCA ≥ 1, the jump between them, and both over the log of its export diversification (NITL, NTJ)."),
+      el("h2", {}, "Countries"), el("div", { class: "card" }, table("countries-table",
+        [{ label: "country", cell: r => D.countries[C.country[r]] }, ...positionColumns(C)], d3.range(C.country.length))),
+      el("h2", {}, "Regions"), el("div", { class: "card" }, regionRows.length ? table("regions-table",
+        [{ label: "region", cell: r => regionLink(R.place[r]) }, ...positionColumns(R)], regionRows, r => regionHref(R.place[r]))
+        : el("p", { id: "no-regions" }, nL ? "No region has a trophic position in this run." : NO_LINKS)));
   }
 
   function regionPage(country, region) {
-    const place = d3.range(D.places.region.length).find(p => D.countries[D.places.country[p]] === country && D.places.region[p] === region);
+    const place = d3.range(D.places.region.length).find(p => countryOf(p) === country && D.places.region[p] === region);
     if (place === undefined || !regionRow.has(place)) { regionsPage(); return; }
     document.body.dataset.page = "region";
     const R = D.regions, row = regionRow.get(place), T = D.trade;
     const trade = flow => table(`${flow ? "imports" : "exports"}-table`, [
-      { label: "product", html: t => productLink(T.product[t]) }, { label: "value", num: true, html: t => usd(T.value[t]) },
-      { label: "RCA", num: true, html: t => fixed(T.rca[t]) }, { label: "level", num: true, html: t => fixed(P.level[T.product[t]]) }],
-      tradeOf[place].filter(t => T.flow[t] === flow), t => `#/product/${P.hs[T.product[t]]}`);
-    main.innerHTML = `<h1 id="region-title">${esc(country)} ${esc(region)}</h1>
-      <div class="card">${table("position-table", positionColumns(R), [row])}</div>
-      <div class="grid"><div class="card"><h2>Where it sits among all regions</h2><svg id="scatter"></svg>
-        <p class="note">Each dot a region; this one in red.</p></div>
-        <div class="card"><h2>Largest exports</h2>${trade(0)}<h2>Largest imports</h2>${trade(1)}</div></div>`;
+      { label: "product", cell: t => productLink(T.product[t]) }, { label: "value", num: true, cell: t => usd(T.value[t]) },
+      { label: "RCA", num: true, cell: t => fixed(T.rca[t]) }, { label: "level", num: true, cell: t => fixed(P.level[T.product[t]]) }],
+    tradeOf[place].filter(t => T.flow[t] === flow), t => productHref(T.product[t]));
+    const scatter = svgElement("scatter");
+    main.replaceChildren(el("h1", { id: "region-title" }, placeName(place)),
+      el("div", { class: "card" }, table("position-table", positionColumns(R), [row])),
+      el("div", { class: "grid" }, el("div", { class: "card" }, el("h2", {}, "Where it sits among all regions"), scatter,
+        note("Each dot a region; this one in red.")),
+      el("div", { class: "card" }, el("h2", {}, "Largest exports"), trade(0), el("h2", {}, "Largest imports"), trade(1))));
     const width = 520, height = 380, m = { l: 56, r: 12, t: 12, b: 44 };
     const x = d3.scaleLinear().domain(d3.extent(R.nitl)).nice().range([m.l, width - m.r]);
     const y = d3.scaleLinear().domain(d3.extent(R.ntj)).nice().range([height - m.b, m.t]);
-    const svg = d3.select("#scatter").attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);
+    const svg = d3.select(scatter).attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);
     svg.append("g").attr("transform", `translate(0,${height - m.b})`).call(d3.axisBottom(x).ticks(6));
     svg.append("g").attr("transform", `translate(${m.l},0)`).call(d3.axisLeft(y).ticks(6));
     svg.append("text").attr("x", width / 2).attr("y", height - 6).attr("text-anchor", "middle").text("NITL, normalised import trophic level");
@@ -359,7 +411,7 @@
     const order = d3.range(R.place.length).filter(r => R.nitl[r] != null && R.ntj[r] != null).sort((a, b) => (a === row) - (b === row));
     svg.append("g").selectAll("circle").data(order).join("circle").attr("cx", r => x(R.nitl[r])).attr("cy", r => y(R.ntj[r]))
       .attr("r", r => (r === row ? 6 : 3)).attr("fill", r => (r === row ? "#d62728" : "#8da0bc")).attr("fill-opacity", r => (r === row ? 1 : 0.6))
-      .style("cursor", "pointer").on("click", (e, r) => { location.hash = `#/region/${D.countries[D.places.country[R.place[r]]]}/${D.places.region[R.place[r]]}`; })
+      .style("cursor", "pointer").on("click", (e, r) => { location.hash = regionHref(R.place[r]); })
       .append("title").text(r => placeName(R.place[r]));
   }
 

@@ -10,10 +10,16 @@ only for the ``top_flows`` largest pairs of each link, country-to-country flows 
 largest, and each region's trade for its ``top_trade`` largest exports and imports. Trade values are rounded
 to whole dollars, levels and shares to 4 decimals. Everything else (products, links, sections, trophic
 positions, evaluation tables) is complete.
+
+Nothing in the data is ever markup: the page script builds every element with DOM calls and puts each name in
+as text or through an attribute setter, the embedded JSON escapes every character an HTML parser reacts to, and
+a Content-Security-Policy lets only the inlined scripts and stylesheet (by their sha256) run and loads nothing.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -21,6 +27,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+
+from valuechain.network import load_hs_sections, product_sections
 
 # Reference labels of a link, as the page shows them (docs/reference.md).
 REFERENCE_LABELS = ("true", "false", "unscorable")
@@ -87,14 +95,38 @@ def region_trade(rca: pd.DataFrame, n: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[["country", "region", "flow", "hs", "value", "rca"]]
 
 
+# Whole numbers beyond 2**53 are no longer exact in JavaScript (and beyond 2**63 overflow an int64): such values
+# stay floats, which JSON writes as 1e+20 and JavaScript reads as the same number.
+_EXACT_INT = 2.0**53
+
+
 def _column(values, decimals: int | None = None) -> list:
-    """A JSON-ready list: missing values become null, floats rounded to ``decimals`` (0: integers)."""
+    """A JSON-ready list: missing values become null, floats rounded to ``decimals`` (0: whole numbers, written
+    as integers up to 2**53 and as floats beyond)."""
     col = pd.Series(values)
-    if decimals is not None and pd.api.types.is_float_dtype(col):
-        col = col.round(decimals)
-        if decimals == 0:
-            col = col.astype("Int64")
-    return col.astype(object).where(col.notna(), None).tolist()
+    if decimals is None or not pd.api.types.is_float_dtype(col):
+        return col.astype(object).where(col.notna(), None).tolist()
+    values = col.round(decimals).to_numpy(dtype=float, na_value=np.nan)
+    out = values.astype(object)
+    if decimals == 0:
+        whole = np.abs(values) < _EXACT_INT  # False for NaN
+        out[whole] = values[whole].astype(np.int64).tolist()
+    out[np.isnan(values)] = None
+    return out.tolist()
+
+
+def _check_finite(tables: dict[str, pd.DataFrame | None]) -> None:
+    """Refuse an infinite number in any numeric column of the page's tables: JSON has no infinity, and upstream
+    outputs only hold one when a sum overflowed (trade values near 1e308 USD)."""
+    for name, df in tables.items():
+        numbers = pd.DataFrame() if df is None else df.select_dtypes("number")
+        infinite = np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan))
+        if infinite.any():
+            row, col = np.argwhere(infinite)[0]
+            raise ValueError(
+                f"explorer: table {name}, column {numbers.columns[col]!r}: {int(infinite[:, col].sum())} infinite "
+                f"value(s), the first at row {row + 1} of {len(df)}; JSON has none, and a sum overflowed upstream: "
+                f"check the trade file's 'value' column for impossible values (above 1e15 USD in one row)")
 
 
 def _codes(values: pd.Series, categories: list[str]) -> list[int]:
@@ -110,6 +142,42 @@ def table_json(df: pd.DataFrame, decimals: int = 4) -> dict:
     """A small table as ``{"columns": [...], "rows": [[...], ...]}``, floats rounded."""
     cols = [_column(df[c], decimals if pd.api.types.is_float_dtype(df[c]) else None) for c in df.columns]
     return {"columns": list(map(str, df.columns)), "rows": [list(r) for r in zip(*cols)] if cols else []}
+
+
+def read_run(inputs: dict[str, str | Path], top_flows: int, top_country_flows: int, top_trade: int,
+             memory_mb: int = 2000) -> dict:
+    """The run's outputs as :func:`build_payload`'s tables (every argument but ``meta``).
+
+    ``inputs`` names the files as rule build_explorer does: ``links, levels, hs, sections, reference, coverage,
+    reference_evaluation, section_nodes, section_links`` and, for a run with trade data, ``nodes, methods, rca,
+    flows, country_flows, regions, countries``; without ``flows`` the trade-data parts are left out.
+    """
+    links = pd.read_parquet(inputs["links"])
+    if "confidence" not in links.columns:  # the validated network and user networks carry none
+        links["confidence"] = float("nan")
+    chapters, _ = load_hs_sections(inputs["hs"], inputs["sections"])
+    products = pd.read_parquet(inputs["levels"], columns=["hs", "name", "trophic_level"])
+    products = products.sort_values("hs").reset_index(drop=True)
+    products["section"] = product_sections(pd.Index(products["hs"]), chapters).to_numpy()
+    products["pci"] = float("nan")
+    links = pd.concat([links, reference_labels(links, pd.read_parquet(inputs["reference"]),
+                                               pd.read_parquet(inputs["coverage"]))], axis=1)
+    reference = pd.read_parquet(inputs["reference_evaluation"])
+    tables = {"reference": reference[reference["min_share"] == reference["min_share"].median()]}
+    out = {"products": products, "links": links, "sections": pd.read_parquet(inputs["section_nodes"]),
+           "section_links": pd.read_parquet(inputs["section_links"]), "tables": tables}
+    if "flows" not in inputs:
+        return out
+    products["pci"] = products["hs"].map(pd.read_parquet(inputs["nodes"]).set_index("hs")["pci"]).astype(float)
+    tables["methods"] = pd.read_parquet(inputs["methods"])
+    rca = pd.read_parquet(inputs["rca"])
+    return {**out,
+            "region_flows": top_region_flows(inputs["flows"], top_flows, memory_mb),
+            "country_flows": top_rows(pd.read_parquet(inputs["country_flows"]), ["input", "output"], "value",
+                                      top_country_flows, ["country_from", "country_to"]),
+            "regions": pd.read_parquet(inputs["regions"]),
+            "countries": pd.read_parquet(inputs["countries"]),
+            "trade": region_trade(rca[rca["hs"].isin(set(products["hs"]))], top_trade)}
 
 
 def build_payload(
@@ -134,6 +202,9 @@ def build_payload(
     ``trade``: :func:`region_trade`; ``tables``: small tables shown as they are. The trade-data parts are None
     for a run on a given network without trade data.
     """
+    _check_finite({"products": products, "links": links, "sections": sections, "section_links": section_links,
+                   "region_flows": region_flows, "country_flows": country_flows, "regions": regions,
+                   "countries": countries, "trade": trade, **(tables or {})})
     hs = products["hs"].tolist()
     links = links.sort_values(["output", "rank", "input"], kind="stable").reset_index(drop=True)
     payload = {
@@ -195,20 +266,58 @@ def build_payload(
     return payload
 
 
+# Characters that mean something to an HTML parser inside a script element (<!--, <script, </script, ]]>, &)
+# or end a line in older JavaScript: written as JSON escapes, which JSON.parse reads back as the same string.
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_ELEMENT = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.S | re.I)
+
+
+def embed_json(payload) -> str:
+    """``payload`` as JSON that holds no ``<``, ``>`` or ``&`` (and no U+2028, U+2029): safe in every state of
+    the HTML parser inside a script element, and still valid JSON and JavaScript."""
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group(0)], data)
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
 def render(payload: dict, template_dir: str | Path, libraries: list[str | Path]) -> str:
     """The page: ``index.html`` of ``template_dir`` with its stylesheet, the ``libraries`` and its script
-    inlined, and ``payload`` embedded as JSON (``</`` escaped so no string can close the script element)."""
+    inlined, ``payload`` embedded as JSON (:func:`embed_json`) and the ``/*CSP*/`` marker replaced by a
+    Content-Security-Policy that allows exactly the page's scripts and stylesheets, by their sha256, and no
+    load from anywhere."""
     template_dir = Path(template_dir)
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
-    parts = {
-        "/*STYLE*/": (template_dir / "explorer.css").read_text(),
-        "/*LIBRARIES*/": "\n".join(Path(p).read_text() for p in libraries),
-        "/*DATA*/": data,
-        "/*APP*/": (template_dir / "explorer.js").read_text(),
-    }
-    page = (template_dir / "index.html").read_text()
-    for marker in parts:
+    template = template_dir / "index.html"
+    files = {"/*STYLE*/": [template_dir / "explorer.css"], "/*LIBRARIES*/": [Path(p) for p in libraries],
+             "/*APP*/": [template_dir / "explorer.js"]}
+    parts = {"/*DATA*/": embed_json(payload)}
+    for marker, paths in files.items():
+        texts = [path.read_text() for path in paths]
+        tag = "style" if marker == "/*STYLE*/" else "script"
+        for path, text in zip(paths, texts):  # an end tag or a comment opener would end or break its element
+            if re.search(rf"</{tag}|<!--", text, re.I):
+                raise ValueError(f"{path}: holds '</{tag}' or '<!--', so it cannot be inlined into a <{tag}> "
+                                 "element (use a build without them)")
+        parts[marker] = "\n".join(texts)
+    page = template.read_text()
+    for marker in [*parts, "/*CSP*/"]:
         if page.count(marker) != 1:
-            raise ValueError(f"{template_dir / 'index.html'}: expected one {marker} marker")
-    # one pass, so nothing inserted is searched for markers again
-    return re.sub("|".join(map(re.escape, parts)), lambda m: parts[m.group(0)], page)
+            raise ValueError(f"{template}: expected one {marker} marker")
+    markers = re.compile("|".join(map(re.escape, parts)))
+
+    def fill(text: str) -> str:  # one pass, so nothing inserted is searched for markers again
+        return markers.sub(lambda m: parts[m.group(0)], text)
+
+    # the policy allows each script and style element of the page by the sha256 of its text; the data element
+    # is never run, so it needs none
+    hashes = {"script": [], "style": []}
+    for tag, attributes, body in _ELEMENT.findall(page):
+        if "application/json" not in attributes:
+            hashes[tag.lower()].append(_sha256(fill(body)))
+    allowed = {tag: " ".join(h) or "'none'" for tag, h in hashes.items()}
+    policy = (f"default-src 'none'; script-src {allowed['script']}; style-src {allowed['style']}; "
+              "base-uri 'none'; form-action 'none'")
+    head, _, tail = page.partition("/*CSP*/")
+    return fill(head) + policy + fill(tail)
