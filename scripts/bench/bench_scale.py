@@ -1,4 +1,4 @@
-"""The whole workflow at three scales, from scratch, with the figures of issue 14 printed side by side:
+"""The whole workflow at three scales, from scratch, with the scale figures printed side by side:
 
 - the demo (400 HS4 products), config/bench/hs4.yaml (1,200 HS4 products) and config/bench/hs6.yaml (5,000 HS6
   products x about 300 regions, 60 partners, 4 years: about 93M trade rows);

@@ -1,4 +1,4 @@
-# Value-added accounting on inter-country input-output tables (docs/method.md section 10, issue 5): for every configured
+# Value-added accounting on inter-country input-output tables (docs/method.md section 10): for every configured
 # year of the table (default: the WIOD 2013 tables 2009-2011), every measure for every country (and
 # sector), as Parquet under results/shared/icio-<key>/<year>/ (shared by runs with the same icio section).
 

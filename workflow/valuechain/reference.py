@@ -256,7 +256,7 @@ def end_use_levels(links: pd.DataFrame, end_use: pd.Series, weight: str | None =
     ``gap`` (consumption minus intermediate mean level) and ``coherence`` (``1 - F0`` with the same weights).
     """
     W, nodes = links_adjacency(links, weight)
-    h = trophic_levels(W)
+    h = trophic_levels(W, names=nodes)
     cls = end_use.reindex(nodes).fillna("unclassified").to_numpy()
     table = (pd.DataFrame({"end_use": cls, "level": h}).groupby("end_use")["level"]
              .agg(products="size", mean_level="mean").reset_index())

@@ -8,11 +8,13 @@ edge ``p -> q`` (``p`` is an input of ``q``):
 - ``w_in = W^T 1``, ``w_out = W 1``, ``u = w_in + w_out``, ``v = w_in - w_out`` (eqs. 12-13);
 - ``Lambda = diag(u) - W - W^T`` (eq. 14), a graph Laplacian, singular once per weakly connected component;
 - ``Lambda h = v`` (eq. 15) fixes ``h`` up to one additive constant per component. One node per component is
-  pinned to 0 and the reduced system (block-diagonal, one symmetric positive-definite block per component)
+  pinned to 0 and the pinned system (block-diagonal, one symmetric positive-definite block per component)
   is solved at once, by Jacobi-preconditioned conjugate gradients (sparse LU when CG does not converge, or
   when asked); each component is then shifted so its minimum is 1 (Fessina et al.'s tables), which gives
   isolated nodes level 1. Sparse LU suffers heavy fill-in on random-like graphs (their Laplacians have no
-  small separators), CG does not: see ``scripts/bench/bench_analysis.py``.
+  small separators), CG does not: see ``scripts/bench/bench_analysis.py``. Where link weights span many
+  orders of magnitude the solve is refined with accurately summed residuals, or refused with the span (see
+  :func:`trophic_levels`).
 - Incoherence ``F0 = sum_pq W[p,q] (h_q - h_p - 1)^2 / sum_pq W[p,q]``; coherence ``1 - F0`` (eq. 16).
 
 This is not networkx's ``trophic_levels`` (Levine 1980), which needs a basal node and fails on cycles.
@@ -34,25 +36,56 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import cg, spsolve
+from scipy.sparse.linalg import cg, splu
 
 SOLVERS = ("cg", "lu")
+# Levels are returned to within LEVEL_ATOL or refused. A component whose link weights span at most FAST_RATIO
+# (binary networks, most weighted ones) is accepted after one solve if every equation holds to ROW_RTOL of its
+# own scale; wider spans are refined with accurately summed residuals (see trophic_levels).
+LEVEL_ATOL = 1e-9
+ROW_RTOL = 1e-10
+FAST_RATIO = 1e3
+MAX_REFINE = 10
+MAX_SENSITIVITY = 0.1
+
+
+def _cells(rows, cols, values, limit: int = 5) -> str:
+    """``W[p, q] = value`` for the first ``limit`` cells, and how many there are in all."""
+    cells = zip(rows[:limit], cols[:limit], values[:limit].tolist())
+    shown = ", ".join(f"W[{r}, {c}] = {v!r}" for r, c, v in cells)
+    return shown + (f" ({len(rows)} cells in all)" if len(rows) > limit else "")
+
+
+def _bad_weights(w: np.ndarray) -> np.ndarray:
+    """Mask of weights that are not a finite non-negative number."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.isfinite(w) & (w >= 0))
 
 
 def as_adjacency(W) -> sp.csr_matrix:
-    """``W`` (dense or sparse, square, non-negative) as a float CSR matrix; explicit zeros removed."""
-    W = sp.csr_matrix(W, dtype=float)
+    """``W`` (dense or sparse, square, finite, non-negative) as a float CSR matrix; zero weights removed.
+
+    Duplicate entries of a sparse input are summed first; a NaN, infinite or negative weight is refused with
+    the cells that carry it."""
+    W = sp.csr_matrix(W, dtype=float, copy=True)
     if W.ndim != 2 or W.shape[0] != W.shape[1]:
         raise ValueError(f"adjacency must be a square matrix, got shape {W.shape}")
-    if W.nnz and (not np.isfinite(W.data).all() or (W.data < 0).any()):
-        raise ValueError("adjacency weights must be finite and non-negative")
+    W.sum_duplicates()
+    bad = _bad_weights(W.data)
+    if bad.any():
+        rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))[bad]
+        raise ValueError(
+            "adjacency weights must be finite and non-negative (W[p, q] is the weight of the edge p -> q): "
+            f"{_cells(rows, W.indices[bad], W.data[bad])}; fix or drop those edges"
+        )
     W.eliminate_zeros()
     return W
 
 
 def adjacency_from_edges(inputs, outputs, nodes=None, weights=None) -> tuple[sp.csr_matrix, pd.Index]:
     """Sparse adjacency ``W[p, q]`` of edges ``input p -> output q`` over ``nodes`` (default: all endpoints,
-    sorted). Duplicate edges add their weights. Returns ``(W, nodes)``."""
+    sorted). Duplicate edges add their weights; edges of weight 0 are left out (their nodes stay). A NaN,
+    infinite or negative weight is refused with its position in the edge list. Returns ``(W, nodes)``."""
     inputs = np.asarray(inputs)
     outputs = np.asarray(outputs)
     if nodes is None:
@@ -66,60 +99,230 @@ def adjacency_from_edges(inputs, outputs, nodes=None, weights=None) -> tuple[sp.
     if (i < 0).any() or (j < 0).any():
         raise ValueError("edge endpoints missing from nodes")
     w = np.ones(len(i)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != i.shape:
+        raise ValueError(f"{w.size} weights for {i.size} edges")
+    bad = np.flatnonzero(_bad_weights(w))
+    if bad.size:
+        shown = ", ".join(f"edge {k} ({inputs[k]} -> {outputs[k]}): {float(w[k])!r}" for k in bad[:5])
+        raise ValueError(f"edge weights must be finite and non-negative: {shown}"
+                         + (f" ({bad.size} edges in all)" if bad.size > 5 else "") + "; fix or drop those edges")
     n = len(nodes)
     return as_adjacency(sp.coo_matrix((w, (i, j)), shape=(n, n)).tocsr()), nodes
 
 
-def trophic_levels(W, solver: str = "cg", rtol: float = 1e-12) -> np.ndarray:
+def _unit_scaled(w: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Weights ``w`` divided, group by group (``group[k]`` of ``w[k]``), by the power of two that puts the
+    group's largest weight in [0.5, 1).
+
+    Levels and incoherence do not change when the weights of a component are scaled alike; dividing by a
+    power of two is exact (for weights down to 2**-1022 of their group's largest) and keeps sums such as
+    ``u`` and ``v`` from overflowing, even for weights near the largest float."""
+    top = np.zeros(n_groups)
+    np.maximum.at(top, group, w)
+    return np.ldexp(w, -np.frexp(top)[1][group])
+
+
+def _row_sums(rows: np.ndarray, terms: np.ndarray, n: int) -> np.ndarray:
+    """``sum of terms[k] over rows[k] == i`` for every ``i``, accurate to about one rounding of the result even
+    when the terms cancel (a plain sum is only accurate to a rounding of the largest term).
+
+    Error-free splitting (Rump, Ogita and Oishi 2008, "Accurate floating-point summation part I", SIAM J. Sci.
+    Comput. 31(1), ExtractVector): with ``sigma`` a power of two at least twice the row's count times its
+    largest term, ``q = (sigma + t) - sigma`` and ``t - q`` are exact, every ``q`` is a multiple of
+    ``sigma * 2**-53`` and their partial sums stay below ``sigma``, so any summation order adds them exactly.
+    Two splits leave remainders about ``2**-100`` of the largest term, summed plainly."""
+    count = np.bincount(rows, minlength=n)
+    grow = np.ceil(np.log2(np.maximum(count, 1))).astype(np.int64) + 1
+    exact = []
+    for _ in range(2):
+        top = np.zeros(n)
+        np.maximum.at(top, rows, np.abs(terms))
+        sigma = np.ldexp(1.0, np.frexp(top)[1] + grow)[rows]
+        q = (sigma + terms) - sigma
+        exact.append(np.bincount(rows, weights=q, minlength=n))
+        terms = terms - q
+    return exact[0] + (exact[1] + np.bincount(rows, weights=terms, minlength=n))
+
+
+class _Solver:
+    """Solves the pinned system ``A x = b`` (symmetric positive definite, positive diagonal) by
+    Jacobi-preconditioned CG to relative residual ``rtol``, or by sparse LU: when asked for, once CG has not
+    converged in ``max(1000, n)`` iterations, or when a CG solution leaves an equation off by more than
+    ``ROW_RTOL`` of its own scale (see :meth:`rows_hold`). The factorisation is kept for later solves."""
+
+    def __init__(self, A: sp.csr_matrix, solver: str, rtol: float):
+        self.A, self.rtol, self.lu = A, rtol, None
+        self.use_cg = solver == "cg"
+
+    def rows_hold(self, x: np.ndarray, b: np.ndarray) -> bool:
+        """Every equation holds to ``ROW_RTOL`` of its own scale: ``|A x - b| <= ROW_RTOL (|A| |x| + |b|)``
+        row by row (Oettli and Prager's componentwise backward error). CG's relative residual is a norm over
+        all rows, dominated by the heaviest links, so a light node's equation can be far off within it."""
+        ax = np.abs(x)
+        with np.errstate(invalid="ignore", over="ignore"):
+            # |A| = 2 diag(A) - A: the off-diagonal entries are negative
+            scale = 2 * self.A.diagonal() * ax - self.A @ ax + np.abs(b)
+            return bool(np.all(np.abs(self.A @ x - b) <= ROW_RTOL * scale))
+
+    def __call__(self, b: np.ndarray) -> np.ndarray:
+        """``A^-1 b``; NaN where the system, as rounded, is singular (weights too far apart)."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.use_cg:
+                x, info = cg(self.A, b, rtol=self.rtol, atol=0.0, M=sp.diags(1.0 / self.A.diagonal()),
+                             maxiter=max(1000, self.A.shape[0]))
+                if info == 0 and self.rows_hold(x, b):
+                    return x
+                self.use_cg = False
+            if self.lu is None:
+                try:
+                    self.lu = splu(self.A.tocsc(), permc_spec="MMD_AT_PLUS_A")
+                except RuntimeError:  # exactly singular
+                    return np.full(b.size, np.nan)
+            return self.lu.solve(b)
+
+
+def _refine(h, pinned, solve, src, dst, w) -> np.ndarray:
+    """Iterative refinement of ``h`` (updated in place) with residuals summed accurately.
+
+    The residual of ``Lambda h = v`` at node ``i`` is the sum over its links ``p -> q`` of ``w (h_q - h_p - 1)``
+    (in-links) minus the same for out-links: formed link by link and summed by :func:`_row_sums`, it keeps the
+    light links that ``u`` and ``v`` round away next to heavy ones. Each correction ``A^-1 r`` is applied while
+    it shrinks at least twofold; the last one computed estimates the error left (Demmel et al. 2006, "Error
+    bounds from extra-precise iterative refinement", ACM TOMS 32(2)), returned per node (``inf`` if not finite).
+    """
+    n = h.size
+    h[~np.isfinite(h)] = 0.0
+    rows = np.concatenate([dst, src])
+    last = np.inf
+    for _ in range(MAX_REFINE):
+        t = w * (h[dst] - h[src] - 1.0)
+        r = _row_sums(rows, np.concatenate([t, -t]), n)
+        r[pinned] = 0.0
+        d = solve(r)
+        err = np.where(np.isfinite(d), np.abs(d), np.inf)
+        size = err.max()
+        if not size < 0.5 * last:
+            break
+        h -= d
+        last = size
+        if size <= 1e-14 * max(1.0, np.abs(h).max()):
+            break
+    return err
+
+
+def _ratio(log10_ratio: float) -> str:
+    """``10 ** log10_ratio`` as ``1.0e+13``, also beyond the float range."""
+    e = np.floor(log10_ratio)
+    return f"{10 ** (log10_ratio - e):.1f}e{int(e):+03d}"
+
+
+def _refuse(comps, labels, src, w, names) -> None:
+    """ValueError naming the components ``comps`` (widest weight span first) by their first node, their size
+    and the span of their link weights ``w`` (the caller's, unscaled)."""
+    n_comp = labels.max() + 1
+    hi, lo = np.zeros(n_comp), np.full(n_comp, np.inf)
+    np.maximum.at(hi, labels[src], w)
+    np.minimum.at(lo, labels[src], w)
+    span = np.log10(hi[comps]) - np.log10(lo[comps])
+    comps = comps[np.argsort(-span, kind="stable")]
+    sizes = np.bincount(labels)
+    _, first = np.unique(labels, return_index=True)
+    parts = [
+        f"the weakly connected component of {sizes[c]} nodes containing {names[first[c]]}: weights from "
+        f"{lo[c]:.3g} to {hi[c]:.3g}, a ratio of {_ratio(np.log10(hi[c]) - np.log10(lo[c]))}"
+        for c in comps[:3]
+    ]
+    raise ValueError(
+        "trophic levels: link weights too far apart to solve to within 1e-9 in double precision in "
+        + "; ".join(parts) + (f" ({len(comps)} such components in all)" if len(comps) > 3 else "")
+        + ". Keep the ratio of the largest to the smallest weight in a component below about 1e12 (cap the "
+        "weights or drop the lightest links), or use binary levels (no weight)"
+    )
+
+
+def trophic_levels(W, solver: str = "cg", rtol: float = 1e-12, names=None) -> np.ndarray:
     """MacKay-Johnson-Sansom trophic levels ``h`` (docs/method.md section 7), minimum 1 in every weak component.
 
-    Solves ``(diag(u) - W - W^T) h = w_in - w_out`` with the first node of each weakly connected component
-    pinned to 0: removing those rows and columns leaves a block-diagonal symmetric positive-definite system.
-    ``solver="cg"`` solves it by Jacobi-preconditioned conjugate gradients to relative residual ``rtol``,
-    falling back to sparse LU if CG has not converged after ``max(1000, n)`` iterations; ``solver="lu"``
-    uses sparse LU (``scipy.sparse.linalg.spsolve``, minimum-degree ordering on ``A^T + A``). Then
-    ``h -= min(h over the component) - 1``.
+    Solves ``(diag(u) - W - W^T) h = w_in - w_out`` with one node of each weakly connected component pinned
+    to 0 (the one with the largest ``u``, the first on ties, so the result does not depend on the node order):
+    its row and column replaced by the identity, leaving a block-diagonal symmetric positive-definite system.
+    Self-loops are left out: ``w_pp`` adds ``2 w_pp`` to ``u_p`` and to ``(W + W^T)_pp`` alike and nothing to
+    ``v_p``, so they do not change the levels. The weights of each component are first scaled by a power of
+    two (:func:`_unit_scaled`). ``solver="cg"`` solves by Jacobi-preconditioned conjugate gradients to
+    relative residual ``rtol``, with sparse LU as a fallback (:class:`_Solver`); ``solver="lu"`` uses sparse
+    LU (SuperLU, minimum-degree ordering on ``A^T + A``). Then ``h -= min(h over the component) - 1``.
+
+    Accuracy: CG's stopping rule and LU's pivots are dominated by the heaviest links, so nodes whose links are
+    lighter by more than about 1e6 are solved badly, and beyond about 1e16 light links are rounded away in
+    ``u`` and ``v``. So a solve is accepted as it stands only where no component's weights span more than
+    about ``FAST_RATIO`` and every equation holds to ``ROW_RTOL`` of its own scale; otherwise it is refined
+    (:func:`_refine`), with LU once CG-based corrections stop shrinking. A component is refused with a
+    ValueError naming it (``names[i]`` for node ``i``; default the index), its size and the ratio of its
+    largest to its smallest weight where the estimated error stays above ``LEVEL_ATOL``, or where the
+    rounding of ``u`` and ``W + W^T`` could move a solve by more than ``MAX_SENSITIVITY`` (refinement cannot
+    be trusted then; this also catches weights below 2**-1022 of the component's largest, lost to underflow
+    once scaled). Measured against exact rational solves: spans up to 1e12 come out within about 1e-13;
+    refusals start a little above 1e12 for light links between heavy clusters, and from about 1e15 for random
+    or tree-like weights.
     """
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     W = as_adjacency(W)
     n = W.shape[0]
-    h = np.zeros(n)
     if n == 0:
-        return h
+        return np.zeros(0)
+    names = np.arange(n) if names is None else np.asarray(names)
+    coo = W.tocoo()
+    if (coo.row == coo.col).any():
+        keep = coo.row != coo.col
+        W = sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=(n, n))
     n_comp, labels = connected_components(W, directed=True, connection="weak")
-    w_in = np.asarray(W.sum(axis=0)).ravel()
-    w_out = np.asarray(W.sum(axis=1)).ravel()
-    S = W + W.T
-    lap = (sp.diags(np.asarray(S.sum(axis=1)).ravel()) - S).tocsr()
-    v = w_in - w_out
-    # the first node of every component (np.unique's return_index gives each label's first position)
-    _, anchors = np.unique(labels, return_index=True)
-    free = np.ones(n, dtype=bool)
-    free[anchors] = False
-    if free.any():
-        idx = np.flatnonzero(free)
-        h[idx] = _solve_spd(lap[idx][:, idx], v[idx], solver, rtol)
+    coo = W.tocoo()  # in the order of W.data
+    src, dst, w0 = coo.row, coo.col, coo.data
+    w = _unit_scaled(w0, labels[src], n_comp)
+    w_in = np.bincount(dst, weights=w, minlength=n)
+    w_out = np.bincount(src, weights=w, minlength=n)
+    # pin the heaviest node of every component (largest u; the first one on ties), whatever the node order
+    u = w_in + w_out
+    top_u = np.zeros(n_comp)
+    np.maximum.at(top_u, labels, u)
+    heaviest = np.flatnonzero(u == top_u[labels])
+    pinned = np.zeros(n, dtype=bool)
+    pinned[heaviest[np.unique(labels[heaviest], return_index=True)[1]]] = True
+    free_W = sp.csr_matrix((np.where(pinned[src] | pinned[dst], 0.0, w), W.indices, W.indptr), shape=(n, n))
+    A = (sp.diags(np.where(pinned, 1.0, u)) - free_W - free_W.T).tocsr()
+    b = np.where(pinned, 0.0, w_in - w_out)
+    solve = _Solver(A, solver, rtol)
+    h = solve(b)
+    if w.size and (w.min() * FAST_RATIO < w.max() or not solve.rows_hold(h, b)):
+        # Sensitivity to the rounding of u and W + W^T (about (degree + 2) eps u_i in row i): y = A^-1 f >= 0
+        # bounds how far a solve with the rounded A can be off, so refinement converges where y is small;
+        # where the rounding swamps light links, y is large (or the rounded A singular).
+        y = solve(np.where(pinned, 0.0, 2 * np.finfo(float).eps * (np.diff(A.indptr) + 2) * A.diagonal()))
+        err = _refine(h, pinned, solve, src, dst, w)
+        if solver == "cg" and (err > LEVEL_ATOL).any():
+            solve.use_cg = False
+            err = _refine(h, pinned, solve, src, dst, w)
+        with np.errstate(invalid="ignore"):
+            off = ~((np.abs(y) <= MAX_SENSITIVITY) & (err <= LEVEL_ATOL))
+        off &= np.bincount(labels[src], minlength=n_comp)[labels] > 0  # a singular LU leaves NaN everywhere
+        if off.any():
+            _refuse(np.unique(labels[off]), labels, src, w0, names)
     comp_min = np.full(n_comp, np.inf)
     np.minimum.at(comp_min, labels, h)
     return h - comp_min[labels] + 1.0
 
 
-def _solve_spd(A: sp.csr_matrix, b: np.ndarray, solver: str, rtol: float) -> np.ndarray:
-    """Solve the reduced Laplacian system (symmetric positive definite, positive diagonal)."""
-    if solver == "cg":
-        x, info = cg(A, b, rtol=rtol, atol=0.0, M=sp.diags(1.0 / A.diagonal()), maxiter=max(1000, A.shape[0]))
-        if info == 0:
-            return x
-    return np.atleast_1d(spsolve(A.tocsc(), b, permc_spec="MMD_AT_PLUS_A"))
-
-
 def trophic_levels_dense(W) -> np.ndarray:
-    """Reference implementation: the same pinned system as :func:`trophic_levels`, solved densely
-    (``numpy.linalg.solve``, LAPACK LU). Used by the tests and the benchmark as a yardstick."""
+    """Reference implementation: the same pinned system as :func:`trophic_levels` (self-loops left out, ``W``
+    scaled by a power of two), solved densely (``numpy.linalg.solve``, LAPACK LU) without refinement. Used by
+    the tests and the benchmark as a yardstick; it loses accuracy as weights spread (about 1e-5 at a 1e12 span)."""
     W = as_adjacency(W)
     n = W.shape[0]
     A = W.toarray()
+    np.fill_diagonal(A, 0.0)
+    if A.any():
+        A = np.ldexp(A, -np.frexp(A.max())[1])  # exact, and no overflow in the sums (see _unit_scaled)
     S = A + A.T
     lap = np.diag(S.sum(axis=1)) - S
     v = A.sum(axis=0) - A.sum(axis=1)
@@ -138,9 +341,12 @@ def trophic_levels_dense(W) -> np.ndarray:
 def trophic_incoherence(W, h: np.ndarray) -> float:
     """Incoherence ``F0 = sum W[p,q] (h_q - h_p - 1)^2 / sum W[p,q]`` (MacKay et al. 2020, eq. 2.9).
 
-    NaN for a network without edges.
+    A self-loop counts with ``(h_p - h_p - 1)^2 = 1``: it leaves the levels alone but makes the network less
+    coherent (a network of self-loops only has ``F0 = 1``). NaN for a network without edges. ``W`` is scaled
+    by a power of two first, so weights up to the largest float do not overflow the sums.
     """
     W = as_adjacency(W).tocoo()
+    W.data = _unit_scaled(W.data, np.zeros(W.nnz, dtype=np.int64), 1)
     total = W.data.sum()
     if total == 0:
         return float("nan")
@@ -167,7 +373,9 @@ def component_coherence(W, h: np.ndarray | None = None) -> pd.DataFrame:
     """Incoherence and coherence of every weakly connected component with at least one edge.
 
     Columns ``component, nodes, edges, incoherence, coherence``; components numbered 0.. by decreasing size
-    (ties by their lowest node index), so the giant component is 0.
+    (ties by their lowest node index), so the giant component is 0. Self-loops count as in
+    :func:`trophic_incoherence` (a lone node with a self-loop is a component with incoherence 1); a network
+    without edges gives an empty table.
     """
     W = as_adjacency(W)
     if h is None:
@@ -177,9 +385,10 @@ def component_coherence(W, h: np.ndarray | None = None) -> pd.DataFrame:
     sizes = np.bincount(labels, minlength=n_comp)
     coo = W.tocoo()
     comp_of_edge = labels[coo.row]
-    sq = coo.data * (h[coo.col] - h[coo.row] - 1.0) ** 2
+    w = _unit_scaled(coo.data, comp_of_edge, n_comp)
+    sq = w * (h[coo.col] - h[coo.row] - 1.0) ** 2
     num = np.bincount(comp_of_edge, weights=sq, minlength=n_comp)
-    den = np.bincount(comp_of_edge, weights=coo.data, minlength=n_comp)
+    den = np.bincount(comp_of_edge, weights=w, minlength=n_comp)
     edges = np.bincount(comp_of_edge, minlength=n_comp)
     keep = edges > 0
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -318,19 +527,23 @@ class NullTest:
 
 
 def coherence_significance(W, n_samples: int = 200, seed: int = 0) -> dict[str, NullTest]:
-    """Coherence of the binary network ``W > 0`` against Erdos-Renyi and configuration-model samples.
+    """Coherence of the binary network ``W > 0`` without its self-loops (the Erdos-Renyi null has none)
+    against Erdos-Renyi and configuration-model samples.
 
-    Returns ``{"er": NullTest, "dcm": NullTest}``. Needs ``n_samples >= 100`` (docs/method.md section 7).
+    Returns ``{"er": NullTest, "dcm": NullTest}``. Needs ``n_samples >= 100`` (docs/method.md section 7). A
+    network without edges between distinct nodes has no coherence to test: every statistic is NaN and
+    ``n_samples`` is 0.
     """
     if n_samples < 100:
         raise ValueError(f"n_samples must be >= 100, got {n_samples}")
-    A = as_adjacency(W)
-    A.data[:] = 1.0
-    A.setdiag(0)
-    A.eliminate_zeros()
-    n, m = A.shape[0], A.nnz
+    coo = as_adjacency(W).tocoo()
+    keep = coo.row != coo.col
+    n = coo.shape[0]
+    A = sp.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(n, n))
+    m = A.nnz
     if m == 0:
-        raise ValueError("the network has no edges")
+        nan = float("nan")
+        return {name: NullTest(nan, nan, nan, nan, nan, nan, 0) for name in ("er", "dcm")}
     observed = 1.0 - trophic_incoherence(A, trophic_levels(A))
     rng = np.random.default_rng(seed)
     er_seed, dcm_seed = rng.integers(0, 2**63 - 1, size=2)
@@ -392,10 +605,17 @@ def trophic_position(
 
 # ------------------------------------------------------------------------------------- tables for the workflow
 def links_adjacency(links: pd.DataFrame, weight: str | None = None) -> tuple[sp.csr_matrix, pd.Index]:
-    """Adjacency of a links table (``input -> output``): binary, or weighted by column ``weight``."""
+    """Adjacency of a links table (``input -> output``): binary, or weighted by column ``weight`` (finite and
+    non-negative; links of weight 0 are left out, their products stay)."""
     if not {"output", "input"} <= set(links.columns):
         raise ValueError("links need columns output, input")
-    w = None if weight is None else links[weight].to_numpy(dtype=float)
+    w = None if weight is None else pd.to_numeric(links[weight], errors="coerce").to_numpy(dtype=float)
+    if w is not None and _bad_weights(w).any():
+        bad = links[_bad_weights(w)]
+        shown = ", ".join(f"row {r} ({i} -> {o}): {x!r}" for r, i, o, x in
+                          zip(bad.index[:5], bad["input"], bad["output"], bad[weight].tolist()))
+        raise ValueError(f"links column {weight!r} must hold finite non-negative weights: {shown}"
+                         + (f" ({len(bad)} rows in all)" if len(bad) > 5 else "") + "; fix or drop those links")
     W, nodes = adjacency_from_edges(links["input"], links["output"], weights=w)
     if weight is None:
         W.data[:] = 1.0
@@ -407,7 +627,7 @@ def levels_table(links: pd.DataFrame, solver: str = "cg", weight: str | None = N
     column ``weight``): ``hs, trophic_level, component, in_degree, out_degree``; components numbered as in
     :func:`component_coherence` (0 is the giant one)."""
     W, nodes = links_adjacency(links, weight)
-    h = trophic_levels(W, solver=solver)
+    h = trophic_levels(W, solver=solver, names=nodes)
     labels, rank = ranked_weak_components(W)
     return pd.DataFrame(
         {
@@ -433,6 +653,6 @@ def coherence_table(links: pd.DataFrame, n_samples: int = 200, seed: int = 0) ->
     for name, t in coherence_significance(W, n_samples, seed).items():
         row.update({f"{name}_mean": t.mean, f"{name}_std": t.std, f"{name}_z": t.z,
                     f"{name}_p_greater": t.p_greater, f"{name}_p_less": t.p_less})
-    row["null_samples"] = n_samples
+    row["null_samples"] = t.n_samples  # 0 where there was nothing to test
     comps = component_coherence(W, h).assign(scope="component")
     return pd.concat([pd.DataFrame([row]), comps], ignore_index=True)
