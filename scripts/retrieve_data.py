@@ -1,13 +1,16 @@
 """Rule retrieve_data: one reference data set from the data mirror or its URL, converted when it is R data
-(valuechain.retrieve)."""
+(valuechain.retrieve); its sha256 is recorded beside it, where the rules reading it check it
+(valuechain.provenance.check_input)."""
 
 from pathlib import Path
 
+from valuechain.provenance import stamp
 from valuechain.retrieve import retrieve
 from valuechain.smk import setup
 
 log = setup(snakemake)
 f = snakemake.params.file
 mirror = snakemake.config.get("data_mirror")  # not a param: see the rule
-retrieve(f["name"], snakemake.output[0], Path(mirror) / f["folder"] if mirror else None, f["url"], f["sha256"],
-         f["source"], f.get("url_sha256"), f.get("convert"))
+digest = retrieve(f["name"], snakemake.output[0], Path(mirror) / f["folder"] if mirror else None, f["url"],
+                  f["sha256"], f["source"], f.get("url_sha256"), f.get("convert"))
+stamp(snakemake.output[0], digest)

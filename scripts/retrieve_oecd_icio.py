@@ -1,7 +1,8 @@
 """Rule retrieve_oecd_icio: download the OECD ICIO archive and extract the configured years' CSVs.
 
 Runs only when the configured CSVs are absent; Snakemake's ensure() checks each CSV against the sha256 in the
-config (or only that it is non-empty when none is given). The sha256 found is logged so it can be pinned.
+config (or only that it is non-empty when none is given). The sha256 found is logged so it can be pinned, and
+recorded beside each CSV, where the rules reading it check it (valuechain.provenance.check_input).
 """
 
 import shutil
@@ -10,7 +11,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from valuechain.provenance import sha256_file
+from valuechain.provenance import sha256_file, stamp
 from valuechain.smk import setup
 
 log = setup(snakemake)
@@ -30,4 +31,6 @@ with tempfile.TemporaryDirectory() as tmp:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             with zf.open(member) as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
-            log.info("%s -> %s, sha256 %s", member, target, sha256_file(target))
+            digest = sha256_file(target)
+            stamp(target, digest)
+            log.info("%s -> %s, sha256 %s", member, target, digest)

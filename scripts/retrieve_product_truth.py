@@ -1,7 +1,9 @@
-"""Rule retrieve_product_truth: one product-truth table from the data mirror or its URL (valuechain.retrieve)."""
+"""Rule retrieve_product_truth: one product-truth table from the data mirror or its URL (valuechain.retrieve); its
+sha256 is recorded beside it, where the rules reading it check it (valuechain.provenance.check_input)."""
 
 from pathlib import Path
 
+from valuechain.provenance import stamp
 from valuechain.retrieve import retrieve
 from valuechain.smk import setup
 
@@ -9,5 +11,6 @@ log = setup(snakemake)
 f = snakemake.params.file
 mirror = snakemake.config.get("data_mirror")  # not a param: see the rule
 mirror = Path(mirror) / "product_truth" if mirror else None
-retrieve(f["name"], snakemake.output[0], mirror, f.get("url"), f.get("sha256"), f.get("source", ""),
-         f.get("url_sha256"), f.get("convert"))
+digest = retrieve(f["name"], snakemake.output[0], mirror, f.get("url"), f.get("sha256"), f.get("source", ""),
+                  f.get("url_sha256"), f.get("convert"))
+stamp(snakemake.output[0], digest)

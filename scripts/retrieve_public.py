@@ -1,14 +1,18 @@
 """Rule retrieve_public: one file of a public regional trade source, downloaded into resources/public/
-(valuechain.retrieve: streamed, resumable, retried; sha256 logged, and checked when pinned)."""
+(valuechain.retrieve: streamed, resumable, retried; sha256 logged, and checked when pinned); its sha256 is recorded
+beside it, where the rules reading it check it (valuechain.provenance.check_input)."""
 
 import os
+from pathlib import Path
 
-from valuechain.retrieve import retrieve
+from valuechain.provenance import stamp
+from valuechain.retrieve import RetrieveError, retrieve
 from valuechain.smk import setup
 
 log = setup(snakemake)
 url = snakemake.params.url
-if snakemake.wildcards.source == "census" and snakemake.wildcards.name.endswith(".json"):
+census = snakemake.wildcards.source == "census" and snakemake.wildcards.name.endswith(".json")
+if census:
     in_config = snakemake.config["public"]["census"]["api_key"]
     if in_config:
         log.warning("the Census API key is in a config file (public.census.api_key): prefer the CENSUS_API_KEY "
@@ -17,5 +21,17 @@ if snakemake.wildcards.source == "census" and snakemake.wildcards.name.endswith(
     key = in_config or os.environ.get("CENSUS_API_KEY")
     if key:  # added here, not as a rule parameter, so that it is never logged nor stored in provenance
         url += f"&key={key}"
-retrieve(snakemake.wildcards.name, snakemake.output[0], None, url, sha256=snakemake.params.sha256,
-         source=f"{snakemake.wildcards.source} (public regional trade)")
+out = Path(snakemake.output[0])
+digest = retrieve(snakemake.wildcards.name, out, None, url, sha256=snakemake.params.sha256,
+                  source=f"{snakemake.wildcards.source} (public regional trade)")
+if census:
+    # an invalid key gets an HTML page with status 200: not kept, or every later run would read it from the cache
+    with open(out, "rb") as fh:
+        start = fh.read(4096).lstrip()[:1]
+    if start != b"[":
+        out.unlink()
+        what = "an empty answer" if not start else "an HTML page" if start == b"<" else "no JSON array"
+        raise RetrieveError(f"{out}: the Census API sent {what} instead of data, as it does for an invalid or "
+                            "expired API key; nothing kept: check CENSUS_API_KEY (or public.census.api_key) and "
+                            "rerun")
+stamp(out, digest)

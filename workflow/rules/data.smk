@@ -87,7 +87,8 @@ rule clean_trade:
 
 rule retrieve_data:
     """Copy a reference data set from the data mirror, or download it from its pinned URL (R data converted to the
-    mirror's layout); sha256 checked, the converted file's logged."""
+    mirror's layout); sha256 checked, the converted file's logged, and recorded in <file>.sha256 for the rules that
+    read the file to check it again (Snakemake would not rerun this rule if it were edited)."""
     output:
         "resources/{dataset}",
     wildcard_constraints:

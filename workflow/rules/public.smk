@@ -2,7 +2,8 @@
 # downloaded once into public.cache (resources/public/) and combined into one canonical file that ingestion reads.
 
 rule retrieve_public:
-    """Download one public file (cached; sha256 logged and checked when pinned in public.sha256)."""
+    """Download one public file (cached; sha256 logged and checked when pinned in public.sha256, and recorded in
+    <file>.sha256 for the rules that read the file to check it again)."""
     output:
         f"{PUBLIC_DIR}/{{source}}/{{name}}",
     wildcard_constraints:

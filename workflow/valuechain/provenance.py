@@ -6,6 +6,10 @@ config subset the rule used, and the sha256 of each input file. Files are writte
 renamed, so a failing step never leaves a half-written artifact behind.
 
 Metadata holds no timestamp on purpose: the same inputs and config give byte-identical files.
+
+Inputs are checked where they are stamped (:func:`verified`), because Snakemake judges files by their presence
+and modification time only: a retrieved data set must still have the sha256 its retrieval recorded beside it
+(:func:`stamp`), and a Parquet file must be complete. Secrets (:data:`SECRETS`) are never stamped nor hashed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 META_PREFIX = "valuechain."
+# Config entries left out of stamped and hashed configs: an API key must not be readable in an artifact, and the
+# hash of a short key could be brute-forced.
+SECRETS = frozenset({"api_key"})
+# The sha256 of a retrieved file, recorded beside it as <file>.sha256 (the format of sha256sum, so that
+# `sha256sum -c <file>.sha256` checks it by hand too).
+STAMP = ".sha256"
+
+
+class DamagedInputError(RuntimeError):
+    """An input no rule may use: a retrieved file changed since its retrieval, or a Parquet file that is not
+    complete. The message names the file and says to delete it and rerun."""
 
 
 def project_version() -> str:
@@ -75,6 +90,71 @@ def _sha256(path: Path, chunk: int) -> str:
     return h.hexdigest()
 
 
+def stamp(path: str | Path, digest: str) -> Path:
+    """Record ``digest``, the sha256 a retrieval checked (or found, when nothing pins it), in ``<path>.sha256``;
+    :func:`check_input` compares the file with it wherever the file is read. Returns the stamp's path."""
+    path = Path(path)
+    out = path.with_name(path.name + STAMP)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    tmp.write_text(f"{digest}  {path.name}\n")
+    os.replace(tmp, out)
+    return out
+
+
+def verified(path: str | Path) -> str:
+    """The sha256 of input ``path`` (a file or a directory of files) once :func:`check_input` has found it usable:
+    what :func:`provenance` stamps."""
+    check_input(path)
+    return sha256_file(path)
+
+
+def check_input(path: str | Path) -> None:
+    """Raise :class:`DamagedInputError` when input ``path`` must not be used: a retrieved file (one with a
+    ``<path>.sha256`` stamp) whose sha256 is no longer the one recorded there, or a Parquet file (``path``, or one
+    under it) that is not complete. The message names the file and says to delete it and rerun: Snakemake reruns a
+    rule when an output is missing or older than its inputs, never because an output's content changed.
+
+    Cheap, and safe to call on every input of a rule as it starts: only stamped files are hashed (cached per path,
+    size and modification time, so the provenance stamp does not hash them again) and of a Parquet file only its
+    footer is read.
+    """
+    path = Path(path)
+    recorded = path.with_name(path.name + STAMP)
+    if path.is_file() and recorded.is_file():
+        pinned, digest = recorded.read_text().split()[0], sha256_file(path)
+        if digest != pinned:
+            raise DamagedInputError(f"{path} differs from its pinned sha256 {pinned} (edited or damaged since it "
+                                    f"was retrieved; its sha256 is now {digest}); delete it and rerun to retrieve it "
+                                    "again")
+    for part in sorted(path.rglob("*.parquet")) if path.is_dir() else [path] if path.suffix == ".parquet" else []:
+        st = part.stat()
+        why = _parquet_damage(str(part.resolve()), st.st_size, st.st_mtime_ns)
+        if why:
+            raise DamagedInputError(
+                f"{part}: not a complete Parquet file ({why}). It was cut short or damaged after it was written, "
+                "which Snakemake cannot see: delete it and rerun to make it again (a file of your own: replace it "
+                "with a complete copy)")
+
+
+@lru_cache(maxsize=1024)
+def _parquet_damage(path: str, size: int, mtime_ns: int) -> str | None:
+    """Why the Parquet file at ``path`` is not complete, or None: it must start and end with the magic ``PAR1``
+    and its footer metadata must be readable."""
+    if size < 12:  # two magics and the footer length
+        return f"{size} bytes"
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        fh.seek(size - 4)
+        tail = fh.read(4)
+    if head != b"PAR1" or tail != b"PAR1":
+        return f"no PAR1 magic at its {'start' if head != b'PAR1' else 'end'}"
+    try:
+        pq.read_metadata(path)
+    except (OSError, pa.ArrowException) as exc:
+        return f"its metadata cannot be read: {str(exc).strip()}"
+    return None
+
+
 def config_hash(params: Mapping[str, Any]) -> str:
     """sha256 of the canonical JSON of the config subset a rule used."""
     blob = json.dumps(_jsonable(params), sort_keys=True, separators=(",", ":"))
@@ -83,7 +163,7 @@ def config_hash(params: Mapping[str, Any]) -> str:
 
 def _jsonable(obj: Any) -> Any:
     if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): _jsonable(v) for k, v in obj.items() if k not in SECRETS}
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
     if isinstance(obj, (str, int, float, bool)) or obj is None:
@@ -97,14 +177,15 @@ def provenance(
     inputs: Iterable[str | Path] = (),
     rule: str | None = None,
 ) -> dict[str, str]:
-    """The key-value metadata stored in every artifact (keys prefixed ``valuechain.``)."""
+    """The key-value metadata stored in every artifact (keys prefixed ``valuechain.``). Each input is
+    :func:`verified` first, so that no artifact names a changed or damaged input."""
     meta = {
         "schema_version": schema,
         "project_version": project_version(),
         "git_commit": git_commit(),
         "config_sha256": config_hash(params or {}),
         "config": json.dumps(_jsonable(params or {}), sort_keys=True),
-        "inputs_sha256": json.dumps({str(p): sha256_file(p) for p in inputs}, sort_keys=True),
+        "inputs_sha256": json.dumps({str(p): verified(p) for p in inputs}, sort_keys=True),
     }
     if rule:
         meta["rule"] = rule
@@ -180,13 +261,14 @@ def read_metadata(path: str | Path) -> dict[str, str]:
 def build_manifest(root: str | Path, files: Iterable[str | Path]) -> dict[str, Any]:
     """Manifest of artifacts: path relative to ``root``, sha256, rows and schema version.
 
-    Directories (partitioned datasets) are listed with the hash of all their files and their total rows.
+    Directories (partitioned datasets) are listed with the hash of all their files and their total rows. Each
+    artifact is :func:`verified`, so that a damaged one is named instead of listed.
     """
     root = Path(root)
     entries = []
     for f in sorted(Path(p) for p in files):
         entry: dict[str, Any] = {"path": str(f.relative_to(root)) if f.is_relative_to(root) else str(f)}
-        entry["sha256"] = sha256_file(f)
+        entry["sha256"] = verified(f)
         if f.suffix == ".parquet" or f.is_dir():
             parts = sorted(f.rglob("*.parquet")) if f.is_dir() else [f]
             entry["rows"] = int(sum(pq.ParquetFile(p).metadata.num_rows for p in parts))

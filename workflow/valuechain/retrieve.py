@@ -52,9 +52,12 @@ def redact(url: str) -> str:
 
 def scrub(text: str, url: str) -> str:
     """``text`` (an exception's message, which may quote the URL in any form) with every API key of ``url`` (the
-    values of its ``key=`` parameters, as given and URL-decoded) replaced by ``***``."""
+    values of its ``key=`` parameters, as given and URL-decoded) replaced by ``***``, in every form a library or a
+    server may quote it: as given, URL-encoded (``%20`` or ``+`` for a space) and as ``repr()`` shows it."""
     given = {v for raw in re.findall(r"[?&]key=([^&]*)", url) for v in (raw, urllib.parse.unquote_plus(raw)) if v}
-    secrets = given | {v.encode("unicode_escape").decode("ascii") for v in given}  # as repr() quotes it
+    secrets = given | {form for v in given for form in (
+        urllib.parse.quote(v, safe=""), urllib.parse.quote(v), urllib.parse.quote_plus(v),
+        repr(v)[1:-1], v.encode("unicode_escape").decode("ascii"))}
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
@@ -98,7 +101,8 @@ def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0
             offline = isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
             hint = ("no network? Put the file in the data mirror or under resources/ by hand" if offline
                     else "the URL or the API key is malformed (spaces, control or non-ASCII characters)"
-                    if isinstance(error, (http.client.InvalidURL, UnicodeError)) else "check the URL in the config")
+                    if isinstance(error, (http.client.InvalidURL, UnicodeError))
+                    else "check the URL in the config" + (" and the API key" if shown != url else ""))  # redacted
             raise RetrieveError(f"{shown}: download failed after {attempt} attempt(s) ({reason}); {hint}") \
                 from None
         log.warning("%s: attempt %d failed (%s); retrying in %.0f s", shown, attempt, reason, backoff ** attempt)

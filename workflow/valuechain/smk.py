@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .provenance import provenance
+from .provenance import check_input, provenance
 
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -58,6 +58,8 @@ def setup(snakemake: Any) -> logging.Logger:
         logger.error("%s: %s", exc_type.__name__, exc, exc_info=(exc_type, exc, tb))
 
     sys.excepthook = excepthook
+    for path in input_files(snakemake):  # a retrieved file edited since, a Parquet file cut short: refused before use
+        check_input(path)
     if logs and sys.stderr is sys.__stderr__:  # a rule's own process (not a test that captures the terminal)
         declared = getattr(getattr(snakemake, "resources", None), "mem_mb", None)
         atexit.register(_log_peak_memory, logger, declared)
