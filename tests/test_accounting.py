@@ -3,6 +3,7 @@ inversions, and the accounting identities on leather and on the vendored WIOD 20
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,8 @@ def leather() -> ac.Model:
 
 @pytest.fixture(scope="module")
 def wiod() -> ac.Model:
-    return ac.build_model(icio.read_wiod(WIOD / "wiot_2011.parquet"))
+    with pytest.warns(ac.AccountingWarning, match="LUX_c24"):
+        return ac.build_model(icio.read_wiod(WIOD / "wiot_2011.parquet"))
 
 
 # --- decompr 6.8.0 oracle ------------------------------------------------------------------------------
@@ -251,3 +253,46 @@ def test_split_parts_stay_producers_unless_merged():
     np.testing.assert_allclose(a.GEXP, b.GEXP)  # the same flows, different A
     with pytest.raises(ValueError, match="without industry rows"):
         ac.build_model(t, split_countries={})
+
+
+def test_real_wiod_tables_pass_the_checks_negative_value_added_warned():
+    """WIOD 2013: no table is refused. LUX_c24 (water transport) publishes output 50, sales 32 and inputs 36;
+    once the rounding gap is moved out of its output (x = 32, within the balance tolerance) its value added is
+    32 - 36 = -4 in 2011 (coefficients 36/32 = 1.125) and 29 - 32 = -3 in 2010; in 2009 it is 0."""
+    expected = {2009: None, 2010: "LUX_c24 (1.103: value added -3 of output 29)",
+                2011: "LUX_c24 (1.125: value added -4 of output 32)"}
+    for year, message in expected.items():
+        table = icio.read_wiod(WIOD / f"wiot_{year}.parquet")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ac.AccountingWarning)
+            m = ac.build_model(table, where=f"wiot_{year}")
+        texts = [str(w.message) for w in caught if issubclass(w.category, ac.AccountingWarning)]
+        if message is None:
+            assert texts == []
+        else:
+            assert len(texts) == 1 and f"columns with negative value added (input coefficients summed above 1): " \
+                f"1, {message}" in texts[0]
+        assert m.B.min() >= 0 and m.B.max() < 3  # productive: a non-negative inverse, multipliers below 3
+
+
+def test_check_accounting_refuses_what_it_cannot_compute():
+    """Two countries, one industry, by hand: AAA_X's output is 10, all of it its own input (A[0, 0] = 1)."""
+    idx = pd.MultiIndex.from_product([["AAA", "BBB"], ["X"]], names=["country", "industry"])
+    fd = pd.MultiIndex.from_product([["AAA", "BBB"], ["HFCE"]])
+
+    def table(Z, Y):
+        Z = pd.DataFrame(Z, index=idx, columns=idx, dtype=float)
+        Y = pd.DataFrame(Y, index=idx, columns=fd, dtype=float)
+        x = Z.sum(axis=1) + Y.sum(axis=1)
+        return icio.IcioTable(Z=Z, Y=Y, va=x - Z.sum(axis=0), x=x)
+
+    with pytest.raises(ValueError, match=r"t: the table is not productive \(I - A is singular.*AAA_X \(1.5\)"):
+        ac.build_model(table([[10, 0], [5, 10]], [[0, 0], [0, 20]]), where="t")
+    with pytest.raises(ValueError, match=r"needs at least two countries; the table has only AAA"):
+        ac.build_model(table([[10, 0], [5, 10]], [[1, 0], [0, 20]]), split_countries={"BBB": "AAA"})
+    # zero output rows stay fine when they use nothing (decompr's convention) ...
+    m = ac.build_model(table([[0, 0], [0, 10]], [[0, 0], [0, 20]]))
+    assert m.A.tolist() == [[0, 0], [0, 1 / 3]]
+    # ... and are refused when they use inputs no product carries
+    with pytest.raises(ValueError, match=r"no output that use intermediate inputs.*: 1, AAA_X \(4\) \(inputs\)"):
+        ac.build_model(table([[0, 0], [4, 10]], [[0, 0], [0, 20]]))

@@ -126,7 +126,7 @@ def test_check_balance_and_rebalanced():
     r = icio.rebalanced(off, rtol=0, atol=1)
     assert r.x[("B", "x")] == t.x[("B", "x")] and r.va.sum() == pytest.approx(r.Y.to_numpy().sum())
     nan = icio.IcioTable(Z=t.Z.mask(t.Z == 9), Y=t.Y, va=t.va, x=t.x)
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match=r"NaN or infinite cells in Z: 1, ROW_x / ROW_x: nan \(row / column"):
         icio.check_balance(nan)
 
 
@@ -151,3 +151,27 @@ def test_read_wiod_vendored():
         icio.check_balance(t, rtol=1e-3, atol=1)
     clean = icio.zero_domestic_blocks(icio.drop_industries(icio.drop_countries(t)))
     assert clean.countries[-1] == "USA" and "c35" not in clean.industries and clean.Z.shape == (1360, 1360)
+
+
+def test_wiod_layout_refuses_a_row_or_column_alone(tmp_path):
+    """A WIOD Parquet table whose industry has lost its column (or its row) would otherwise read its row as
+    nothing and its column as final demand."""
+    t = tiny()
+    labels = [f"{c}_{i}" for c, i in t.Z.index]
+    frame = pd.DataFrame(np.hstack([t.Z, t.Y, t.x.to_numpy()[:, None]]), index=pd.Index(labels, name="row"),
+                         columns=labels + ["A_HFCE", "B_HFCE", "ROW_HFCE", "GO"])
+    frame.drop(columns="B_h").to_parquet(tmp_path / "wiot_2011.parquet")
+    with pytest.raises(ValueError, match=r"rows without a column of the same label: \['B_h'\]"):
+        icio.read_wiod(tmp_path / "wiot_2011.parquet")
+    frame.drop(index="B_h").to_parquet(tmp_path / "wiot_2011.parquet")
+    with pytest.raises(ValueError, match=r"column 'B_h' is an industry without a row of the same label"):
+        icio.read_wiod(tmp_path / "wiot_2011.parquet")
+
+
+def test_merging_split_countries_refuses_nan_cells():
+    """pandas' group sums count a NaN as 0: A_x -> B_x missing would merge into A_x -> A_x = 1 + 4 + 5."""
+    t = tiny()
+    Z = t.Z.copy()
+    Z.loc[("A", "x"), ("B", "x")] = np.nan
+    with pytest.raises(ValueError, match=r"t.csv: NaN or infinite cells in Z: 1, A_x / B_x: nan"):
+        icio.merge_split_countries(icio.IcioTable(Z=Z, Y=t.Y, va=t.va, x=t.x), {"B": "A"}, where="t.csv")

@@ -150,6 +150,18 @@ def test_table_files_find_years_and_unpacked_folders(tmp_path):
     assert table_files(gloria, "gloria", None) == [(None, gloria)]  # the MRIO folder is one table
     assert table_files(tmp_path / "g", "gloria", None) == [(2022, gloria)]
     assert FORMATS["wiod2013"].year_of(Path("wiot95_row_apr12.xlsx")) == 1995
+    # one table: a year asked must be the one in its name, and a table without one takes no --year
+    one = tmp_path / "Eora26_2014_bp.zip"
+    assert table_files(one, "eora26", [2014, 2014]) == [(2014, one)]
+    with pytest.raises(ValueError, match=r"--year 2015: .*Eora26_2014_bp.zip is the table of 2014 \(by its name\)"):
+        table_files(one, "eora26", [2015])
+    xlsx = tmp_path / "wiot10_row_sep12.xlsx"
+    xlsx.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"wiot10_row_sep12.xlsx is the table of 2010"):
+        table_files(xlsx, "wiod2013", [2011])
+    (tmp_path / "world.csv").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"--year 2011: the year of .*world.csv is unknown \(its name has none\)"):
+        table_files(tmp_path / "world.csv", "oecd", [2011])
 
 
 def test_cli_reads_a_pymrio_format(tmp_path):

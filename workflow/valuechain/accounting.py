@@ -33,8 +33,9 @@ a term ``T[i, r] = sum_{a in r} A[i, a] F[a, s(i)]`` (exporting row ``i`` of cou
 one batched matmul over the (s, r) blocks (:func:`_fold`), never a loop over country pairs or a repeated
 inversion.
 
-Zero output (22 rows in WIOD 2013): the columns of ``A`` and entries of ``v`` of rows with ``x = 0`` are 0 (as in
-decompr), so such rows neither use nor create value added and ``B`` is finite. Ratios whose denominator is 0
+Zero output (22 rows in WIOD 2013, none buying inputs; a row that does is refused by :func:`check_accounting`):
+the columns of ``A`` and entries of ``v`` of rows with ``x = 0`` are 0 (as in decompr), so such rows neither
+use nor create value added and ``B`` is finite. Ratios whose denominator is 0
 (shares of zero exports, production lengths of a row without GVC activity) are reported as 0; upstreamness and
 downstreamness of a zero-output row are 1 (the value the formulas give with its zero coefficients). No NaN is
 produced.
@@ -42,6 +43,7 @@ produced.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -56,6 +58,7 @@ from .icio import (
     BALANCE_RTOL,
     DEFAULT_SPLIT_COUNTRIES,
     IcioTable,
+    check_finite,
     final_demand_by_country,
     merge_split_countries,
     rebalanced,
@@ -76,6 +79,15 @@ WWZ_TERMS = (
 BM_SOURCE_TERMS = ("GEXP", "DC", "DVA", "VAX", "DAVAX", "REF", "DDC", "FC", "FVA", "FDC", "GVC", "GVCB", "GVCF")
 #: Borin-Mancini exporting-country perspective, sink-based (BBM eq. D.6).
 BM_SINK_TERMS = ("GEXP", "DC", "DVA", "VAX", "REF", "DDC", "FC", "FVA", "FDC")
+
+#: Largest Leontief multiplier accepted: output per unit of final demand beyond it means ``I - A`` is singular
+#: to working precision (real tables stay below 10; WIOD 2013's largest is 2.2).
+MAX_MULTIPLIER = 1e10
+
+
+class AccountingWarning(UserWarning):
+    """A table the accounting computes, with cells whose results fall outside the usual ranges (negative value
+    added or negative intermediate flows): see :func:`check_accounting`."""
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -314,6 +326,7 @@ def build_model(
     rtol: float = BALANCE_RTOL,
     atol: float = BALANCE_ATOL,
     split_countries: Mapping[str, str] | None = None,
+    where: str = "table",
 ) -> Model:
     """Matrix form of a table for accounting, final demand summed by destination country.
 
@@ -326,12 +339,15 @@ def build_model(
 
     With ``rebalance`` (default) the table is checked with :func:`valuechain.icio.check_balance` and ``x`` and
     ``va`` are re-derived from the use side (:func:`valuechain.icio.rebalanced`), so every identity holds exactly.
-    Every producer must have the same sectors in the same order.
+    Every producer must have the same sectors in the same order. The model is checked with
+    :func:`check_accounting` (two countries at least, a productive table); ``where`` names the table in messages.
     """
     if not table.is_square_block:
-        raise ValueError("build_model: every country needs the same industries in the same order")
+        raise ValueError(f"{where}: every country needs the same industries in the same order")
     if rebalance:
-        table = rebalanced(table, rtol=rtol, atol=atol)
+        table = rebalanced(table, rtol=rtol, atol=atol, where=where)
+    else:  # the sums below would count a NaN as 0
+        check_finite(table, where)
     split = dict(DEFAULT_SPLIT_COUNTRIES if split_countries is None else split_countries)
     producers = tuple(table.countries)
     labels = [split.get(p, p) for p in producers]
@@ -340,9 +356,9 @@ def build_model(
     Yc = Yc.T.groupby(np.array([split.get(c, c) for c in Yc.columns]), sort=False).sum().T
     extra = [c for c in Yc.columns if c not in countries]
     if extra:
-        raise ValueError(f"build_model: final demand of countries without industry rows {extra[:5]}")
+        raise ValueError(f"{where}: final demand of countries without industry rows {extra[:5]}")
     Yc = Yc.reindex(columns=countries, fill_value=0.0)
-    return Model(
+    model = Model(
         countries=tuple(countries),
         sectors=tuple(table.industries),
         producers=producers,
@@ -352,6 +368,89 @@ def build_model(
         x=table.x.to_numpy(dtype=float),
         va=table.va.to_numpy(dtype=float),
     )
+    check_accounting(model, where)
+    return model
+
+
+def _named(labels: np.ndarray, values: np.ndarray, order: np.ndarray, fmt: str = "{:.4g}", k: int = 5) -> str:
+    """``"AAA_X (1.125), BBB_Y (1.02)"``: the first ``k`` labels of ``order`` with their values."""
+    return ", ".join(f"{labels[i]} ({fmt.format(values[i])})" for i in order[:k])
+
+
+def check_accounting(m: Model, where: str = "table") -> None:
+    """Refuse a model whose accounting would be wrong, naming the rows and columns at fault; warn about cells
+    that make some results leave their usual ranges.
+
+    Refused (``ValueError``): fewer than two countries (value-added trade needs a border); NaN or infinite
+    cells; negative output; industries with no output that use inputs (their inputs would vanish from ``A``
+    and the identities fail); a table that is not *productive*, i.e. ``I - A`` is singular or its inverse has
+    negative entries (Hawkins-Simon: for ``A >= 0`` the inverse exists and is non-negative exactly when the
+    spectral radius of ``A`` is below 1). The message names the columns whose input coefficients sum to 1 or
+    more (value added <= 0) and the rows with no positive final demand (a non-productive table with
+    non-negative flows has both), and the rows with negative flows.
+
+    Warned (:class:`AccountingWarning`): columns with negative value added (input coefficients summing above
+    1) and negative intermediate flows in a productive table. Real tables have them (WIOD 2013's LUX_c24 in
+    2010 and 2011, output 32 and inputs 36 once the row's rounding gap is moved out of its output; subsidised
+    industries), the identities still hold, but the shares of flows carrying them can fall outside [0, 1].
+    """
+    if m.G < 2:
+        raise ValueError(f"{where}: value-added trade accounting needs at least two countries; the table has "
+                         f"only {', '.join(m.countries)}")
+    producers = np.repeat(np.array(m.producers, dtype=object), m.N)
+    labels = producers + "_" + np.tile(np.array(m.sectors, dtype=object), len(m.producers))
+    for name, arr in (("Z", m.Z), ("Y", m.Y), ("x", m.x), ("va", m.va)):
+        rows = np.flatnonzero(~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1))
+        if len(rows):
+            raise ValueError(f"{where}: rows with NaN or infinite cells in {name}: {len(rows)}, "
+                             f"{', '.join(labels[rows[:5]])}; fill them with numbers")
+    if (m.x < 0).any():
+        rows = np.flatnonzero(m.x < 0)
+        raise ValueError(f"{where}: rows with negative output: {len(rows)}, {_named(labels, m.x, rows)}; output "
+                         "cannot be negative")
+    inputs = m.Z.sum(axis=0)
+    idle = np.flatnonzero(m.x == 0)
+    idle = idle[(m.Z[:, idle] != 0).any(axis=0)]
+    if len(idle):
+        raise ValueError(f"{where}: industries with no output that use intermediate inputs (which no product "
+                         f"would carry): {len(idle)}, {_named(labels, inputs, idle)} (inputs); give them their "
+                         "output or remove their inputs")
+    colsum = m.A.sum(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sla.LinAlgWarning)  # an exact zero pivot: reported below
+        B = m.B
+    low = B.min()
+    size = max(B.max(), -low)  # NaN when a pivot was zero
+    if not size <= MAX_MULTIPLIER or low < -1e-9 * max(1.0, size):
+        how = "the Leontief inverse (I - A)^-1 has negative entries" if size <= MAX_MULTIPLIER else "I - A is singular"
+        heavy = np.flatnonzero(colsum >= 1)
+        heavy = heavy[np.argsort(-colsum[heavy], kind="stable")]
+        final = m.Y.sum(axis=1)
+        starved = np.flatnonzero((final <= 0) & (m.x > 0))
+        negative = np.flatnonzero((m.Z < 0).any(axis=1))
+        parts = [f"columns using 1 or more of inputs per unit of output: {len(heavy)}, "
+                 f"{_named(labels, colsum, heavy)} (input coefficients summed)" if len(heavy) else "",
+                 f"rows with no positive final demand, all of their output (or more) an input of the table's "
+                 f"industries: {len(starved)}, {_named(labels, final, starved, '{:g}')} (final demand)"
+                 if len(starved) else "",
+                 f"rows with negative intermediate flows: {len(negative)}, {', '.join(labels[negative[:5]])}"
+                 if len(negative) else ""]
+        raise ValueError(f"{where}: the table is not productive ({how}: no output meets its final demand, so "
+                         f"value added cannot be traced); {'; '.join(p for p in parts if p)}. Check the "
+                         "intermediate inputs of these columns and the final demand of these rows")
+    loss = np.flatnonzero((m.va < 0) & (m.x > 0))
+    if len(loss):
+        loss = loss[np.argsort(m.va[loss] / m.x[loss], kind="stable")]
+        named = ", ".join(f"{labels[i]} ({colsum[i]:.4g}: value added {m.va[i]:.4g} of output {m.x[i]:.4g})"
+                          for i in loss[:5])
+        warnings.warn(f"{where}: columns with negative value added (input coefficients summed above 1): "
+                      f"{len(loss)}, {named}; the accounting holds, but shares of flows carrying their value added "
+                      "can fall outside [0, 1]", AccountingWarning, stacklevel=3)
+    if (m.Z < 0).any():
+        rows, cols = np.nonzero(m.Z < 0)
+        cells = ", ".join(f"{labels[i]} -> {labels[j]} ({m.Z[i, j]:.4g})" for i, j in zip(rows[:5], cols[:5]))
+        warnings.warn(f"{where}: negative intermediate flows: {len(rows)}, {cells}; shares of flows carrying "
+                      "them can fall outside [0, 1]", AccountingWarning, stacklevel=3)
 
 
 def model_from_file(
@@ -369,8 +468,8 @@ def model_from_file(
     """
     table = read_table(path, fmt)
     if merge_split:
-        table = merge_split_countries(table, split_countries)
-    return build_model(table, rtol=rtol, atol=atol, split_countries=split_countries)
+        table = merge_split_countries(table, split_countries, where=str(path))
+    return build_model(table, rtol=rtol, atol=atol, split_countries=split_countries, where=str(path))
 
 
 def _fold(m: Model, F: np.ndarray, per_exporter: bool = True) -> np.ndarray:

@@ -128,6 +128,20 @@ def _block_labels(df: pd.DataFrame) -> list[str]:
     return [r for r in df.index if r in cols and r not in _OECD_OUTPUT and r != "GO"]
 
 
+def _numeric(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """``df`` as numbers; a cell holding text is refused with its row and column."""
+    if all(pd.api.types.is_numeric_dtype(t) for t in df.dtypes):
+        return df
+    numbers = df.apply(pd.to_numeric, errors="coerce")
+    text = (numbers.isna() & df.notna()).to_numpy()
+    if text.any():
+        rows, cols = np.nonzero(text)
+        cells = [f"{df.index[i]} / {df.columns[j]}: {df.iat[i, j]!r}" for i, j in zip(rows[:5], cols[:5])]
+        raise ValueError(f"{where}: cells that are not numbers: {len(rows)}, {'; '.join(cells)} (row / column: value); "
+                         "every cell of the table must be a number")
+    return numbers
+
+
 def _from_labelled_frame(df: pd.DataFrame, where: str) -> IcioTable:
     """Build a table from a frame with ``CCC_IND`` rows and ``CCC_IND`` / ``CCC_CAT`` / total columns.
 
@@ -136,7 +150,7 @@ def _from_labelled_frame(df: pd.DataFrame, where: str) -> IcioTable:
     demand of ``CHN``/``MEX`` but production rows of ``CN1``/``CN2``/``MX1``/``MX2``); ``x`` is the total
     column (``OUT``/``GO``/...) when present, else the row sums. ``va = x - Z^T 1`` (see the module docstring).
     """
-    df = df.apply(pd.to_numeric, errors="raise")
+    df = _numeric(df, where)
     if df.index.has_duplicates:
         raise ValueError(f"{where}: duplicate row labels {df.index[df.index.duplicated()].tolist()[:5]}")
     if df.columns.has_duplicates:
@@ -144,14 +158,22 @@ def _from_labelled_frame(df: pd.DataFrame, where: str) -> IcioTable:
     block = _block_labels(df)
     if not block:
         raise ValueError(f"{where}: no country-industry label appears both as a row and as a column")
+    alone = [r for r in df.index if r not in set(block)]
+    if alone:
+        raise ValueError(f"{where}: rows without a column of the same label: {alone[:5]}; every industry needs "
+                         "its row and its column")
     mi = pd.MultiIndex.from_tuples([_split_label(r, where) for r in block], names=["country", "industry"])
     countries = set(mi.get_level_values(0))
+    industries = set(mi.get_level_values(1))
     total_cols = [c for c in df.columns if c in _OECD_OUTPUT or c == "GO"]
     fd_cols = []
     for c in df.columns:
         if c in block or c in total_cols:
             continue
         cc, cat = _split_label(c, where)
+        if cat in industries:  # not final demand: the column of an industry whose row is missing
+            raise ValueError(f"{where}: column {c!r} is an industry without a row of the same label; every "
+                             "industry needs its row and its column")
         if cc not in countries and cat not in FINAL_DEMAND_CATEGORIES:
             raise ValueError(
                 f"{where}: column {c!r} is neither an industry, a final-demand category "
@@ -206,6 +228,15 @@ def read_oecd_icio(path: str | Path) -> IcioTable:
     if not path.exists():
         raise FileNotFoundError(f"OECD ICIO table {path} not found")
     df = pd.read_csv(path, index_col=0)
+    # pandas renames a repeated column label (AUS_D01T02.1), which would then pass for a final-demand column
+    header = pd.read_csv(path, header=None, nrows=1).iloc[0, 1:].astype(str).str.strip()
+    if header.duplicated().any():
+        raise ValueError(f"{path}: duplicate column labels {header[header.duplicated()].unique().tolist()[:5]} "
+                         "in the header; every column label must appear once")
+    unlabelled = df.index.isna()
+    if unlabelled.any():
+        lines = (np.flatnonzero(unlabelled) + 2).tolist()[:5]
+        raise ValueError(f"{path}: rows without a label on lines {lines}; every row needs its CCC_IND label")
     df.index = df.index.astype(str).str.strip()
     df.columns = df.columns.astype(str).str.strip()
     block_like = _block_labels(df)
@@ -213,12 +244,17 @@ def read_oecd_icio(path: str | Path) -> IcioTable:
     unknown = [r for r in other_rows if r not in _OECD_TAX_ROWS + _OECD_VA_ROWS + _OECD_OUTPUT and "_" not in r]
     if unknown:
         raise ValueError(f"{path}: unexpected rows {unknown[:5]} (expected CCC_IND, TLS, VA, OUT)")
+    industries = {r.split("_", 1)[1] for r in block_like}
+    alone = [r for r in other_rows if "_" in r and r.split("_", 1)[1] in industries]
+    if alone:
+        raise ValueError(f"{path}: rows without a column of the same label: {alone[:5]}; every industry needs "
+                         "its row and its column")
     out_rows = [r for r in other_rows if r in _OECD_OUTPUT]
     # Non-block columns of the non-block rows (final demand, OUT) are empty or totals; keep only block rows.
     table = _from_labelled_frame(df.loc[block_like], str(path))
     if out_rows:
         labels = ["_".join(t) for t in table.Z.index]
-        out_row = df.loc[out_rows[0], labels].to_numpy(dtype=float)
+        out_row = _numeric(df.loc[out_rows[:1], labels], str(path)).iloc[0].to_numpy(dtype=float)
         gap = np.abs(out_row - table.x.to_numpy())
         bad = gap > BALANCE_ATOL + BALANCE_RTOL * np.abs(table.x.to_numpy())
         if bad.any():
@@ -246,16 +282,19 @@ def _regroup_countries(table: IcioTable, mapping: Mapping[str, str]) -> IcioTabl
     return IcioTable(Z=Z.loc[order, order], Y=Y.loc[order], va=va.loc[order], x=x.loc[order])
 
 
-def merge_split_countries(table: IcioTable, mapping: Mapping[str, str] | None = None) -> IcioTable:
+def merge_split_countries(table: IcioTable, mapping: Mapping[str, str] | None = None,
+                          where: str = "table") -> IcioTable:
     """Merge split countries, rows and columns (default ``CN1, CN2 -> CHN``; ``MX1, MX2 -> MEX``; docs/method.md section 5).
 
     Flows, final demand, value added and output of the parts are summed. Flows between the parts (CN1 -> CN2)
-    become domestic flows of the merged country.
+    become domestic flows of the merged country. NaN or infinite cells are refused first (:func:`check_finite`):
+    pandas' sums would count a NaN as 0.
     """
     mapping = dict(DEFAULT_SPLIT_COUNTRIES if mapping is None else mapping)
     present = set(table.countries) | set(table.Y.columns.get_level_values(0))
     if not present & set(mapping):
         return table
+    check_finite(table, where)
     return _regroup_countries(table, mapping)
 
 
@@ -312,10 +351,27 @@ def sum_tables(tables: Sequence[IcioTable]) -> IcioTable:
     )
 
 
+def _label(key) -> str:
+    """``("AUS", "D01T02")`` -> ``"AUS_D01T02"``, the tables' own spelling; other labels as they are."""
+    return "_".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
 def balance_gaps(table: IcioTable) -> pd.Series:
     """Row gaps ``Z 1 + Y 1 - x`` (uses minus output) per (country, industry)."""
     uses = table.Z.to_numpy().sum(axis=1) + table.Y.to_numpy().sum(axis=1)
     return pd.Series(uses - table.x.to_numpy(), index=table.Z.index, name="gap")
+
+
+def check_finite(table: IcioTable, where: str = "table") -> None:
+    """Raise ``ValueError`` naming the NaN or infinite cells of ``Z``, ``Y`` and ``x`` (row / column: value)."""
+    for name, frame in {"Z": table.Z, "Y": table.Y, "x": table.x.to_frame()}.items():
+        bad = ~np.isfinite(frame.to_numpy())
+        if bad.any():
+            rows, cols = np.nonzero(bad)
+            cells = [f"{_label(frame.index[i])} / {_label(frame.columns[j])}: {frame.iat[i, j]}"
+                     for i, j in zip(rows[:5], cols[:5])]
+            raise ValueError(f"{where}: NaN or infinite cells in {name}: {len(rows)}, {'; '.join(cells)} "
+                             "(row / column: value); fill them with numbers")
 
 
 def check_balance(table: IcioTable, rtol: float = BALANCE_RTOL, atol: float = BALANCE_ATOL, where: str = "table") -> None:
@@ -323,16 +379,14 @@ def check_balance(table: IcioTable, rtol: float = BALANCE_RTOL, atol: float = BA
 
     Defaults: ``rtol = 1e-3`` and ``atol = 150`` table units. WIOD 2013 rows, summed from cells rounded to whole
     millions, miss by up to 108 (0.4 % of that row's output); tighten both for tables in exact numbers.
-    Also refuses NaN/inf cells and negative gross output.
+    Also refuses NaN/inf cells (:func:`check_finite`) and negative gross output.
     """
-    arrays = {"Z": table.Z.to_numpy(), "Y": table.Y.to_numpy(), "x": table.x.to_numpy()}
-    for name, arr in arrays.items():
-        if not np.isfinite(arr).all():
-            rows = table.Z.index[~np.isfinite(arr).reshape(len(table.Z), -1).all(axis=1)].tolist()[:5]
-            raise ValueError(f"{where}: {name} has NaN or infinite cells in rows {rows}")
-    if (arrays["x"] < 0).any():
+    check_finite(table, where)
+    if (table.x.to_numpy() < 0).any():
         rows = table.x[table.x < 0]
-        raise ValueError(f"{where}: negative gross output in {len(rows)} rows, e.g. {rows.head(5).to_dict()}")
+        raise ValueError(f"{where}: rows with negative gross output: {len(rows)}, "
+                         f"{', '.join(f'{_label(k)} ({v:g})' for k, v in rows.head(5).items())}; output "
+                         "cannot be negative")
     gap = balance_gaps(table)
     bad = gap.abs() > atol + rtol * table.x.abs()
     if bad.any():
@@ -347,14 +401,16 @@ def check_balance(table: IcioTable, rtol: float = BALANCE_RTOL, atol: float = BA
         )
 
 
-def rebalanced(table: IcioTable, rtol: float = BALANCE_RTOL, atol: float = BALANCE_ATOL) -> IcioTable:
+def rebalanced(table: IcioTable, rtol: float = BALANCE_RTOL, atol: float = BALANCE_ATOL,
+               where: str = "table") -> IcioTable:
     """Check the balance, then set ``x = Z 1 + Y 1`` and ``va = x - Z^T 1`` so accounting identities are exact.
 
     Rounding gaps (within the tolerance of :func:`check_balance`) move into value added. A row whose uses sum
     to less than 0 (WIOD 2011 LUX_c5 and LUX_c8: no output, inventory change -1 from rounding) would get a
     negative output; its final demand is set to 0 instead, so its output is its intermediate sales (here 0).
+    Intermediate sales below 0 (negative flows in ``Z``) leave a negative output: refused, rows named.
     """
-    check_balance(table, rtol=rtol, atol=atol)
+    check_balance(table, rtol=rtol, atol=atol, where=where)
     Z = table.Z.to_numpy()
     Y = table.Y.to_numpy()
     x = Z.sum(axis=1) + Y.sum(axis=1)
@@ -362,6 +418,11 @@ def rebalanced(table: IcioTable, rtol: float = BALANCE_RTOL, atol: float = BALAN
     if negative.any():
         Y = np.where(negative[:, None], 0.0, Y)
         x = Z.sum(axis=1) + Y.sum(axis=1)
+    if (x < 0).any():
+        rows = np.flatnonzero(x < 0)
+        named = ", ".join(f"{_label(table.Z.index[i])} ({x[i]:g})" for i in rows[:5])
+        raise ValueError(f"{where}: rows whose intermediate sales, and so output, are negative: {len(rows)}, "
+                         f"{named}; intermediate flows cannot be negative")
     va = x - Z.sum(axis=0)
     return replace(
         table,

@@ -140,8 +140,11 @@ class TableFormat:
     two_digit_year: bool = False
 
     def matches(self, path: Path) -> bool:
-        """Whether ``path`` is named as one year's table (file, or unpacked folder of a zip)."""
+        """Whether ``path`` is named as one year's table (file, or unpacked folder of a zip); never the sha256 stamp
+        a retrieval writes beside a table (``<table>.sha256``)."""
         unpacked = self.pattern.removesuffix(".zip")
+        if path.name.endswith(".sha256"):
+            return False
         return fnmatch(path.name, self.pattern) or (path.is_dir() and fnmatch(path.name, unpacked))
 
     def year_of(self, path: Path) -> int | None:
@@ -174,25 +177,45 @@ FORMATS: dict[str, TableFormat] = {
 
 def table_files(path: str | Path, fmt: str, years=None) -> list[tuple[int | None, Path]]:
     """(year, table) pairs to read: ``path`` itself when it is one table (a file, or a folder named as one
-    year's table), else the tables of the ``years`` asked for (default: the latest) among the folder's entries
-    named as :data:`FORMATS` ``[fmt].pattern`` says."""
+    year's table), else the tables of the ``years`` asked for (default: the latest; a year asked twice is
+    read once) among the folder's entries named as :data:`FORMATS` ``[fmt].pattern`` says.
+
+    A year asked of one table must be the year in its name: a table named for another year, or with no year
+    in its name, is refused rather than labelled with a year it may not be. So are two tables of a folder
+    named for the same year asked for (two editions of a table): which one is meant is the user's choice.
+    """
     spec = FORMATS[fmt]
     path = Path(path)
+    years = list(dict.fromkeys(years or []))
     if path.is_file() or spec.matches(path):
-        if years and len(years) > 1:
+        if len(years) > 1:
             raise ValueError(f"{path} is one table; give a directory to compute several years")
+        if years:
+            named = spec.year_of(path)
+            if named is None:
+                raise ValueError(f"--year {years[0]}: the year of {path} is unknown (its name has none); give the "
+                                 f"directory of tables named with their years ({spec.pattern}), or leave out --year")
+            if named != years[0]:
+                raise ValueError(f"--year {years[0]}: {path} is the table of {named} (by its name); give the "
+                                 f"{years[0]} table or the directory of tables")
         return [(years[0] if years else None, path)]
     if not path.is_dir():
         raise FileNotFoundError(f"table {path} not found")
-    by_year = {spec.year_of(f): f for f in sorted(path.iterdir()) if spec.matches(f)}
-    by_year.pop(None, None)
-    if not by_year:
+    found: dict[int, list[Path]] = {}
+    for f in sorted(path.iterdir()):
+        year = spec.year_of(f) if spec.matches(f) else None
+        if year is not None:
+            found.setdefault(year, []).append(f)
+    if not found:
         raise ValueError(f"{path}: no {spec.pattern} table with a year in its name (format {fmt})")
-    wanted = list(years) if years else [max(by_year)]
-    missing = [y for y in wanted if y not in by_year]
+    wanted = years or [max(found)]
+    missing = [y for y in wanted if y not in found]
     if missing:
-        raise ValueError(f"{path}: no table for years {missing} (found {sorted(by_year)})")
-    return [(y, by_year[y]) for y in wanted]
+        raise ValueError(f"{path}: no table for years {missing} (found {sorted(found)})")
+    twice = {y: [f.name for f in found[y]] for y in wanted if len(found[y]) > 1}
+    if twice:
+        raise ValueError(f"{path}: several tables for the same year {twice}; give the file of the one meant")
+    return [(y, found[y][0]) for y in wanted]
 
 
 def read_table(path: str | Path, fmt: str) -> IcioTable:
