@@ -2,7 +2,9 @@
 scattered block of chunks of input products (config scatter.flows).
 
 Each chunk is written as one file per HS2 chapter of its inputs, ``chapter=XX/chunk-NNNNN.parquet`` (chunks are
-numbered over all blocks), and summarised by link and country pair; gather_flows puts the blocks together.
+numbered over all blocks), and summarised by link and country pair; gather_flows puts the blocks together. With no
+links there are no flows: the first block writes one empty file, ``chapter=00/chunk-00000.parquet`` (no HS chapter
+is 00), so that the dataset still has its columns and provenance, and the log says "no links".
 """
 
 from pathlib import Path
@@ -42,6 +44,10 @@ for n, i in enumerate(mine, 1):
         with TableWriter(out / f"chapter={ch}" / f"chunk-{i:05d}.parquet", flows_meta) as f:
             f.write(flows[chapter == ch])
     log.info("chunk %d (%d/%d of this block): %d rows (total %d)", i + 1, n, len(mine), len(flows), rows)
+if not chunks and snakemake.wildcards.scatteritem.startswith("1-of-"):
+    log.warning("no links: no flows to allocate; the flows dataset is one empty file with its columns")
+    with TableWriter(out / "chapter=00" / "chunk-00000.parquet", flows_meta) as f:
+        f.write(allocate_chunk(data, L, np.array([], dtype=np.int64), p.min_value))
 summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=SUMMARY_SCHEMA.names)
 with TableWriter(out / "summary.parquet", meta(snakemake, "flows_summary/1")) as f:
     f.write(pa.Table.from_pandas(summary, schema=SUMMARY_SCHEMA, preserve_index=False))

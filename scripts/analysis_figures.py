@@ -1,5 +1,5 @@
 """Rule analysis_figures: trophic-level distribution, a product's layered value chain and the HS-section network
-(valuechain.analysis_plots)."""
+(valuechain.analysis_plots); for a network without links, figures that say "no links"."""
 
 import pandas as pd
 
@@ -15,7 +15,14 @@ names = levels.set_index("hs")["name"]  # rule trophic_levels names every produc
 
 plots.level_distribution(levels, coherence, snakemake.output.levels, f"Trophic levels ({p.link_method} links)")
 product = plots.choose_product(links, p.product)
-log.info("value chain drawn for %s", product)
+if product is None:
+    log.warning("no links: the %s network is empty; the trophic-level and value-chain figures say so",
+                p.link_method)
+else:
+    log.info("value chain drawn for %s", product)
 plots.value_chain(links, levels.set_index("hs")["trophic_level"], product, p.depth, names, snakemake.output.chain)
-plots.section_network(pd.read_parquet(snakemake.input.sections), pd.read_parquet(snakemake.input.section_nodes),
-                      p.top_section_edges, snakemake.output.sections)
+sections = pd.read_parquet(snakemake.input.sections)
+if sections.empty:
+    log.warning("no links between HS sections: the section figure says so")
+plots.section_network(sections, pd.read_parquet(snakemake.input.section_nodes), p.top_section_edges,
+                      snakemake.output.sections)

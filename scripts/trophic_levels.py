@@ -1,5 +1,6 @@
 """Rule trophic_levels: trophic levels (with product names) and coherence with null-model z-scores
-(valuechain.trophic)."""
+(valuechain.trophic). A network without links gives no product a level (an empty table, with its columns) and has
+no coherence (its one row says 0 nodes, 0 edges, NaN); the log says "no links"."""
 
 import pandas as pd
 
@@ -17,11 +18,16 @@ links = pd.read_parquet(snakemake.input.links)
 weight = next((c for c in ("confidence", "weight") if c in links.columns and links[c].notna().all()
                and (links[c] > 0).any()), None)
 log.info("%s network: %d links, levels %s", p.link_method, len(links), f"weighted by {weight}" if weight else "binary")
+if links.empty:
+    log.warning("no links: the %s network is empty, so no product has a trophic level and there is no coherence",
+                p.link_method)
 levels = levels_table(links, weight=weight).assign(weight=weight or "none")
 names = read_product_names(snakemake.input.names, snakemake.input.hs)
 levels = name_columns(levels, names, {"hs": "name"})
 coherence = coherence_table(links, n_samples=p.null_samples, seed=p.seed).assign(weight="none")
 log.info("\n%s", coherence.head(5).to_string(index=False))
-write_table(levels.assign(link_method=p.link_method), snakemake.output.levels, meta(snakemake, "trophic_levels/1"))
-write_table(coherence.assign(link_method=p.link_method), snakemake.output.coherence,
-            meta(snakemake, "trophic_coherence/1"))
+text = {"weight": "str", "link_method": "str"}  # so that an empty table keeps its column types
+levels = levels.assign(link_method=p.link_method).astype({"hs": "str", **text})
+coherence = coherence.assign(link_method=p.link_method).astype(text)
+write_table(levels, snakemake.output.levels, meta(snakemake, "trophic_levels/1"))
+write_table(coherence, snakemake.output.coherence, meta(snakemake, "trophic_coherence/1"))

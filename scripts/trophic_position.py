@@ -1,5 +1,6 @@
 """Rule trophic_position: import/export trophic level, jump, NITL and NTJ of regions and countries, and NITL and
-NTJ against diversification (figure)."""
+NTJ against diversification (figure). A network without links gives no product a level: the tables are written
+empty, with their columns, the figure says "no links", and so does the log."""
 
 import pandas as pd
 
@@ -23,9 +24,16 @@ country_rca = rca_table(country_trade.assign(region=country_trade["country"]), p
 exp_c, imp_c = rca_matrices(country_rca)
 countries = trophic_position(imp_c, exp_c, levels, p.rca_threshold).drop(columns="region")
 
+if levels.empty:
+    log.warning("no links: the %s network gives no product a trophic level, so no region or country has a trophic "
+                "position; the tables are empty", p.link_method)
+    regions, countries = regions.iloc[:0], countries.iloc[:0]  # the columns and their types, no rows
 for name, df in [("regions", regions), ("countries", countries)]:
-    log.info("%s:\n%s", name, df.describe().T[["mean", "min", "max"]].to_string())
-write_table(regions.assign(link_method=p.link_method), snakemake.output.regions, meta(snakemake, "trophic_position/1"))
-write_table(countries.assign(link_method=p.link_method), snakemake.output.countries,
+    if len(df):
+        log.info("%s:\n%s", name, df.describe().T[["mean", "min", "max"]].to_string())
+text = {"country": "str", "link_method": "str"}
+write_table(regions.assign(link_method=p.link_method).astype({**text, "region": "str"}), snakemake.output.regions,
+            meta(snakemake, "trophic_position/1"))
+write_table(countries.assign(link_method=p.link_method).astype(text), snakemake.output.countries,
             meta(snakemake, "trophic_position/1"))
 position_scatter(regions, "regions", snakemake.output.figure)

@@ -75,3 +75,17 @@ def test_chunks_hold_the_inputs_with_links_and_the_summary_sums_region_pairs():
     assert summary.loc[("01", "03", "AAA", "BBB"), "upper"] == pytest.approx(100.0)
     assert summary["pairs"].tolist() == [2, 2]
     assert not isinstance(summary.index.get_level_values(0).dtype, pd.CategoricalDtype)  # plain strings
+
+
+def test_no_links_means_no_chunks_and_an_empty_chunk_keeps_the_columns():
+    data = prepare(_trade())
+    L = link_matrix(pd.DataFrame({"input": pd.Series([], dtype="str"), "output": pd.Series([], dtype="str")}),
+                    data.products)
+    assert not L.any() and input_chunks(L, 5) == []
+    empty = allocate_chunk(data, L, np.array([], dtype=np.int64))
+    assert len(empty) == 0 and list(empty.columns) == ["input", "output", "country_from", "region_from",
+                                                       "country_to", "region_to", "value", "lower", "upper"]
+    # the same column types as a chunk with flows, so the empty file of a run without links reads like the others
+    full = allocate_chunk(data, link_matrix(pd.DataFrame([("01", "02")], columns=["input", "output"]), data.products),
+                          np.array([0]))
+    assert empty.dtypes.equals(full.dtypes) and isinstance(empty["input"].dtype, pd.CategoricalDtype)

@@ -35,8 +35,22 @@ def short_label(text: str, width: int, lines: int = 1) -> str:
     return "\n".join(kept)
 
 
+def no_links(path, title: str, why: str = "the network has no links") -> None:
+    """A figure that says there is nothing to draw, and why, in place of a plot of an empty network."""
+    fig, ax = plt.subplots(figsize=(6, 2.5))
+    ax.text(0.5, 0.55, "no links", fontsize=16, ha="center", va="center")
+    ax.text(0.5, 0.3, why, fontsize=9, ha="center", va="center", color="0.3")
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=10)
+    save_figure(fig, path)
+
+
 def level_distribution(levels: pd.DataFrame, coherence: pd.DataFrame, path, title: str) -> None:
-    """Histogram of the products' trophic levels, with the network's coherence and null z-scores."""
+    """Histogram of the products' trophic levels, with the network's coherence and null z-scores (a network
+    without links: :func:`no_links`)."""
+    if levels.empty or not (coherence["scope"] == "network").any():
+        no_links(path, title, "no product has a trophic level")
+        return
     net = coherence[coherence["scope"] == "network"].iloc[0]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.hist(levels["trophic_level"], bins=40, color="#4477aa")
@@ -49,8 +63,11 @@ def level_distribution(levels: pd.DataFrame, coherence: pd.DataFrame, path, titl
     save_figure(fig, path)
 
 
-def choose_product(links: pd.DataFrame, preferred: str) -> str:
-    """``preferred`` if it has inputs in ``links``, else the product with most inputs (ties: smallest code)."""
+def choose_product(links: pd.DataFrame, preferred: str) -> str | None:
+    """``preferred`` if it has inputs in ``links``, else the product with most inputs (ties: smallest code); None
+    when there are no links."""
+    if links.empty:
+        return None
     if (links["output"] == preferred).any():
         return preferred
     counts = links.groupby("output").size()
@@ -70,10 +87,14 @@ def upstream(links: pd.DataFrame, product: str, depth: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["output", "input", "step"])
 
 
-def value_chain(links: pd.DataFrame, levels: pd.Series, product: str, depth: int, names: pd.Series, path) -> None:
+def value_chain(links: pd.DataFrame, levels: pd.Series, product: str | None, depth: int, names: pd.Series,
+                path) -> None:
     """Layered drawing of ``product``'s upstream chain, one column of nodes per step (colour: trophic level,
     names cut at word boundaries); with a ``confidence`` column, each link is coloured by it (a colour bar says
-    how), else drawn grey."""
+    how), else drawn grey. No product (a network without links): :func:`no_links`."""
+    if product is None:
+        no_links(path, "Value chain", "no product has an input")
+        return
     e = upstream(links, product, depth)
     has_conf = "confidence" in links.columns
     if has_conf:
@@ -114,8 +135,12 @@ def value_chain(links: pd.DataFrame, levels: pd.Series, product: str, depth: int
 
 
 def section_network(edges: pd.DataFrame, nodes: pd.DataFrame, top: int, path) -> None:
-    """HS sections on a circle (size: products), the ``top`` heaviest inter-section edges (width: weight)."""
+    """HS sections on a circle (size: products), the ``top`` heaviest inter-section edges (width: weight); no
+    edge between two sections: :func:`no_links`."""
     e = edges[edges["source"] != edges["target"]].nlargest(top, "weight")
+    if e.empty:
+        no_links(path, "HS-section network", "no link between two HS sections")
+        return
     shown = nodes[nodes["section"].isin(set(e["source"]) | set(e["target"]))].reset_index(drop=True)
     angle = 2 * np.pi * np.arange(len(shown)) / max(len(shown), 1)
     pos = pd.DataFrame({"x": np.cos(angle), "y": np.sin(angle)}, index=shown["section"])
@@ -150,7 +175,11 @@ def section_network(edges: pd.DataFrame, nodes: pd.DataFrame, top: int, path) ->
 
 
 def position_scatter(positions: pd.DataFrame, label: str, path) -> None:
-    """NITL and NTJ against export diversification, one point per location."""
+    """NITL and NTJ against export diversification, one point per location (no location, as when the network has
+    no links: :func:`no_links`)."""
+    if positions.empty:
+        no_links(path, f"Trophic position of {label}", "no product has a trophic level")
+        return
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.3), layout="constrained")
     names = {"nitl": "NITL, normalised import trophic level", "ntj": "NTJ, normalised trophic jump\n(exports minus imports)"}
     for ax, col in zip(axes, ["nitl", "ntj"]):

@@ -15,9 +15,10 @@ docs/method.md section 4).
   "worst rank + 1".
 - ``score = rb + rf`` (2 is best); order by score, then ``rb``, then ``Cb`` descending, then product code.
 
-Choice left open by the paper, made here (docs/method.md section 4): an output whose whole ``Cb`` row is 0 has no
+Choices left open by the paper, made here (docs/method.md section 4): an output whose whole ``Cb`` row is 0 has no
 backward evidence at all (no location over-exports it, or none of those over-imports anything) and gets no
-candidates, instead of ``n_candidates`` arbitrary ties.
+candidates, instead of ``n_candidates`` arbitrary ties; and a candidate with neither a backward nor a forward
+count (``cb = cf = 0``) stays in the ranked candidates but is never one of the top-k links (:func:`top_k`).
 """
 
 from __future__ import annotations
@@ -129,8 +130,11 @@ def backward_forward(
 
 
 def top_k(candidates: pd.DataFrame, k: int) -> pd.DataFrame:
-    """The ``k`` best inputs of every output (candidates are already ranked)."""
-    return candidates[candidates["rank"] <= k].reset_index(drop=True)
+    """The ``k`` best inputs of every output (candidates are already ranked) that have evidence: a candidate that no
+    location counts, backward or forward (``cb = cf = 0``), is not a link, so its output gets fewer inputs (ranks
+    keep their place among the candidates)."""
+    evidence = (candidates["cb"] > 0) | (candidates["cf"] > 0)
+    return candidates[(candidates["rank"] <= k) & evidence].reset_index(drop=True)
 
 
 def random_baseline(products, k: int, seed: int) -> pd.DataFrame:

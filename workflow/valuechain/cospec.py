@@ -19,7 +19,9 @@ chosen by rule ``select_cospec`` on the fine-tuning years only and scored on hel
 
 Confidence: a documented monotone map of the score, its percentile among all ordered off-diagonal pairs of the
 run (``confidence = share of pairs scoring lower``), so ``min_confidence = 0.99`` keeps links only from the top
-1% of all pairs and an output whose best candidate is below that gets no input (abstention).
+1% of all pairs and an output whose best candidate is below that gets no input (abstention). The confidence stays
+below 1, so ``min_confidence = 1`` keeps none. A pair at the bottom (confidence 0), a pair without evidence and a
+tie at an output's ``k``-th place are never links (:func:`top_links`).
 """
 
 from __future__ import annotations
@@ -115,11 +117,13 @@ def score_matrix(E: np.ndarray, I: np.ndarray, variant: str) -> np.ndarray:
 
 def percentile_confidence(S: np.ndarray, q=None, p=None) -> np.ndarray:
     """Confidence of the pairs ``(q[i], p[i])`` (every pair, as a matrix, when ``q`` and ``p`` are None): the
-    share of ordered off-diagonal pairs with a strictly lower score, in [0, 1) (ties share the lower value);
-    the diagonal is 0. One sort of all scores, then a binary search per asked pair only."""
+    share of ordered off-diagonal pairs with evidence (a finite score) with a strictly lower score, in [0, 1)
+    (ties share the lower value); the diagonal and pairs without evidence are 0. One sort of all scores, then a
+    binary search per asked pair only."""
     n = S.shape[0]
     off = ~np.eye(n, dtype=bool)
     order = np.sort(S[off])
+    order = order[np.isfinite(order)]
     if q is None:
         conf = np.zeros(S.shape)
         conf[off] = np.searchsorted(order, S[off], side="left") / max(len(order), 1)
@@ -130,23 +134,28 @@ def percentile_confidence(S: np.ndarray, q=None, p=None) -> np.ndarray:
 
 def top_links(S: np.ndarray, products, k: int, min_confidence: float = 0.0,
               confidence: np.ndarray | None = None) -> pd.DataFrame:
-    """Each output's up to ``k`` best inputs with confidence at least ``min_confidence``.
+    """Each output's up to ``k`` best inputs with evidence, a confidence above 0 and at least ``min_confidence``.
 
-    ``confidence``: a matrix like ``S`` (a calibrated probability), or None for :func:`percentile_confidence`
-    of the score, computed for the selected pairs only. Columns ``output, input, rank, score, confidence``; an
-    input is never its own output; ties in score go to the smaller product index, so results depend on nothing
-    but the order of products. Ranks are renumbered 1..m after abstention.
+    ``S[q, p]``: the scores, ``-inf`` (or NaN) where there is no evidence for the pair; ``confidence``: a matrix
+    like ``S`` (a calibrated probability), or None for :func:`percentile_confidence` of the score, computed for the
+    selected pairs only. Columns ``output, input, rank, score, confidence``; an input is never its own output.
+    Ties are never ranked into links: candidates tied with the best one left out of an output's top ``k`` are left
+    out too (the output gets fewer inputs), so a score that is the same for every candidate gives no link, and
+    results depend on nothing but the scores. Ranks are renumbered 1..m after abstention.
     """
-    products = np.asarray(products)
+    products = np.asarray(products).astype(str)  # text codes, so that an empty table keeps its column types
     n = len(products)
-    S = np.where(np.eye(n, dtype=bool), -np.inf, S)
-    order = np.argsort(-S, axis=0, kind="stable")[: min(k, n - 1)]  # [rank, output] -> input
+    S = np.where(np.eye(n, dtype=bool) | np.isnan(S), -np.inf, S)
+    m = max(0, min(int(k), n - 1))  # k beyond the candidates means every candidate
+    order = np.argsort(-S, axis=0, kind="stable")[: m + 1]  # [rank, output] -> input, one more than kept
+    cut = S[order[m], np.arange(n)] if len(order) > m else np.full(n, -np.inf)  # the best score left out
+    order = order[:m]
     out = np.broadcast_to(np.arange(n), order.shape)
     rank = np.broadcast_to(np.arange(1, len(order) + 1)[:, None], order.shape)
     score = S[order, out]
     conf = (percentile_confidence(S, order.ravel(), out.ravel()).reshape(order.shape) if confidence is None
             else confidence[order, out])
-    keep = (conf >= min_confidence) & np.isfinite(score)
+    keep = np.isfinite(score) & (score > cut) & (conf > 0) & (conf >= min_confidence)
     links = pd.DataFrame({
         "output": products[out[keep]], "input": products[order[keep]], "rank": rank[keep].astype("int64"),
         "score": score[keep], "confidence": conf[keep],

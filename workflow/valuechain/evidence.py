@@ -121,12 +121,23 @@ class WorldEvidence:
 
     ``headings``: each product's row in the co-location matrices (its HS4 heading among the world's products; -1
     when the world data lack it); ``colocations``: ``large_share`` -> heading x heading :func:`colocation`;
-    ``prior``: :func:`log_prior` of the product pairs; ``size``: :func:`export_size` of each product."""
+    ``prior``: :func:`log_prior` of the product pairs; ``size``: :func:`export_size` of each product; ``mapped``:
+    whether each product has industries in at least one concordance of the prior (None: every product)."""
 
     headings: np.ndarray
     colocations: dict
     prior: np.ndarray
     size: np.ndarray
+    mapped: np.ndarray | None = None
+
+    def pair_evidence(self) -> np.ndarray:
+        """Boolean ``[q, p]``: the pairs the world data say something about, co-location (both products in the
+        world's exports, under different headings) or the prior (both products mapped to industries). Export size
+        alone is about the input only, so a pair with neither has no evidence."""
+        h = self.headings
+        colocated = (h[:, None] >= 0) & (h[None, :] >= 0) & (h[:, None] != h[None, :])
+        mapped = np.ones(len(h), dtype=bool) if self.mapped is None else np.asarray(self.mapped, dtype=bool)
+        return colocated | (mapped[:, None] & mapped[None, :])
 
     def colocation(self, large_share: float | None, cols=slice(None)) -> np.ndarray:
         """The co-location of every product pair (output columns ``cols``). Pairs in one heading get 0: the world
@@ -245,6 +256,8 @@ def world_evidence(products, exports: pd.DataFrame, priors, large_shares) -> Wor
     sizes = X.sum(axis=1).to_numpy()
     colocations = {ls: colocation(E, sizes, ls) for ls in large_shares}
     headings = X.columns.get_indexer(products.str[:4])
-    prior = np.mean([log_prior(product_prior(industry_shares(products, conc), A)) for conc, A in priors], axis=0)
+    shares = [(industry_shares(products, conc), A) for conc, A in priors]
+    prior = np.mean([log_prior(product_prior(M, A)) for M, A in shares], axis=0)
+    mapped = np.any([M.to_numpy().sum(axis=1) > 0 for M, _ in shares], axis=0)
     size = export_size(X.sum(axis=0), products.str[:4])
-    return WorldEvidence(headings=headings, colocations=colocations, prior=prior, size=size)
+    return WorldEvidence(headings=headings, colocations=colocations, prior=prior, size=size, mapped=mapped)

@@ -20,7 +20,24 @@ Methods (:data:`METHODS`):
   world data are absent (said in the log).
 
 Every score ranks each output's candidate inputs; the confidence is the score's percentile among all ordered
-pairs (:func:`valuechain.cospec.percentile_confidence`) except for ``bf`` and ``learned``.
+pairs with evidence (:func:`valuechain.cospec.percentile_confidence`) except for ``bf`` and ``learned``.
+
+No evidence, no link (docs/links.md). Trade data that cannot identify any link (fewer than 2 products, or fewer than
+2 regions whose export or import baskets differ) are refused with :class:`NoLinkEvidence` before any score is
+computed (:func:`check_identifiable`). A pair that a method has no evidence for is never a link, whatever the
+ranking would give it (:func:`pair_evidence`): its score is ``-inf``. What "evidence" is, per method:
+
+- ``bf``: at least one location in its backward or forward count (``cb > 0`` or ``cf > 0``);
+- ``cospec``, ``learned``: the input's import RCA and the output's export RCA both vary across locations (else
+  their correlation, the evidence, is undefined);
+- ``colocation``: the export RCA of both products varies across locations;
+- ``regional``: cospec's evidence or co-location's;
+- ``world``: both products are in the world's exports under different HS4 headings (co-location), or both map to
+  industries of the input-output tables (the prior) (:meth:`valuechain.evidence.WorldEvidence.pair_evidence`);
+- ``fused``: regional evidence or world evidence.
+
+Ties are never ranked into links: an output whose candidates tie at its ``k``-th place gets only those strictly
+above the tie (:func:`valuechain.cospec.top_links`), so a score that is the same for every candidate gives no link.
 """
 
 from __future__ import annotations
@@ -57,6 +74,82 @@ HS_CODE = re.compile(r"[0-9]{4}([0-9]{2})?")
 log = logging.getLogger(__name__)
 
 
+class NoLinkEvidence(ValueError):
+    """Trade data that cannot identify any input link; the message names the data, says what is missing and what
+    to do."""
+
+
+#: RCA values that differ by less than this (relative to the column's largest) are equal: the same basket
+#: computed in floating point.
+RCA_TOLERANCE = 1e-9
+
+
+def varies(X: np.ndarray) -> np.ndarray:
+    """Per column of ``X`` (locations x products): whether its values differ, across the locations that trade
+    anything, by more than rounding (:data:`RCA_TOLERANCE`); a location without trade has no basket to compare."""
+    X = np.asarray(X, dtype=float)
+    X = X[X.sum(axis=1) > 0]
+    if X.shape[0] == 0:
+        return np.zeros(X.shape[1], dtype=bool)
+    top = np.abs(X).max(axis=0)
+    return X.max(axis=0) - X.min(axis=0) > RCA_TOLERANCE * np.maximum(top, 1.0)
+
+
+def check_identifiable(E: np.ndarray | None, I: np.ndarray | None, locations, products, source: str,
+                       remedy: str = "") -> None:
+    """Raise :class:`NoLinkEvidence` unless export RCA ``E`` and import RCA ``I`` (each when given; locations x
+    ``products``, rows labelled by ``locations``) can identify links: at least 2 products, and at least 2 locations
+    whose baskets differ, in exports and in imports. One region, or regions that all trade the same products in the
+    same proportions, give every pair the same score: any link would be an arbitrary choice among ties.
+    ``source`` names the data in the message, ``remedy`` is added to what it says to do about too few regions
+    (where the others went)."""
+    products = np.asarray(products)
+    todo = f"; {remedy}" if remedy else ""
+    if len(products) < 2:
+        have = f"{len(products)} ({products[0]})" if len(products) else "none"
+        raise NoLinkEvidence(f"{source}: link inference needs at least 2 products; the trade data have {have}"
+                             "; give trade data of more products")
+    for flow, X in (("export", E), ("import", I)):  # None: a flow the method does not read
+        if X is None:
+            continue
+        X = np.asarray(X, dtype=float)
+        need = (f"{source}: link inference needs at least 2 regions whose {flow} baskets differ; the trade data "
+                f"have")
+        trading = np.flatnonzero(X.sum(axis=1) > 0)
+        if len(trading) < 2:
+            one = pd.Index(locations)[trading[0]] if len(trading) else None
+            name = " ".join(map(str, one)) if isinstance(one, tuple) else str(one)
+            have = f"1 region ({name})" if len(trading) else f"no region with {flow}s"
+            raise NoLinkEvidence(f"{need} {have}; give trade data of at least 2 regions{todo}")
+        if not varies(X).any():
+            raise NoLinkEvidence(f"{need} {len(trading)} regions, and all of them {flow} the same products in the "
+                                 "same proportions; give trade data of regions that differ")
+
+
+def pair_evidence(method: str, E: np.ndarray, I: np.ndarray | None,
+                  world: evidence.WorldEvidence | None = None) -> np.ndarray:
+    """Boolean ``[q, p]``: the ordered pairs a scoring ``method`` (every method of :data:`METHODS` but ``bf``, whose
+    evidence is its counts) has evidence for, from export and import RCA ``E``, ``I`` (locations x products) and the
+    world evidence (module doc). ``fused`` without ``world`` is ``regional``."""
+    if method == "world":
+        return world.pair_evidence()
+    Ev = varies(E)
+    colocated = Ev[:, None] & Ev[None, :]
+    if method == "colocation":
+        return colocated
+    cospecialised = varies(I)[:, None] & Ev[None, :]
+    if method in ("cospec", "learned"):
+        return cospecialised
+    regional = cospecialised | colocated
+    return regional | world.pair_evidence() if method == "fused" and world is not None else regional
+
+
+def clipped_k(k: int, n_products: int) -> int:
+    """``k`` bounded by the candidates an output has (``n_products - 1``): a larger ``k`` means "every candidate"
+    and asks for nothing more, so work and outputs scale with the products, not with ``k``."""
+    return max(0, min(int(k), n_products - 1))
+
+
 def standardised(S: np.ndarray) -> np.ndarray:
     """``S`` centred and scaled by the mean and standard deviation of its off-diagonal entries, so that evidences
     of different units add with equal weight."""
@@ -80,9 +173,23 @@ def method_score(method: str, E: np.ndarray, I: np.ndarray | None, products, *, 
                  world: evidence.WorldEvidence | None = None, weights: dict | None = None,
                  model=None) -> tuple[np.ndarray, np.ndarray | None, str]:
     """``(S, confidence, detail)`` of a scoring method (every method of :data:`METHODS` but ``bf``) on export and
-    import RCA ``E``, ``I`` (locations x ``products``): the score matrix ``S[q, p]``, a confidence matrix (None: the
-    score's percentile) and a sentence for the log. ``world`` and ``weights`` (fold -> WorldWeights) are the world
-    evidence of ``products`` (:func:`load_world`); ``fused`` without them is ``regional``."""
+    import RCA ``E``, ``I`` (locations x ``products``): the score matrix ``S[q, p]``, ``-inf`` for the pairs the
+    method has no evidence for (:func:`pair_evidence`), a confidence matrix (None: the score's percentile) and a
+    sentence for the log. ``world`` and ``weights`` (fold -> WorldWeights) are the world evidence of ``products``
+    (:func:`load_world`); ``fused`` without them is ``regional``."""
+    S, confidence, detail = _raw_score(method, E, I, products, variant=variant, world=world, weights=weights,
+                                       model=model)
+    none = ~pair_evidence(method, E, I, world)
+    if none.any():
+        S = np.where(none, -np.inf, S)
+        confidence = None if confidence is None else np.where(none, -np.inf, confidence)
+        detail += f"; no evidence for {int(none.sum() - np.diag(none).sum())} of {none.size - len(none)} pairs"
+    return S, confidence, detail
+
+
+def _raw_score(method: str, E: np.ndarray, I: np.ndarray | None, products, *, variant: str,
+               world: evidence.WorldEvidence | None, weights: dict | None, model) -> tuple:
+    """:func:`method_score` before the pairs without evidence are set aside."""
     needs_imports = method in ("cospec", "learned", "regional", "fused")
     if needs_imports and I is None:
         raise ValueError(f"method {method!r} needs imports as well as exports")
@@ -184,6 +291,9 @@ def infer(exports: pd.DataFrame, imports: pd.DataFrame | None = None, method: st
     products = exports.columns.astype(str).to_numpy()
     E = balassa_rca(exports.to_numpy(dtype=float))
     I = None if imports is None else balassa_rca(imports.to_numpy(dtype=float))
+    # the world evidence reads no regional data: it needs products only
+    check_identifiable(None if method == "world" else E, None if method == "world" else I, exports.index, products,
+                       "links.infer")
     options = {"variant": variant}
     if method in ("world", "fused"):
         options["world"], options["weights"], why = _world_for(products, data, weights, world)
@@ -201,7 +311,8 @@ def links_from_rca(method: str, E: np.ndarray, I: np.ndarray | None, products, k
                    min_confidence: float = 0.0, thresholds: dict | None = None, **options) -> pd.DataFrame:
     """Each product's top ``k`` inputs by ``method`` from export and import RCA ``E``, ``I`` (locations x
     ``products``): ``output, input, rank, score, confidence, method``. ``thresholds``: B&F's (default the paper's);
-    ``options``: those of :func:`method_score`."""
+    ``options``: those of :func:`method_score`. The caller checks that the data can identify links
+    (:func:`check_identifiable`; :func:`infer` does)."""
     products = np.asarray(products)
     if method == "bf":
         from .bf import Thresholds, backward_forward, top_k

@@ -5,19 +5,33 @@ the input's position among the output's inputs; from the file, else from ``weigh
 every link) and ``weight`` (float >= 0; missing when the file has none: the network is then unweighted). Any
 problem raises :class:`LinksDataError` naming the file, the row(s) and the column, so no analysis ever reads a
 bad network.
+
+Self-loops (``output == input``: a product as an input of itself, the own-commodity cells of input-output tables)
+are dropped with a warning naming their rows: a link ``p -> p`` says nothing about where ``p`` sits in a value
+chain (it leaves trophic levels unchanged and only adds to the incoherence), and the allocation of flows and every
+link method already leave them out. A file of self-loops only has no link to analyse and is refused.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .evaluate import ranked
-from .tradeio import TradeDataError, _fail, read_table
+from .tradeio import TradeDataError, _fail, _rows_text, detect_separator, read_table
 
 LINK_COLUMNS = ["output", "input", "rank", "weight"]
+#: The largest rank taken: a rank is an input's position among its output's inputs.
+MAX_RANK = 1_000_000_000
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+log = logging.getLogger(__name__)
 
 
 class LinksDataError(TradeDataError):
@@ -29,15 +43,74 @@ def known_hs_codes(*nomenclatures: pd.Series) -> set[str]:
     return set().union(*(set(s.dropna().astype(str)) for s in nomenclatures))
 
 
+def read_network_table(path: str | Path) -> pd.DataFrame:
+    """A network file as read, every CSV column as text: Parquet, or a CSV in UTF-8 (with or without a byte-order
+    mark), UTF-16 with its byte-order mark (a spreadsheet's "Unicode text") or Latin-1, separator detected. A
+    file that cannot be read, or whose header names a column twice, raises :class:`LinksDataError`."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
+            return read_table(path)
+        raw = path.read_bytes()  # a network is small: read at once
+        if not raw.startswith(UTF16_BOMS):
+            return _checked_header(read_table(path), raw.decode("utf-8-sig", errors="replace"), path)
+        text = raw.decode("utf-16")
+        sep = detect_separator(text[: 1 << 16])
+        return _checked_header(pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False), text, path)
+    except TradeDataError as exc:
+        raise LinksDataError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise LinksDataError(f"{path}: not a readable UTF-16 text file ({exc})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LinksDataError(f"{path}: not a readable CSV ({exc})") from None
+
+
+def _checked_header(df: pd.DataFrame, text: str, path: Path) -> pd.DataFrame:
+    """``df`` (a CSV read by pandas, which renames a repeated column ``input.1``, so that the second one would be
+    silently dropped), unless the header of ``text`` names a column twice."""
+    head = text[: 1 << 16]
+    try:
+        header = next(csv.reader(io.StringIO(head, newline=""), delimiter=detect_separator(head)), [])
+    except csv.Error as exc:
+        raise LinksDataError(f"{path}: not a readable CSV header ({exc})") from None
+    names = pd.Series(header, dtype="str").str.strip()
+    names = names[names != ""]  # unnamed extra columns are dropped anyway
+    twice = names[names.duplicated()].unique().tolist()
+    if twice:
+        raise LinksDataError(f"{path}: column(s) {twice} named twice in the header; keep one of each")
+    return df
+
+
+def _is_text(values: pd.Series) -> bool:
+    """Whether every value (missing ones aside) is a string; a categorical column by its categories."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = pd.Series(values.cat.categories)
+    return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+
+
+def _code_hint(bad: pd.Series, digits: int) -> str:
+    """What is wrong with bad codes, when it can be told: characters other than ASCII digits (full-width or
+    Arabic-Indic digits, invisible characters), or leading zeros lost."""
+    text = bad.astype(str).fillna("")
+    odd = [c for c in dict.fromkeys("".join(text[~text.str.isascii()].head(20))) if not c.isascii()]
+    if odd:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in odd[:4])
+        return f"; codes are the ASCII digits 0-9 only, these hold {shown}"
+    if text.str.fullmatch(rf"[0-9]{{1,{digits - 1}}}").any():
+        return f"; a leading zero lost? codes are text of {digits} digits (0101, not 101)"
+    return ""
+
+
 def read_links_file(path: str | Path, known: set[str], digits: int) -> pd.DataFrame:
     """Validate a network file (CSV or Parquet with ``output, input`` and optional ``weight``, ``rank``).
 
-    Codes must be text of ``digits`` digits (``8703``, not ``8703.0``; leading zeros kept) and appear in
-    ``known``; weights finite and >= 0; ranks integers >= 1; each ``(output, input)`` pair at most once.
-    Extra columns are dropped.
+    Codes must be text of ``digits`` ASCII digits (``8703``, not ``8703.0``; leading zeros kept; spaces around them
+    are removed) and appear in ``known``; weights finite numbers >= 0; ranks integers from 1 to :data:`MAX_RANK`;
+    each ``(output, input)`` pair at most once. Self-loops are dropped with a warning (module doc). Extra columns
+    are dropped.
     """
     source = str(path)
-    df = read_table(path)
+    df = read_network_table(path)
     missing = [c for c in ("output", "input") if c not in df.columns]
     if missing:
         raise LinksDataError(f"{source}: missing column(s) {missing}; found {list(df.columns)}")
@@ -46,33 +119,53 @@ def read_links_file(path: str | Path, known: set[str], digits: int) -> pd.DataFr
     df = df.reset_index(drop=True)
     out = pd.DataFrame(index=df.index)
     for col in ("output", "input"):
-        if not (pd.api.types.is_string_dtype(df[col]) or pd.api.types.is_object_dtype(df[col])):
-            raise LinksDataError(f"{source}: column '{col}': HS codes must be text (leading zeros), "
-                                 f"found {df[col].dtype}")
+        if not _is_text(df[col]):
+            found = pd.api.types.infer_dtype(df[col], skipna=True) if df[col].dtype == object else df[col].dtype
+            raise LinksDataError(f"{source}: column '{col}': HS codes must be text (leading zeros), found {found}")
         codes = df[col].astype(str).str.strip()
-        bad = ~codes.str.fullmatch(rf"\d{{{digits}}}")
+        bad = ~codes.str.fullmatch(rf"[0-9]{{{digits}}}")
         if bad.any():
-            _fail(source, col, f"not an HS code of {digits} digits", bad.to_numpy(), df[col], LinksDataError)
+            rows = np.flatnonzero(bad)
+            raise LinksDataError(f"{source}: column '{col}': not an HS code of {digits} digits at "
+                                 f"{_rows_text(rows + 1, df[col].iloc[rows].tolist())}"
+                                 f"{_code_hint(df[col][bad], digits)}")
         bad = ~codes.isin(known)
         if bad.any():
             _fail(source, col, "unknown HS code", bad.to_numpy(), df[col], LinksDataError)
-        out[col] = codes
+        out[col] = codes.astype("str")
+    for col in ("weight", "rank"):
+        if col in df.columns and pd.api.types.infer_dtype(df[col], skipna=True) == "boolean":
+            raise LinksDataError(f"{source}: column '{col}': numbers expected, found true/false values")
     if "weight" in df.columns:
-        w = pd.to_numeric(df["weight"], errors="coerce")
+        w = pd.to_numeric(df["weight"], errors="coerce").astype(float)
         bad = w.isna() | ~np.isfinite(w) | (w < 0)
         if bad.any():
             _fail(source, "weight", "not a finite number >= 0", bad.to_numpy(), df["weight"], LinksDataError)
-        out["weight"] = w.astype(float)
+        out["weight"] = w
     if "rank" in df.columns:
-        r = pd.to_numeric(df["rank"], errors="coerce")
-        bad = r.isna() | (r != np.floor(r)) | (r < 1)
+        r = pd.to_numeric(df["rank"], errors="coerce").astype(float)
+        bad = r.isna() | ~np.isfinite(r) | (r != np.floor(r)) | (r < 1)
         if bad.any():
             _fail(source, "rank", "not an integer >= 1", bad.to_numpy(), df["rank"], LinksDataError)
+        bad = r > MAX_RANK
+        if bad.any():
+            _fail(source, "rank", f"rank above {MAX_RANK:,} (a rank is an input's position among its output's "
+                  "inputs)", bad.to_numpy(), df["rank"], LinksDataError)
         out["rank"] = r.astype("int64")
     dup = out.duplicated(["output", "input"], keep="first")
     if dup.any():
         _fail(source, "output/input", "duplicate link", dup.to_numpy(), out["output"] + "<-" + out["input"],
               LinksDataError)
+    loop = (out["output"] == out["input"]).to_numpy()
+    if loop.all():
+        raise LinksDataError(f"{source}: no link between two different products: every row is a self-loop "
+                             f"(output = input, {_rows_text(np.flatnonzero(loop) + 1, out['output'][loop].tolist())}),"
+                             " which says nothing about a value chain; give links between different products")
+    if loop.any():
+        log.warning("%s: %d self-loop(s) dropped (output = input at %s): a product as its own input says nothing "
+                    "about a value chain", source, loop.sum(),
+                    _rows_text(np.flatnonzero(loop) + 1, out["output"][loop].tolist()))
+        out = out[~loop]
     out = ranked(out)
     if "weight" not in out.columns:
         out["weight"] = np.nan
