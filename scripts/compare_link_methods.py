@@ -3,13 +3,15 @@
 import pandas as pd
 
 from valuechain.evaluate import label_predictions, read_truth, score_links
+from valuechain.links import clipped_k
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 
 log = setup(snakemake)
-k = snakemake.params.k
 truth = read_truth(snakemake.input.truth)
 methods = {"bf": pd.read_parquet(snakemake.input.bf), "validated": pd.read_parquet(snakemake.input.validated)}
+products = pd.unique(pd.concat([truth["output"], truth["input"], *(m[c] for m in methods.values() for c in ("output", "input"))]))
+k = clipped_k(snakemake.params.k, len(products))  # a larger k asks for every candidate
 rows = []
 for name, links in methods.items():
     # top k inputs per output, the paper's measure; and every link the method outputs

@@ -5,6 +5,7 @@ import pandas as pd
 
 from valuechain.evaluate import read_universe, standard_network
 from valuechain.figures import end_use_levels as plot
+from valuechain.links import clipped_k
 from valuechain.provenance import write_table
 from valuechain.reference import end_use_levels, top_reference_links
 from valuechain.smk import meta, setup
@@ -17,11 +18,12 @@ universe = read_universe(inp.universe)
 ref = pd.read_parquet(inp.reference)
 ref = ref[ref["output"].isin(universe) & ref["input"].isin(universe)]
 networks = {name: standard_network(pd.read_parquet(path)) for name, path in zip(p.networks, inp.networks)}
-networks[f"reference_top{p.k}"] = top_reference_links(ref, p.k, p.min_share)
+k = clipped_k(p.k, len(universe))  # a larger k asks for every candidate
+networks[f"reference_top{p.k}"] = top_reference_links(ref, k, p.min_share)
 
 rows = []
 for name, links in networks.items():
-    top = links[links["rank"] <= p.k]  # the same top k the evaluation scores
+    top = links[links["rank"] <= k]  # the same top k the evaluation scores
     if top.empty:  # e.g. the reference has no link among a handful of products
         log.info("%s: no links among the run's products; no levels", name)
         continue

@@ -10,7 +10,7 @@ import pandas as pd
 from valuechain.cospec import bf_confidence, heldout_choice, variants
 from valuechain.finetune import fold_of_outputs, label_matrix, rca_arrays, score_counts
 from valuechain import niot
-from valuechain.links import fitted_options, links_from_rca, regional_score
+from valuechain.links import clipped_k, fitted_options, links_from_rca, regional_score
 from valuechain.reference import LABELLINGS, labelled
 from valuechain.evaluate import (method_scores, precision_at_coverage, read_truth, read_universe,
                                  standard_network)
@@ -21,6 +21,7 @@ from valuechain.smk import meta, setup
 log = setup(snakemake)
 p = snakemake.params
 inp = snakemake.input
+k = clipped_k(p.k, len(read_universe(inp.universe)))  # a larger k asks for every candidate
 links = {m: pd.read_parquet(path) for m, path in zip(p.methods, inp.links)}
 if "bf" in links:  # B&F's documented confidence, as in links/final.parquet
     links["bf"] = links["bf"].assign(confidence=bf_confidence(links["bf"]["score"]))
@@ -48,11 +49,11 @@ if "regional" in p.methods:  # its cospec variant chosen as cospec's: on the tun
     for sample, scheme in (("heldout", "years"), ("all", "in_sample")):
         E, I, _, industries = rca_arrays(pd.read_parquet(inp[f"{sample}_specialisation"]))
         L = label_matrix(pd.read_parquet(inp[f"{sample}_labels"]), industries)
-        predicted, true = score_counts(regional_score(E, I, variant), L, p.k)
+        predicted, true = score_counts(regional_score(E, I, variant), L, k)
         icio["regional"][scheme] = true.sum() / predicted.sum()
-    counts = {v: score_counts(regional_score(E, I, v), L, p.k) for v in variants()}  # all years
+    counts = {v: score_counts(regional_score(E, I, v), L, k) for v in variants()}  # all years
     icio["regional"]["industries"] = heldout_choice(counts, fold_of_outputs(len(industries), p.folds, p.seed))
-if "niot" in inp.keys():  # WIOD 2016, years after WIOD 2013's: held out for every choice made on WIOD 2013
+if "niot" in inkeys():  # WIOD 2016, years after WIOD 2013's: held out for every choice made on WIOD 2013
     tables = niot.read_niot_tables(inp.niot)
     E, I, _, industries = rca_arrays(niot.niot_specialisation(tables, p.wiod2016_years))
     L = label_matrix(niot.niot_labels(tables, p.wiod2016_years), industries)
@@ -61,10 +62,10 @@ if "niot" in inp.keys():  # WIOD 2016, years after WIOD 2013's: held out for eve
         options["thresholds"] = json.load(fh)["thresholds"] if p.thresholds == "tuned" else p.thresholds
     at = {name: i for i, name in enumerate(industries)}
     for method in [m for m in p.methods if m not in ("world", "fused")]:  # the prior is the label's own table
-        top = links_from_rca(method, E, I, industries, p.k, **options)
+        top = links_from_rca(method, E, I, industries, k, **options)
         correct = L[top["input"].map(at).to_numpy(), top["output"].map(at).to_numpy()]
         icio.setdefault(method, {})["wiod2016"] = correct.mean()
-        log.info("WIOD 2016 %s: precision@%d %.3f over %d links", method, p.k, correct.mean(), len(top))
+        log.info("WIOD 2016 %s: precision@%d %.3f over %d links", method, k, correct.mean(), len(top))
 for method in p.methods:
     for scheme, value in icio.get(method, {}).items():
         value = float(value.iloc[0]) if isinstance(value, pd.Series) else float(value)
@@ -74,7 +75,7 @@ for method in p.methods:
 # Products: the known truth (demo world or the user's), and the reference at its default min_share.
 universe = read_universe(inp.universe)
 yardsticks = {}
-if "truth" in inp.keys():
+if "truth" in inkeys():
     truth = read_truth(inp.truth)
     yardsticks["truth"] = (truth, links)
 cov = pd.read_parquet(inp.coverage)
@@ -89,8 +90,8 @@ for labels in LABELLINGS:
     yardsticks["reference" if labels == "all" else f"reference_{labels}"] = (ref_run, in_pool)
 for name, (truth, nets) in yardsticks.items():
     for method, l in nets.items():
-        rows.append({"method": method, "yardstick": name, "held_out": True, **method_scores(l, truth, p.k)})
-if "published" in inp.keys():  # the paper's network, on its own products
+        rows.append({"method": method, "yardstick": name, "held_out": True, **method_scores(l, truth, k)})
+if "published" in inkeys():  # the paper's network, on its own products
     pub = standard_network(pd.read_parquet(inp.published))
     own = pd.unique(pd.concat([pub["output"], pub["input"]]))
     own = [u for u in own if u in scorable]
@@ -99,8 +100,8 @@ if "published" in inp.keys():  # the paper's network, on its own products
         ref = labelled(product_io, labels)
         ref = ref[(ref["share"] >= p.min_share) & ref["output"].isin(own) & ref["input"].isin(own)]
         rows.append({"method": "published_kh2025", "yardstick": "reference_published_products"
-                     + ("" if labels == "all" else f"_{labels}"), "held_out": True, **method_scores(pub, ref, p.k)})
-if "world" in inp.keys():  # the world yardstick: every country's exports, all HS4 products, held out
+                     + ("" if labels == "all" else f"_{labels}"), "held_out": True, **method_scores(pub, ref, k)})
+if "world" in inkeys():  # the world yardstick: every country's exports, all HS4 products, held out
     world = pd.read_parquet(inp.world)
     for r in world[world["min_share"] == p.min_share].itertuples():
         rows.append({"method": r.network, "yardstick": "world" + ("" if r.labels == "all" else f"_{r.labels}"),
@@ -114,13 +115,13 @@ table["precision_at_matched_coverage"] = table["precision"]
 for i, row in table[table["yardstick"].isin(list(yardsticks))].iterrows():
     truth, nets = yardsticks[row["yardstick"]]
     table.loc[i, "precision_at_matched_coverage"] = precision_at_coverage(
-        nets[row["method"]], truth, p.k, row["matched_coverage"])
-table.insert(2, "k", p.k)
+        nets[row["method"]], truth, k, row["matched_coverage"])
+table.insert(2, "k", k)
 log.info("\n%s", table.round(4).to_string(index=False))
 write_table(table, snakemake.output.evaluation, meta(snakemake, "evaluation_methods/1"))
 curves = {}
 for name, (truth, nets) in yardsticks.items():
     for method, l in nets.items():
-        curves[(name, method)] = [(c, precision_at_coverage(l, truth, p.k, c))
+        curves[(name, method)] = [(c, precision_at_coverage(l, truth, k, c))
                                   for c in [i / 20 for i in range(1, 21)]]
 precision_coverage(curves, snakemake.output.figure)

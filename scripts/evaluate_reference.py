@@ -6,6 +6,7 @@ import pandas as pd
 from valuechain import network as net
 from valuechain.evaluate import read_universe, reference_evaluation, standard_network
 from valuechain.figures import reference_evaluation as plot
+from valuechain.links import clipped_k
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 
@@ -26,7 +27,8 @@ for name, links in networks.items():
 chapters, section_names = net.load_hs_sections(inp.hs, inp.sections)
 groups = {"section": net.product_sections(pd.unique(pd.concat([ref["output"], pd.Series(universe)])), chapters),
           "end_use": pd.read_parquet(inp.end_use).set_index("product")["end_use"]}
-table, by_group = reference_evaluation(networks, ref, scorable, universe, p.k, p.min_shares, groups)
+k = clipped_k(p.k, len(universe))  # a larger k asks for every candidate
+table, by_group = reference_evaluation(networks, ref, scorable, universe, k, p.min_shares, groups)
 log.info("\n%s", table.round(4).to_string(index=False))
 m = meta(snakemake, "evaluation_reference/1")
 write_table(table, snakemake.output.evaluation, m)

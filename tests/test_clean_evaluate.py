@@ -49,3 +49,20 @@ def test_parquet_provenance_and_manifest(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["t.parquet"]  # no temporary left behind
     m = build_manifest(tmp_path, [path])
     assert m["artifacts"][0]["path"] == "out/t.parquet" and m["artifacts"][0]["rows"] == 3
+
+
+def test_at_least_shares_and_a_k_beyond_the_candidates():
+    from valuechain.evaluate import at_least_shares, random_per_output, summarise_random
+    from valuechain.links import clipped_k
+
+    # outputs with 0, 1, 3 and 2 correct inputs: at least 1, 2, 3 correct
+    assert at_least_shares(np.array([0, 1, 3, 2]), 3).tolist() == [0.75, 0.5, 0.25]
+    assert np.isnan(at_least_shares(np.array([], dtype=int), 2)).all()
+    # k = 10,000 among 4 products is every candidate (3); the random expectation draws all 3: precision T / N and
+    # P(all 3 correct) = 1 only for the output whose 3 candidates are all true
+    k = clipped_k(10_000, 4)
+    ref = pd.DataFrame({"output": ["a", "a", "a", "b"], "input": ["b", "c", "d", "a"], "share": [0.5, 0.3, 0.2, 1.0]})
+    per = random_per_output(["a", "b", "c", "d"], ref, ["a", "b", "c", "d"], k, 0.01)
+    assert k == 3 and per["true"].tolist() == [3, 1, 0, 0]
+    summary = summarise_random(per, k)
+    assert summary["all_k"] == 0.25 and summary["at_least_1"] == 0.5 and summary["precision"] == (1 + 1 / 3) / 4

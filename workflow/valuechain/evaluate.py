@@ -12,6 +12,16 @@ import numpy as np
 import pandas as pd
 
 
+
+def at_least_shares(correct: np.ndarray, k: int) -> np.ndarray:
+    """The shares of ``correct`` (correct links per output) that are at least n, for n = 1..k, in one pass (a
+    histogram summed from the top): NaN when there is no output."""
+    correct = np.asarray(correct, dtype=np.int64)
+    if len(correct) == 0:
+        return np.full(k, np.nan)
+    counts = np.bincount(np.clip(correct, 0, k), minlength=k + 1)
+    return counts[::-1].cumsum()[::-1][1:] / len(correct)
+
 def read_truth(path) -> pd.DataFrame:
     """Known links ``output, input`` from a Parquet or CSV file (codes kept as text)."""
     path = str(path)
@@ -46,9 +56,9 @@ def score_links(pred: pd.DataFrame, truth: pd.DataFrame, k: int) -> dict[str, fl
         "precision_at_k": float(labelled["correct"].mean()) if len(labelled) else np.nan,
         "recall": float(labelled["correct"].sum() / n_true) if n_true else np.nan,
     }
-    for n in range(1, k + 1):
-        label = f"share_at_least_{n}_correct" if n < k else f"share_all_{k}_correct"
-        out[label] = float((per_output >= n).mean())
+    shares = at_least_shares(per_output.to_numpy(), k)
+    out.update({f"share_at_least_{n}_correct": float(shares[n - 1]) for n in range(1, k)})
+    out[f"share_all_{k}_correct"] = float(shares[k - 1])
     return out
 
 
@@ -114,9 +124,9 @@ def summarise_per_output(per: pd.DataFrame, k: int) -> dict[str, float]:
     inputs correct (the paper's Fig. 2C), and the counts of scored links and outputs."""
     per = per[per["scored"] > 0]
     out = {"precision": float(per["correct"].sum() / per["scored"].sum()) if len(per) else np.nan}
-    for n in range(1, k):
-        out[f"at_least_{n}"] = float((per["correct"] >= n).mean()) if len(per) else np.nan
-    out["all_k"] = float((per["correct"] >= k).mean()) if len(per) else np.nan
+    shares = at_least_shares(per["correct"].to_numpy(), k)
+    out.update({f"at_least_{n}": float(shares[n - 1]) for n in range(1, k)})
+    out["all_k"] = float(shares[k - 1])
     out["scored_links"] = int(per["scored"].sum())
     out["scored_outputs"] = int(len(per))
     return out
@@ -135,17 +145,19 @@ def random_per_output(universe, ref: pd.DataFrame, scorable, k: int, min_share: 
     per["true"] = true.groupby("output").size().reindex(pool, fill_value=0).to_numpy()
     per = per[per["candidates"] >= k]
     per["precision"] = per["true"] / per["candidates"]
-    for n in range(1, k + 1):
-        per[f"p_at_least_{n}"] = hypergeom.sf(n - 1, per["candidates"], per["true"], k)
-    return per.reset_index(drop=True)
+    n = np.arange(1, k + 1)
+    p = hypergeom.sf(n[None, :] - 1, per["candidates"].to_numpy()[:, None], per["true"].to_numpy()[:, None], k)
+    per = pd.concat([per.reset_index(drop=True),
+                     pd.DataFrame(p.reshape(len(per), k), columns=[f"p_at_least_{i}" for i in n])], axis=1)
+    return per
 
 
 def summarise_random(per: pd.DataFrame, k: int) -> dict[str, float]:
     """The :func:`summarise_per_output` figures expected of a random network (see :func:`random_per_output`)."""
     out = {"precision": float(per["precision"].mean()) if len(per) else np.nan}
-    for n in range(1, k):
-        out[f"at_least_{n}"] = float(per[f"p_at_least_{n}"].mean()) if len(per) else np.nan
-    out["all_k"] = float(per[f"p_at_least_{k}"].mean()) if len(per) else np.nan
+    means = per[[f"p_at_least_{n}" for n in range(1, k + 1)]].mean().to_numpy() if len(per) else np.full(k, np.nan)
+    out.update({f"at_least_{n}": float(means[n - 1]) for n in range(1, k)})
+    out["all_k"] = float(means[k - 1])
     out["scored_links"] = int(k * len(per))
     out["scored_outputs"] = int(len(per))
     return out
