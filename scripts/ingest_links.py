@@ -3,14 +3,13 @@ table (valuechain.linksio); a bad file stops here with its file, row and column.
 
 import pandas as pd
 
-from valuechain.linksio import known_hs_codes, read_links_file
+from valuechain.hsnames import read_goods_codes
+from valuechain.linksio import read_links_file
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 
 log = setup(snakemake)
-hs = pd.read_csv(snakemake.input.hs, dtype=str)
-names = pd.read_csv(snakemake.input.names, dtype=str)
-links = read_links_file(snakemake.input.links, known_hs_codes(hs["hscode"], names["code"]), snakemake.params.digits)
+links = read_links_file(snakemake.input.links, read_goods_codes(*snakemake.input.hs_codes), snakemake.params.digits)
 weighted = links["weight"].notna().all()
 log.info("%d links, %d outputs, %d products; %s", len(links), links["output"].nunique(),
          pd.concat([links["output"], links["input"]]).nunique(), "weighted" if weighted else "unweighted")

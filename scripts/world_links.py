@@ -16,7 +16,8 @@ from valuechain.cospec import top_links
 from valuechain.evaluate import reference_evaluation
 from valuechain.hsnames import name_columns, read_product_names
 from valuechain.links import WORLD_FILES, world_priors
-from valuechain.linksio import known_hs_codes, read_links_file
+from valuechain.hsnames import goods_codes
+from valuechain.linksio import read_links_file
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
 
@@ -79,7 +80,7 @@ held_out = {"world": True, "world_in_sample": False}
 if "published" in inp.keys():
     hs = pd.read_csv(inp.hs, dtype=str)["hscode"]
     atlas = pd.read_csv(inp.names, dtype=str)["code"]
-    networks["published_kh2025"] = read_links_file(inp.published, known_hs_codes(hs, atlas), 4)
+    networks["published_kh2025"] = read_links_file(inp.published, goods_codes(hs, atlas), 4)
 evaluation, _ = reference_evaluation(networks, reference, scorable_products, products, k, [p.min_share])
 evaluation.insert(1, "held_out", evaluation["network"].map(held_out).fillna(True).astype(bool))
 evaluation.insert(2, "chosen_on", evaluation["network"].map(

@@ -17,7 +17,8 @@ from valuechain.evaluate import (
     reference_per_output,
     summarise_per_output,
 )
-from valuechain.linksio import LinksDataError, known_hs_codes, read_links_file
+from valuechain.hsnames import goods_codes
+from valuechain.linksio import LinksDataError, read_links_file
 from valuechain.retrieve import RetrieveError, data_files, retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,7 +193,7 @@ def test_published_network_scores_as_its_readme_states(product_truth, hs4_refere
     reference, products = hs4_reference
     hs = pd.read_csv(DATA / "hs/harmonized-system.csv", dtype=str)["hscode"]
     atlas = pd.read_csv(DATA / "hs/hs92_atlas_names.csv", dtype=str)["code"]
-    published = read_links_file(d / "kh2025_published_hs4_links.csv", known_hs_codes(hs, atlas), 4)
+    published = read_links_file(d / "kh2025_published_hs4_links.csv", goods_codes(hs, atlas), 4)
     universe = pd.unique(pd.concat([published["output"], published["input"]]))
     table, _ = reference_evaluation({"published_kh2025": published}, reference, products, universe, 3,
                                     [0.005, 0.01, 0.02])

@@ -5,8 +5,7 @@ rule ingest_links:
     """A user-supplied product network (config links_file), validated into the canonical links table."""
     input:
         links=LINKS_FILE or [],
-        hs="resources/hs/harmonized-system.csv",
-        names="resources/hs/hs92_atlas_names.csv",
+        hs_codes=HS_CODES,
     output:
         links=res("links/user/links.parquet"),
     log:

@@ -30,8 +30,7 @@ rule ingest_published_network:
     """The paper's published HS4 network, validated like any user network."""
     input:
         links=ref_file("published"),
-        hs="resources/hs/harmonized-system.csv",
-        names="resources/hs/hs92_atlas_names.csv",
+        hs_codes=HS_CODES,
     output:
         links=REFERENCE.out("published_kh2025.parquet"),
     log:

@@ -38,11 +38,6 @@ class LinksDataError(TradeDataError):
     """A bad links file; the message names the file, the row(s) and the column."""
 
 
-def known_hs_codes(*nomenclatures: pd.Series) -> set[str]:
-    """The union of HS codes of several nomenclatures (e.g. HS 2022 and the HS92 names), as text."""
-    return set().union(*(set(s.dropna().astype(str)) for s in nomenclatures))
-
-
 def read_network_table(path: str | Path) -> pd.DataFrame:
     """A network file as read, every CSV column as text: Parquet, or a CSV in UTF-8 (with or without a byte-order
     mark), UTF-16 with its byte-order mark (a spreadsheet's "Unicode text") or Latin-1, separator detected. A
