@@ -53,7 +53,7 @@ if "regional" in p.methods:  # its cospec variant chosen as cospec's: on the tun
         icio["regional"][scheme] = true.sum() / predicted.sum()
     counts = {v: score_counts(regional_score(E, I, v), L, k) for v in variants()}  # all years
     icio["regional"]["industries"] = heldout_choice(counts, fold_of_outputs(len(industries), p.folds, p.seed))
-if "niot" in inkeys():  # WIOD 2016, years after WIOD 2013's: held out for every choice made on WIOD 2013
+if "niot" in inp.keys():  # WIOD 2016, years after WIOD 2013's: held out for every choice made on WIOD 2013
     tables = niot.read_niot_tables(inp.niot)
     E, I, _, industries = rca_arrays(niot.niot_specialisation(tables, p.wiod2016_years))
     L = label_matrix(niot.niot_labels(tables, p.wiod2016_years), industries)
@@ -75,7 +75,7 @@ for method in p.methods:
 # Products: the known truth (demo world or the user's), and the reference at its default min_share.
 universe = read_universe(inp.universe)
 yardsticks = {}
-if "truth" in inkeys():
+if "truth" in inp.keys():
     truth = read_truth(inp.truth)
     yardsticks["truth"] = (truth, links)
 cov = pd.read_parquet(inp.coverage)
@@ -91,7 +91,7 @@ for labels in LABELLINGS:
 for name, (truth, nets) in yardsticks.items():
     for method, l in nets.items():
         rows.append({"method": method, "yardstick": name, "held_out": True, **method_scores(l, truth, k)})
-if "published" in inkeys():  # the paper's network, on its own products
+if "published" in inp.keys():  # the paper's network, on its own products
     pub = standard_network(pd.read_parquet(inp.published))
     own = pd.unique(pd.concat([pub["output"], pub["input"]]))
     own = [u for u in own if u in scorable]
@@ -101,7 +101,7 @@ if "published" in inkeys():  # the paper's network, on its own products
         ref = ref[(ref["share"] >= p.min_share) & ref["output"].isin(own) & ref["input"].isin(own)]
         rows.append({"method": "published_kh2025", "yardstick": "reference_published_products"
                      + ("" if labels == "all" else f"_{labels}"), "held_out": True, **method_scores(pub, ref, k)})
-if "world" in inkeys():  # the world yardstick: every country's exports, all HS4 products, held out
+if "world" in inp.keys():  # the world yardstick: every country's exports, all HS4 products, held out
     world = pd.read_parquet(inp.world)
     for r in world[world["min_share"] == p.min_share].itertuples():
         rows.append({"method": r.network, "yardstick": "world" + ("" if r.labels == "all" else f"_{r.labels}"),
