@@ -423,3 +423,13 @@ def test_a_killed_ingestion_leaves_nothing_the_next_one_keeps(tmp_path):
     (stale / "checked.parquet").write_bytes(b"x" * 1000)
     _streamed(tmp_path, path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["streamed.parquet", "trade.csv"]
+
+
+def test_a_wide_line_past_the_sample_is_refused_not_cut(tmp_path):
+    # the header alone fills the separator sample, so only pandas sees the wide first line: it would cut its last
+    # field (index_col=False) and warn; that warning is a refusal
+    path = _text(tmp_path, HEADER.replace("value", "value" + "_" * 70_000) + "2019,export,BRA,SP,USA,8703,1,234\n")
+    with pytest.raises(TradeDataError, match=re.escape(f"{path}: a line has more fields than the header (','-separated)")):
+        read_canonical(path)
+    with pytest.raises(TradeDataError, match="a line has more fields than the header"):
+        _streamed(tmp_path, path, batch_rows=1)

@@ -21,6 +21,7 @@ import lzma
 import os
 import re
 import unicodedata
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -202,15 +203,28 @@ def read_batches(path: str | Path, sep: str | None = None, batch_rows: int | Non
     sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
     sep = sep or detect_separator(sample)
     _too_wide(path, sample, sep)
+    def strict(read):
+        """``read()`` with pandas' warning that it cut a line wider than the header (index_col=False: the line's
+        extra fields would be lost) raised instead; _too_wide catches such a line in the sample, pandas'
+        own line splitting (a lone CR, a stray quote) the rest."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return read()
+
     try:
-        # index_col=False: a wide first line is never taken as an index (_too_wide has refused it)
-        reader = pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding=encoding,
-                             chunksize=batch_rows, index_col=False, compression=COMPRESSED.get(path.suffix.lower()))
+        reader = strict(lambda: pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, encoding=encoding,
+                                            chunksize=batch_rows, index_col=False,
+                                            compression=COMPRESSED.get(path.suffix.lower())))
         if batch_rows is None:
             yield reader
             return
         with reader:
-            yield from reader
+            while (batch := strict(lambda: next(reader, None))) is not None:
+                yield batch
+    except pd.errors.ParserWarning:
+        raise TradeDataError(f"{path}: a line has more fields than the header ('{sep}'-separated): a separator "
+                             "inside a value, such as a thousands separator, or a line break inside a field; quote "
+                             "such values") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as exc:
         raise TradeDataError(f"{path}: not a readable CSV ({exc}); quote values holding '{sep}'") from None
     except DAMAGED as exc:
