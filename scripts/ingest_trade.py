@@ -10,6 +10,7 @@ log = setup(snakemake)
 p = snakemake.params
 checks = {"hs_overlap": p.ingest["hs_overlap"], "partner_aggregates": p.ingest["partner_aggregates"],
           "known_hs": read_goods_codes(*snakemake.input.hs_codes), "unknown_hs": p.ingest["unknown_hs"],
+          "national_hs": p.ingest["national_hs"],
           "own_partner": p.ingest["own_partner"], "decimal": p.ingest["decimal"]}
 out = snakemake.output.trade
 if p.format == "canonical":

@@ -133,7 +133,7 @@ def test_every_layout_of_a_table_reads_as_the_clean_file(tmp_path_factory, df, d
 CELL_DAMAGE = [
     ("hs", "８７０３", "digits that are not ASCII 0-9"),
     ("hs", "٨٧٠٣", "digits that are not ASCII 0-9"),
-    ("hs", "9999", "not a code of the HS nomenclature"),
+    ("hs", "0001", "not a code of the HS nomenclature"),
     ("hs", "0000", "not a code of the HS nomenclature"),
     ("hs", "870", "malformed HS code"),
     ("hs", "8703.0", "malformed HS code"),

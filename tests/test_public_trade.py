@@ -114,3 +114,22 @@ def test_a_key_the_http_library_rejects_appears_in_no_message(tmp_path, monkeypa
     assert "***" in str(err.value) and err.value.__cause__ is None and err.value.__suppress_context__
     assert "after 1 attempt(s)" in str(err.value) and "malformed" in str(err.value)  # nothing to retry
     assert r.scrub("bad URL '/data?key=ab c' here", "http://h/data?key=ab c") == "bad URL '/data?key=***' here"
+
+
+def test_schedule_c_entries_without_an_iso_code(tmp_path):
+    listing = tmp_path / "country.txt"
+    listing.write_text("Code | Name | ISO Code\n-----|------|---------\n1000 | United States | US\n"
+                       "5082 | Gaza Strip administered by Israel | GZ\n5083 | West Bank administered by Israel | WE\n"
+                       "4280 | Germany | DE\n7777 | A territory with no code | -\n", encoding="latin-1")
+    codes = read_schedule_c(listing)
+    assert codes == {"1000": "USA", "5082": "PSE", "5083": "PSE", "4280": "DEU", "7777": None}
+    answer = tmp_path / "exports.json"
+    rows = [["STATE", "CTY_CODE", "ALL_VAL_YR", "E_COMMODITY", "YEAR", "MONTH", "COMM_LVL"],
+            ["TX", "5082", "10", "8703", "2017", "12", "HS4"], ["TX", "5083", "5", "8703", "2017", "12", "HS4"]]
+    answer.write_text(json.dumps(rows))
+    t = read_census(answer, "export", codes)
+    assert t["partner"].tolist() == ["PSE"] and t["value"].tolist() == [15.0]
+    rows.append(["TX", "7777", "1", "8703", "2017", "12", "HS4"])
+    answer.write_text(json.dumps(rows))
+    with pytest.raises(TradeDataError, match="Census country code that Schedule C lists without an ISO country code"):
+        read_census(answer, "export", codes)

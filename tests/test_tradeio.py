@@ -271,7 +271,6 @@ KNOWN = frozenset({"8703", "8708", "0101", "870323", "87"})
     ("８７０３", "digits that are not ASCII 0-9"),  # full-width
     ("٨٧٠٣", "digits that are not ASCII 0-9"),  # Arabic-Indic
     ("0000", "not a code of the HS nomenclature"),
-    ("9999", "not a code of the HS nomenclature"),
     ("008703", "not a code of the HS nomenclature"),
 ])
 def test_codes_that_only_look_right_are_refused(tmp_path, hs, problem):
@@ -281,10 +280,21 @@ def test_codes_that_only_look_right_are_refused(tmp_path, hs, problem):
 
 
 def test_unknown_codes_dropped_or_kept_on_request(tmp_path, caplog):
-    path = _text(tmp_path, HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,9999,4\n")
+    path = _text(tmp_path, HEADER + "2019,export,BRA,SP,USA,8703,5\n2019,export,BRA,SP,USA,0000,4\n")
     assert read_canonical(path, known_hs=KNOWN, unknown_hs="drop")["hs"].tolist() == ["8703"]
-    assert "1 rows of codes outside the HS nomenclature dropped" in caplog.text and "'9999'" in caplog.text
-    assert read_canonical(path, known_hs=KNOWN, unknown_hs="keep")["hs"].tolist() == ["8703", "9999"]
+    assert "1 rows of codes outside the HS nomenclature dropped (ingest.unknown_hs: drop): 0000 (1)" in caplog.text
+    assert read_canonical(path, known_hs=KNOWN, unknown_hs="keep")["hs"].tolist() == ["8703", "0000"]
+
+
+def test_national_pseudo_products_are_dropped_with_a_count_per_code(tmp_path, caplog):
+    rows = ["8703,5", "9880,1", "9999,2", "9880,3", "9801,4"]
+    path = _text(tmp_path, HEADER + "".join(f"2019,export,BRA,SP,{p},{r}\n" for p, r in
+                                            zip(["USA", "USA", "USA", "CHN", "USA"], rows)))
+    assert read_canonical(path, known_hs=KNOWN)["hs"].tolist() == ["8703"]
+    assert ("4 rows of national pseudo-products (chapters 98-99) dropped (ingest.national_hs: drop): 9880 (2), "
+            "9801 (1), 9999 (1)") in caplog.text
+    assert read_canonical(path, known_hs=KNOWN, national_hs="keep")["hs"].tolist() == ["8703", "9880", "9999",
+                                                                                       "9880", "9801"]
 
 
 def test_goods_codes_of_every_vintage_without_national_chapters():

@@ -303,7 +303,7 @@ BAD_INPUTS = {
     "run_name_too_long": (HEADER + ROW, {"run": "a" * 300}, None, "is too long"),
     "full_width_code": (HEADER + ROW + "2019,export,BRA,SP,USA,８７０３,4\n", {}, "ingest_trade",
                         "column 'hs': digits that are not ASCII 0-9 (full-width or of another script)"),
-    "code_outside_nomenclature": (HEADER + ROW + "2019,export,BRA,SP,USA,9999,4\n", {}, "ingest_trade",
+    "code_outside_nomenclature": (HEADER + ROW + "2019,export,BRA,SP,USA,0000,4\n", {}, "ingest_trade",
                                   "column 'hs': not a code of the HS nomenclature"),
     "partner_is_reporter": (HEADER + ROW + "2019,export,BRA,SP,BRA,8703,4\n", {}, "ingest_trade",
                             "column 'partner': partner is the reporting country"),

@@ -33,7 +33,10 @@ CENSUS_VARIABLES = {
     "export": {"value": "ALL_VAL_YR", "commodity": "E_COMMODITY", "path": "exports"},
     "import": {"value": "GEN_VAL_YR", "commodity": "I_COMMODITY", "path": "imports"},
 }
-_SCHEDULE_C_LINE = re.compile(r"^\s*(\d{4})\s*\|\s*(.*?)\s*\|\s*([A-Z]{2})?\s*$")
+_SCHEDULE_C_LINE = re.compile(r"^\s*(\d{4})\s*\|\s*(.*?)\s*\|\s*([A-Za-z-]{1,2})?\s*$")
+# Schedule C entries whose ISO column holds no usable alpha-2 code, mapped by their Census code: the Gaza Strip
+# and the West Bank are both Palestine (ISO 3166 PS).
+SCHEDULE_C_ISO3 = {"5082": "PSE", "5083": "PSE"}
 _CENSUS_GROUP = re.compile(r"^(0\d{3}|\dXXX|-)$")
 
 
@@ -49,19 +52,20 @@ def census_url(base: str, flow: str, year: int, level: str, key: str | None = No
 
 def read_schedule_c(path: str | Path) -> dict[str, str]:
     """Census Schedule C country codes -> ISO3, from the Census's ``country.txt`` (``code | name | ISO2``
-    lines; headings and codes without an ISO code are skipped)."""
+    lines; headings are skipped). Codes of :data:`SCHEDULE_C_ISO3` take its ISO3; a listed code whose ISO column is
+    blank, ``-`` or no ISO alpha-2 maps to None (read_census names it)."""
     import pycountry
 
     codes = {}
     with open(path, encoding="latin-1") as fh:
         for line in fh:
             m = _SCHEDULE_C_LINE.match(line)
-            if m and m.group(3):
-                country = pycountry.countries.get(alpha_2=m.group(3))
-                iso3 = country.alpha_3 if country else {"XK": "XKX"}.get(m.group(3))
-                if iso3:
-                    codes[m.group(1)] = iso3
-    if not codes:
+            if m:
+                alpha2 = (m.group(3) or "").upper()
+                country = pycountry.countries.get(alpha_2=alpha2) if len(alpha2) == 2 else None
+                codes[m.group(1)] = SCHEDULE_C_ISO3.get(m.group(1)) or (
+                    country.alpha_3 if country else {"XK": "XKX"}.get(alpha2))
+    if not any(codes.values()):
         raise TradeDataError(f"{path}: no 'code | name | ISO code' line; not the Census Schedule C country list")
     return codes
 
@@ -83,6 +87,11 @@ def read_census(path: str | Path, flow: str, schedule_c: dict[str, str]) -> pd.D
     cty = raw["CTY_CODE"].astype(str).str.strip()
     total = cty.str.match(_CENSUS_GROUP) | (raw["STATE"].astype(str).str.strip() == "-")
     partner = cty.map(schedule_c)
+    listed = cty.isin(list(schedule_c))
+    bad = partner.isna() & ~total & listed
+    if bad.any():
+        _fail(source, "CTY_CODE", "Census country code that Schedule C lists without an ISO country code (add it to "
+              "valuechain.public_trade.SCHEDULE_C_ISO3)", bad.to_numpy(), raw["CTY_CODE"])
     bad = partner.isna() & ~total
     if bad.any():
         _fail(source, "CTY_CODE", "Census country code not in Schedule C", bad.to_numpy(), raw["CTY_CODE"])
@@ -93,7 +102,8 @@ def read_census(path: str | Path, flow: str, schedule_c: dict[str, str]) -> pd.D
         "year": raw["YEAR"], "flow": flow, "country": "USA", "region": raw["STATE"], "partner": partner,
         "hs": raw[v["commodity"]].astype(str).str.strip(), "value": raw[v["value"]],
     })[keep]
-    return validate_canonical(canonical.reset_index(drop=True), source, "error")
+    # several Census codes of one country (the Gaza Strip and the West Bank: PSE) are added up
+    return validate_canonical(canonical.reset_index(drop=True), source, "sum")
 
 
 def check_comex_states(trade: pd.DataFrame, uf: str | Path) -> None:

@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .hsnames import NATIONAL_CHAPTERS
 from .provenance import TableWriter, encode_codes
 
 CANONICAL_COLUMNS = ["year", "flow", "country", "region", "partner", "hs", "value"]
@@ -421,12 +422,21 @@ def _numeric(df: pd.DataFrame, column: str, source: str, first: int, decimal: st
 
 
 UNKNOWN_HS = ("error", "drop", "keep")
+NATIONAL_HS = ("drop", "keep")
+
+
+def _per_code(codes: np.ndarray, limit: int = 20) -> str:
+    """``9801 (5), 9880 (2)``: the rows of each code, the most frequent first."""
+    counts = pd.Series(codes, dtype=object).value_counts(sort=False).sort_index().sort_values(ascending=False,
+                                                                                              kind="stable")
+    more = f" and {len(counts) - limit} more codes" if len(counts) > limit else ""
+    return ", ".join(f"{c} ({n})" for c, n in counts.iloc[:limit].items()) + more
 OWN_PARTNER = ("error", "drop")
 
 
 def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str] | None = None, first: int = 1,
                known_hs: frozenset[str] | None = None, unknown_hs: str = "error", own_partner: str = "error",
-               decimal: str = "auto") -> Checked:
+               decimal: str = "auto", national_hs: str = "drop") -> Checked:
     """The checks of single rows, and their types (:class:`Checked`).
 
     Raises :class:`TradeDataError` naming ``source``, the first bad rows (numbered from ``first``, the data row the
@@ -434,13 +444,17 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
     ``year`` int32, ``value`` float64 and the code columns categorical: flows lower case, countries upper case,
     region names in one form (NFKC, format characters such as zero-width spaces removed, runs of white space one
     space, stripped; control characters refused). Rows are dropped for aggregate partners (``partner_aggregates``,
-    see :func:`_partner_codes`), HS codes not in ``known_hs`` when ``unknown_hs="drop"`` (``"error"`` refuses
-    them, ``"keep"`` or ``known_hs=None`` does not check), and partners equal to the reporting country when
+    see :func:`_partner_codes`), national pseudo-products (chapters 98-99: US special provisions such as low-value
+    shipments 9880, Comex Stat's special transactions 9999) when ``national_hs="drop"`` (logged with the rows of each
+    code), other HS codes not in ``known_hs`` when ``unknown_hs="drop"`` (``"error"`` refuses them, ``"keep"`` or
+    ``known_hs=None`` does not check), and partners equal to the reporting country when
     ``own_partner="drop"`` (a region's trade with its own country is no foreign trade: ``"error"`` refuses it).
     Values are read by :func:`parse_numbers` with ``decimal``.
     """
     if unknown_hs not in UNKNOWN_HS:
         raise ValueError(f"unknown_hs must be one of {UNKNOWN_HS}, got {unknown_hs!r}")
+    if national_hs not in NATIONAL_HS:
+        raise ValueError(f"national_hs must be one of {NATIONAL_HS}, got {national_hs!r}")
     if own_partner not in OWN_PARTNER:
         raise ValueError(f"own_partner must be one of {OWN_PARTNER}, got {own_partner!r}")
     missing = [c for c in CANONICAL_COLUMNS if c not in df.columns]
@@ -516,15 +530,19 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
     bad = _bad_rows(hs, ~hs.categories.str.match(_HS))
     if bad.any():
         _fail(source, "hs", "malformed HS code (expected 2, 4 or 6 digits)", bad, df["hs"], first=first)
+    national = _bad_rows(hs, hs.categories.str[:2].isin(NATIONAL_CHAPTERS), False) & ~dropped
+    if national.any() and national_hs == "drop":
+        log.warning("%s: %d rows of national pseudo-products (chapters 98-99) dropped (ingest.national_hs: drop): "
+                    "%s", source, int(national.sum()), _per_code(np.asarray(hs)[national]))
+        dropped = dropped | national
     if known_hs is not None and unknown_hs != "keep":
-        unknown = _bad_rows(hs, ~hs.categories.isin(known_hs), False) & ~dropped
+        unknown = _bad_rows(hs, ~hs.categories.isin(known_hs), False) & ~dropped & ~national
         if unknown.any():
             if unknown_hs == "error":
-                _fail(source, "hs", "not a code of the HS nomenclature (any vintage 1992-2022; chapters 98-99 are "
-                      "national or unspecified): correct it, or set ingest.unknown_hs: drop", unknown, df["hs"],
-                      first=first)
+                _fail(source, "hs", "not a code of the HS nomenclature (any vintage 1992-2022): correct it, or set "
+                      "ingest.unknown_hs: drop", unknown, df["hs"], first=first)
             log.warning("%s: %d rows of codes outside the HS nomenclature dropped (ingest.unknown_hs: drop): %s",
-                        source, int(unknown.sum()), sorted(pd.unique(np.asarray(hs)[unknown]).tolist())[:20])
+                        source, int(unknown.sum()), _per_code(np.asarray(hs)[unknown]))
             dropped = dropped | unknown
     out["hs"] = hs
 
