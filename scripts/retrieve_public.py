@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from valuechain.provenance import stamp
+from valuechain.public_trade import census_answer_problem
 from valuechain.retrieve import RetrieveError, retrieve
 from valuechain.smk import setup
 
@@ -25,13 +26,11 @@ out = Path(snakemake.output[0])
 digest = retrieve(snakemake.wildcards.name, out, None, url, sha256=snakemake.params.sha256,
                   source=f"{snakemake.wildcards.source} (public regional trade)")
 if census:
-    # an invalid key gets an HTML page with status 200: not kept, or every later run would read it from the cache
+    # a missing or invalid key gets an HTML page with status 200, a query without data an empty answer: never kept,
+    # or every later run would read it from the cache
     with open(out, "rb") as fh:
-        start = fh.read(4096).lstrip()[:1]
-    if start != b"[":
+        problem = census_answer_problem(fh.read(4096), bool(key))
+    if problem:
         out.unlink()
-        what = "an empty answer" if not start else "an HTML page" if start == b"<" else "no JSON array"
-        raise RetrieveError(f"{out}: the Census API sent {what} instead of data, as it does for an invalid or "
-                            "expired API key; nothing kept: check CENSUS_API_KEY (or public.census.api_key) and "
-                            "rerun")
+        raise RetrieveError(f"{out}: {problem}; nothing kept, the next run asks again")
 stamp(out, digest)

@@ -133,3 +133,17 @@ def test_schedule_c_entries_without_an_iso_code(tmp_path):
     answer.write_text(json.dumps(rows))
     with pytest.raises(TradeDataError, match="Census country code that Schedule C lists without an ISO country code"):
         read_census(answer, "export", codes)
+
+
+@pytest.mark.parametrize("head, key_given, problem", [
+    (b' [["STATE"', True, None),
+    (b"", True, "the Census API sent an empty answer (HTTP 204"),
+    (b"<html>Missing Key", False, "the Census API answered with its missing-key page"),
+    (b"\n<!DOCTYPE html>", True, "as it does for an invalid or expired API key"),
+    (b"error: unknown variable", True, "the Census API sent no JSON array but text starting b'error: unknown"),
+])
+def test_what_a_census_answer_shows_is_named(head, key_given, problem):
+    from valuechain.public_trade import census_answer_problem
+
+    got = census_answer_problem(head, key_given)
+    assert got is None if problem is None else problem in got

@@ -96,7 +96,9 @@ def test_scrub_removes_every_form_of_any_key(key, wrap):
 class CensusStandIn:
     """A localhost Census API serving tests/fixtures/public, recording every request target as received. ``mode``:
     ``ok`` answers with the data, ``error`` with status 400 quoting the key in its reason and body, ``html`` with
-    an HTML page quoting the key, status 200 (the Census API's answer to an invalid key, without the quote)."""
+    an HTML page quoting the key, status 200 (the Census API's answer to an invalid key, without the quote),
+    ``empty`` with status 204 (a query without data). As the real API, in every mode a data request without a key
+    gets its missing-key page, an HTML page with status 200."""
 
     def __init__(self):
         import http.server
@@ -109,6 +111,13 @@ class CensusStandIn:
                 url = urllib.parse.urlsplit(self.path)
                 stand_in.requests.append(self.path)
                 key = urllib.parse.parse_qs(url.query).get("key", [""])[0]
+                if url.path.endswith("/statehs") and not key:
+                    self.answer("<html><title>Missing Key</title><body>Get a key at key_signup</body></html>")
+                    return
+                if url.path.endswith("/statehs") and stand_in.mode == "empty":
+                    self.send_response(204)
+                    self.end_headers()
+                    return
                 if url.path.endswith("/statehs") and stand_in.mode == "error":
                     self.send_error(400, f"error: invalid key {key}", f"the key {key} is not valid")
                     return
@@ -155,7 +164,7 @@ def run(work, tmp_path, census, name, key, through, *targets):
                    "census": {"api": f"{census.base}/census", "countries_url": f"{census.base}/census/country.txt",
                               "level": "HS4", "api_key": key if through == "config" else None}}}))
     env = {k: v for k, v in os.environ.items() if k != "CENSUS_API_KEY"}
-    if through == "env":
+    if through == "env" and key is not None:
         env["CENSUS_API_KEY"] = key
     return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile",
                            "config/test/small.yaml", str(config), "--", *targets],
@@ -203,3 +212,24 @@ def test_a_failed_download_writes_the_key_nowhere(case, key, through, message, w
     assert not list((work / f"resources/public-secrets-{name}/census").glob("*.json*"))
     assert not [f for f in forms(key) if f in proc.stdout + proc.stderr]
     assert leaks(work, key, skip=(".snakemake/scripts/",) if through == "config" else ()) == []
+
+
+@pytest.mark.workflow
+def test_a_missing_key_or_an_empty_answer_is_named_and_the_next_run_asks_again(work, tmp_path, census):
+    """Without a key the API sends its missing-key page (status 200); the run stops saying so and where to get a
+    key, keeps nothing, and the run after the key is set asks again and succeeds. An empty answer (204) is named
+    as one, not as a key problem."""
+    census.mode, census.requests[:] = "ok", []
+    target = "results/secrets-nokey/data/public_trade.parquet"
+    proc = run(work, tmp_path, census, "nokey", None, "env", target)
+    assert proc.returncode != 0
+    assert "the Census API answered with its missing-key page" in proc.stderr and "key_signup" in proc.stderr
+    assert not list((work / "resources/public-secrets-nokey/census").glob("*.json*"))
+    proc = run(work, tmp_path, census, "nokey", KEY, "env", target)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (work / target).is_file()
+    census.mode = "empty"
+    proc = run(work, tmp_path, census, "empty", KEY, "env", "results/secrets-empty/data/public_trade.parquet")
+    assert proc.returncode != 0 and "the Census API sent an empty answer (HTTP 204: no data for this query)" in (
+        proc.stderr)
+    assert not list((work / "resources/public-secrets-empty/census").glob("*.json*"))

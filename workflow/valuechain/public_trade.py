@@ -50,6 +50,29 @@ def census_url(base: str, flow: str, year: int, level: str, key: str | None = No
     return f"{base.rstrip('/')}/{v['path']}/statehs?{urlencode(query, safe=',')}"
 
 
+CENSUS_KEY_SIGNUP = "https://api.census.gov/data/key_signup.html"
+
+
+def census_answer_problem(head: bytes, key_given: bool) -> str | None:
+    """What is wrong with a Census API answer that starts with ``head`` (None: a JSON array, the data), in the
+    words of what the answer shows. The API answers a request without a key, or with an invalid or expired one,
+    with an HTML page served with status 200, and a query without data with an empty answer (status 204): such an
+    answer must never be kept in the cache, so that the next run asks again."""
+    start = head.lstrip()[:1]
+    if start == b"[":
+        return None
+    if not start:
+        return ("the Census API sent an empty answer (HTTP 204: no data for this query): check public.years and "
+                "public.census.level")
+    if start == b"<" and not key_given:
+        return ("the Census API answered with its missing-key page (an HTML page instead of data): get a key at "
+                f"{CENSUS_KEY_SIGNUP} and set the CENSUS_API_KEY environment variable (or public.census.api_key)")
+    if start == b"<":
+        return ("the Census API sent an HTML page instead of data, as it does for an invalid or expired API key: "
+                "check CENSUS_API_KEY (or public.census.api_key)")
+    return f"the Census API sent no JSON array but text starting {head.lstrip()[:60]!r}"
+
+
 def read_schedule_c(path: str | Path) -> dict[str, str]:
     """Census Schedule C country codes -> ISO3, from the Census's ``country.txt`` (``code | name | ISO2``
     lines; headings are skipped). Codes of :data:`SCHEDULE_C_ISO3` take its ISO3; a listed code whose ISO column is
