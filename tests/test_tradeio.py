@@ -443,3 +443,12 @@ def test_a_wide_line_past_the_sample_is_refused_not_cut(tmp_path):
         read_canonical(path)
     with pytest.raises(TradeDataError, match="a line has more fields than the header"):
         _streamed(tmp_path, path, batch_rows=1)
+
+
+def test_partners_of_countries_that_no_longer_exist_are_mapped_to_todays(tmp_path, caplog):
+    path = _text(tmp_path, HEADER + "2019,export,BRA,SP,ANT,8703,5\n2019,export,BRA,SP,scg,8708,4\n"
+                                    "2019,import,BRA,SP,ANT,0101,1\n2019,import,BRA,SP,USA,0101,2\n")
+    t = read_canonical(path)
+    assert t["partner"].tolist() == ["CUW", "SRB", "CUW", "USA"]
+    assert ("3 rows of partners with codes of countries that no longer exist mapped to today's "
+            "(valuechain.tradeio.HISTORIC_ISO3): ANT -> CUW (2), SCG -> SRB (1)") in caplog.text

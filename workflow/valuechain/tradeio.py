@@ -270,17 +270,45 @@ def _bad_rows(cat: pd.Categorical, bad: np.ndarray, missing_bad: bool = True) ->
     return rows | (codes < 0) if missing_bad else rows
 
 
+# ISO 3166-3 codes of countries that no longer exist, still in trade partner tables (Comex Stat's PAIS keeps them),
+# mapped to the country that continues them; where a country split, to the successor that took most of its trade
+# (a choice: the others cannot be told apart in the data).
+HISTORIC_ISO3 = {
+    "ANT": "CUW",  # Netherlands Antilles (2010): Curacao, Sint Maarten, Bonaire-Sint Eustatius-Saba
+    "SCG": "SRB",  # Serbia and Montenegro (2006): Serbia, the continuing state
+    "YUG": "SRB",  # Yugoslavia (2003)
+    "CSK": "CZE",  # Czechoslovakia (1993): Czechia and Slovakia
+    "YMD": "YEM",  # South Yemen (1990)
+    "DDR": "DEU",  # German Democratic Republic (1990)
+    "SUN": "RUS",  # USSR (1992): Russia, the continuing state
+    "PCZ": "PAN",  # Panama Canal Zone (1979)
+    "ZAR": "COD",  # Zaire (1997)
+    "TMP": "TLS",  # East Timor (2002)
+    "BUR": "MMR",  # Burma (1989)
+    "ROM": "ROU",  # Romania's former code (2002)
+}
+
+
 def _partner_codes(partner: pd.Categorical, source: str, aggregates: dict[str, str],
                    first: int) -> tuple[pd.Categorical, np.ndarray]:
     """Partner ISO3 codes, and the rows of aggregate partners to drop.
 
     ``aggregates`` maps partner labels that are not countries (``World``, ``Other Asia, nes``; matched without
     regard to case) to ``drop`` (the rows are removed: a total or an unallocated remainder would be counted
-    twice or mislocated) or to a code of ISO's user-assigned range ``X..`` under which they are kept."""
+    twice or mislocated) or to a code of ISO's user-assigned range ``X..`` under which they are kept. Codes of
+    countries that no longer exist are mapped by :data:`HISTORIC_ISO3`, with a warning counting each."""
     raw = pd.Series(partner.categories, dtype=object).str.strip()
     treatment = {str(k).strip().upper(): v for k, v in (aggregates or {}).items()}
     action = raw.str.upper().map(treatment)
     code = raw.str.upper().where(action.isna() | (action == "drop"), action)
+    historic = action.isna() & code.isin(list(HISTORIC_ISO3))
+    if historic.any():
+        rows = _bad_rows(partner, historic.to_numpy(), False)
+        log.warning("%s: %d rows of partners with codes of countries that no longer exist mapped to today's "
+                    "(valuechain.tradeio.HISTORIC_ISO3): %s", source, int(rows.sum()),
+                    _per_code(np.asarray(code.to_numpy()[partner.codes[rows]] + " -> "
+                                         + code.map(HISTORIC_ISO3).to_numpy()[partner.codes[rows]])))
+        code = code.where(~historic, code.map(HISTORIC_ISO3))
     kept = {v for v in treatment.values() if v != "drop"}
     bad = _bad_rows(partner, (action.isna() & ~code.isin(iso3_codes() | kept)).to_numpy())
     if bad.any():
