@@ -147,3 +147,33 @@ def test_what_a_census_answer_shows_is_named(head, key_given, problem):
 
     got = census_answer_problem(head, key_given)
     assert got is None if problem is None else problem in got
+
+
+def test_a_certificate_that_cannot_be_verified_is_named_a_tls_failure_and_not_retried(tmp_path):
+    """A localhost HTTPS server with a self-signed certificate stands in for a server whose chain cannot be
+    verified (Comex Stat's sends its leaf without the intermediate): verification stays on, the first attempt
+    fails, and the message says it is a TLS failure of that host."""
+    import http.server
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    assert shutil.which("openssl"), "openssl makes the test's certificate"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=localhost", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(r.RetrieveError) as err:
+            r.download(f"https://localhost:{server.server_port}/EXP_2017_MUN.csv", tmp_path / "out.csv",
+                       backoff=0.0, timeout=10)
+    finally:
+        server.shutdown()
+    message = str(err.value)
+    assert "download failed after 1 attempt(s)" in message
+    assert "a TLS failure: the certificate of localhost could not be verified" in message

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import shutil
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -94,12 +95,17 @@ def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0
         except (http.client.InvalidURL, UnicodeError) as exc:  # a space, control or non-ASCII character
             error, retry = exc, False
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, connections cut short
-            error, retry = exc, True
+            # a certificate the server's chain cannot prove fails the same way every time: not retried
+            error, retry = exc, not isinstance(getattr(exc, "reason", exc), ssl.SSLCertVerificationError)
         # the library's message may quote the URL with its key: scrubbed, and the original never chained
         reason = scrub(str(getattr(error, "reason", error)), url)
         if not retry or attempt == attempts:
+            tls = isinstance(getattr(error, "reason", error), ssl.SSLError)
             offline = isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
-            hint = ("no network? Put the file in the data mirror or under resources/ by hand" if offline
+            hint = (f"a TLS failure: the certificate of {urllib.parse.urlsplit(url).hostname} could not be verified "
+                    "(an incomplete certificate chain, a wrong certificate or a proxy in between); verification "
+                    "stays on: put the file in the data mirror or under resources/ by hand" if tls
+                    else "no network? Put the file in the data mirror or under resources/ by hand" if offline
                     else "the URL or the API key is malformed (spaces, control or non-ASCII characters)"
                     if isinstance(error, (http.client.InvalidURL, UnicodeError))
                     else "check the URL in the config" + (" and the API key" if shown != url else ""))  # redacted
