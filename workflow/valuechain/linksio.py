@@ -14,9 +14,6 @@ link method already leave them out. A file of self-loops only has no link to ana
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import logging
 from pathlib import Path
 
@@ -24,12 +21,11 @@ import numpy as np
 import pandas as pd
 
 from .evaluate import ranked
-from .tradeio import TradeDataError, _fail, _rows_text, detect_separator, read_table
+from .tradeio import TradeDataError, _fail, _rows_text, read_table
 
 LINK_COLUMNS = ["output", "input", "rank", "weight"]
 #: The largest rank taken: a rank is an input's position among its output's inputs.
 MAX_RANK = 1_000_000_000
-UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 log = logging.getLogger(__name__)
 
@@ -39,41 +35,13 @@ class LinksDataError(TradeDataError):
 
 
 def read_network_table(path: str | Path) -> pd.DataFrame:
-    """A network file as read, every CSV column as text: Parquet, or a CSV in UTF-8 (with or without a byte-order
-    mark), UTF-16 with its byte-order mark (a spreadsheet's "Unicode text") or Latin-1, separator detected. A
-    file that cannot be read, or whose header names a column twice, raises :class:`LinksDataError`."""
-    path = Path(path)
+    """A network file as read (:func:`valuechain.tradeio.read_table`: every CSV column as text, UTF-8, UTF-16 with its
+    byte-order mark or Latin-1, separator detected, a header naming a column twice refused), its errors as
+    :class:`LinksDataError`."""
     try:
-        if path.suffix.lower() in (".parquet", ".pq") or not path.is_file():
-            return read_table(path)
-        raw = path.read_bytes()  # a network is small: read at once
-        if not raw.startswith(UTF16_BOMS):
-            return _checked_header(read_table(path), raw.decode("utf-8-sig", errors="replace"), path)
-        text = raw.decode("utf-16")
-        sep = detect_separator(text[: 1 << 16])
-        return _checked_header(pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False), text, path)
+        return read_table(path)
     except TradeDataError as exc:
         raise LinksDataError(str(exc)) from None
-    except UnicodeDecodeError as exc:
-        raise LinksDataError(f"{path}: not a readable UTF-16 text file ({exc})") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise LinksDataError(f"{path}: not a readable CSV ({exc})") from None
-
-
-def _checked_header(df: pd.DataFrame, text: str, path: Path) -> pd.DataFrame:
-    """``df`` (a CSV read by pandas, which renames a repeated column ``input.1``, so that the second one would be
-    silently dropped), unless the header of ``text`` names a column twice."""
-    head = text[: 1 << 16]
-    try:
-        header = next(csv.reader(io.StringIO(head, newline=""), delimiter=detect_separator(head)), [])
-    except csv.Error as exc:
-        raise LinksDataError(f"{path}: not a readable CSV header ({exc})") from None
-    names = pd.Series(header, dtype="str").str.strip()
-    names = names[names != ""]  # unnamed extra columns are dropped anyway
-    twice = names[names.duplicated()].unique().tolist()
-    if twice:
-        raise LinksDataError(f"{path}: column(s) {twice} named twice in the header; keep one of each")
-    return df
 
 
 def _is_text(values: pd.Series) -> bool:

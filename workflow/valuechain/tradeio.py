@@ -152,12 +152,18 @@ def _text_encoding(path: Path, head: bytes) -> str:
 
 
 def _too_wide(path: Path, text: str, sep: str) -> None:
-    """Refuse a sample whose data lines have more fields than the header: pandas would take the extra first field
-    as an index and shift every column (an unquoted ``1,234`` in a comma-separated file)."""
+    """Refuse a sample whose header names a column twice, or whose data lines have more fields than the header:
+    pandas would take the extra first field as an index and shift every column (an unquoted ``1,234`` in a
+    comma-separated file)."""
     lines = text.splitlines()[:1000]
     if len(lines) > 1 and not text.endswith(("\n", "\r")):
         lines = lines[:-1]
-    widths = [len(row) for row in csv.reader(lines, delimiter=sep)]
+    rows = list(csv.reader(lines, delimiter=sep))
+    names = pd.Series(rows[0] if rows else [], dtype="str").str.strip()
+    twice = names[(names != "") & names.duplicated()].unique().tolist()
+    if twice:  # pandas would rename the second one (input.1), which is then silently dropped
+        raise TradeDataError(f"{path}: column(s) {twice} named twice in the header; keep one of each")
+    widths = [len(row) for row in rows]
     wide = [i for i, w in enumerate(widths[1:], start=1) if w > widths[0]]
     if wide:
         raise TradeDataError(
