@@ -11,6 +11,8 @@ out = snakemake.output
 rows = clean_trade_file(snakemake.input.trade, {"clean": out.trade, "dropped_rows": out.dropped_rows,
                                                 "dropped_regions": out.dropped_regions},
                         meta(snakemake, "clean_trade/1"), p["drop_regions"], p["min_region_trade"], p["years"],
-                        p["hs_digits"], memory_mb=snakemake.resources.mem_mb // 2)
-log.info("kept %s; dropped %d rows (pseudo-regions, years) and %d small regions", summary(out.trade),
+                        p["hs_digits"], memory_mb=snakemake.resources.mem_mb // 2,
+                        dropped_before=list(snakemake.input.dropped))
+log.info("kept %s; dropped %d rows (before cleaning and here: pseudo-regions, years) and %d small regions",
+         summary(out.trade),
          rows["dropped_rows"], rows["dropped_regions"])

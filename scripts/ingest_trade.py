@@ -1,10 +1,11 @@
 """Rule ingest_trade: read the trade file(s) in their format and validate them into the canonical form; files
-already in the canonical form are streamed (valuechain.tradeio.ingest_canonical), never held in memory at once."""
+already in the canonical form are streamed (valuechain.tradeio.ingest_canonical), never held in memory at once.
+The rows dropped (partners that are not countries, national pseudo-products, ...) are recorded with their reason."""
 
 from valuechain.hsnames import read_goods_codes
 from valuechain.provenance import write_table
 from valuechain.smk import meta, setup
-from valuechain.tradeio import ingest_canonical, read_trade, summary
+from valuechain.tradeio import ingest_canonical, read_trade, summary, write_dropped
 
 log = setup(snakemake)
 p = snakemake.params
@@ -12,12 +13,14 @@ checks = {"hs_overlap": p.ingest["hs_overlap"], "partner_aggregates": p.ingest["
           "known_hs": read_goods_codes(*snakemake.input.hs_codes), "unknown_hs": p.ingest["unknown_hs"],
           "national_hs": p.ingest["national_hs"],
           "own_partner": p.ingest["own_partner"], "decimal": p.ingest["decimal"]}
-out = snakemake.output.trade
+out = snakemake.output
 if p.format == "canonical":
-    ingest_canonical(list(snakemake.input.trade), out, meta(snakemake, "trade/1"), p.duplicates, p.ingest["sep"],
-                     memory_mb=snakemake.resources.mem_mb // 2, **checks)
+    ingest_canonical(list(snakemake.input.trade), out.trade, meta(snakemake, "trade/1"), p.duplicates,
+                     p.ingest["sep"], memory_mb=snakemake.resources.mem_mb // 2, dropped_dest=out.dropped, **checks)
 else:
+    dropped = []
     trade = read_trade(list(snakemake.input.trade), p.format, p.duplicates, snakemake.input.countries or None,
-                       p.ingest["sep"], p.ingest["comexstat_region"], **checks)
-    write_table(trade, out, meta(snakemake, "trade/1"))
-log.info("valid: %s", summary(out))
+                       p.ingest["sep"], p.ingest["comexstat_region"], dropped=dropped, **checks)
+    write_table(trade, out.trade, meta(snakemake, "trade/1"))
+    write_dropped(dropped, out.dropped, meta(snakemake, "dropped_rows/1"))
+log.info("valid: %s", summary(out.trade))

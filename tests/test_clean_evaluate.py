@@ -14,13 +14,13 @@ def test_cleaning_drops_pseudo_regions_small_regions_and_years(tmp_path):
     t = read_canonical(Path(__file__).parent / "fixtures" / "canonical_small.csv")
     clean, rows, regions = clean_trade(t, {"BRA": ["Exterior"]}, min_region_trade=100, years=[2019, 2020],
                                        hs_digits=2)
-    assert rows["reason"].tolist() == ["unknown or re-export pseudo-region"]
+    assert rows["reason"].tolist() == ["unknown or re-export pseudo-region (clean.drop_regions)"]
     # Minas Gerais imports 20 < 100: dropped with its totals; São Paulo exports 1500, imports 700: kept.
     assert regions[["region", "exports", "imports"]].values.tolist() == [["Minas Gerais", 3000.0, 20.0]]
     assert set(clean["region"]) == {"São Paulo"}
     assert sorted(clean["hs"]) == ["87", "87", "87"]
     only_2020, rows, _ = clean_trade(t, {}, 0, years=[2020], hs_digits=4)
-    assert (rows["reason"] == "year not selected").sum() == 4
+    assert (rows["reason"] == "year not selected (clean.years)").sum() == 4
     # 2020 holds Minas Gerais' ore exports and the Exterior row, which this call does not drop
     assert sorted(only_2020["region"]) == ["Exterior", "Minas Gerais"]
     with pytest.raises(ValueError, match="fewer than 6 digits"):

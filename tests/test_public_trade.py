@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 import valuechain.retrieve as r
 from valuechain.public_trade import (
+    CENSUS_TOTAL_REASON,
     census_url,
     public_trade,
     read_census,
     read_schedule_c,
 )
 from valuechain.retrieve import RetrieveError, redact, retrieve
-from valuechain.tradeio import TradeDataError
+from valuechain.tradeio import AGGREGATE_REASON, NATIONAL_REASON, TradeDataError
 
 FIX = Path(__file__).parent / "fixtures" / "public"
 
@@ -29,19 +30,34 @@ def test_census_query_asks_for_annual_state_values():
 
 def test_schedule_c_maps_census_codes_to_iso3():
     codes = read_schedule_c(FIX / "country.txt")
-    assert codes == {"1000": "USA", "1220": "CAN", "2010": "MEX", "4280": "DEU", "5700": "CHN", "5830": "TWN"}
+    assert codes == {"1000": "USA", "1220": "CAN", "2010": "MEX", "4280": "DEU", "5700": "CHN", "5830": "TWN",
+                     "5082": "PSE", "5083": "PSE", "8500": None, "9990": None}  # GZ, WE: not ISO; '-' and blank
     with pytest.raises(TradeDataError, match="not the Census Schedule C country list"):
         read_schedule_c(FIX / "PAIS.csv")
 
 
-def test_census_response_to_canonical_drops_totals_and_groupings():
+def test_census_response_to_canonical_drops_totals_groupings_and_national_codes():
+    """The answer as the API sends it (predicates echoed, no CTY_NAME): totals and groupings (STATE '-', CTY_CODE
+    0nnn, nXXX) and national pseudo-products (9880) are dropped and recorded with their reason; the Gaza Strip and
+    the West Bank are added up as Palestine; the unidentified state XX is kept for cleaning to drop by name."""
     rows = json.loads((FIX / "census_exports_HS4_2017.json").read_text())
-    t = read_census(FIX / "census_exports_HS4_2017.json", "export", read_schedule_c(FIX / "country.txt"))
-    kept = [r for r in rows[1:] if r[1] not in ("-", "0003")]
-    assert len(t) == len(kept) and len(kept) < len(rows) - 1
-    assert t["value"].sum() == sum(float(r[3]) for r in kept)
-    assert set(t["country"]) == {"USA"} and set(t["partner"]) == {"CHN", "CAN", "MEX", "DEU"}
+    dropped = []
+    t = read_census(FIX / "census_exports_HS4_2017.json", "export", read_schedule_c(FIX / "country.txt"),
+                    dropped=dropped)
+    totals = [r for r in rows[1:] if r[1] in ("-", "0003", "4XXX") or r[0] == "-"]
+    national = [r for r in rows[1:] if r[3].startswith("98")]
+    kept = [r for r in rows[1:] if r not in totals and r not in national]
+    assert totals and national and len(t) == len(kept) - 1  # 5082 and 5083: one row of PSE
+    assert t["value"].sum() == sum(float(r[2]) for r in kept)
+    assert set(t["country"]) == {"USA"} and set(t["partner"]) == {"CHN", "CAN", "MEX", "DEU", "PSE"}
+    assert t.loc[t["partner"] == "PSE", "value"].tolist() == [410000 + 230000.0]
+    assert "XX" in set(t["region"])
     assert set(t["flow"]) == {"export"} and set(t["year"]) == {2017}
+    record = pd.concat(dropped, ignore_index=True)
+    by_reason = record.groupby("reason")["value"].agg(["size", "sum"])
+    assert by_reason.loc[CENSUS_TOTAL_REASON].tolist() == [len(totals), sum(float(r[2]) for r in totals)]
+    assert by_reason.loc[NATIONAL_REASON].tolist() == [len(national), sum(float(r[2]) for r in national)]
+    assert set(record.loc[record["reason"] == CENSUS_TOTAL_REASON, "partner"]) == {"-", "0003", "4XXX"}
 
 
 def test_census_unknown_country_code_and_malformed_response(tmp_path):
@@ -55,15 +71,29 @@ def test_census_unknown_country_code_and_malformed_response(tmp_path):
 
 
 def test_public_trade_combines_both_countries():
+    """Both sources in their published layouts: Comex Stat's codes quoted and numbers not, its PAIS table with ZZZ
+    for partners that are not countries, historic codes (ANT, SCG) and several codes of one country."""
+    dropped = []
     t = public_trade({"export": [FIX / "census_exports_HS4_2017.json"],
                       "import": [FIX / "census_imports_HS4_2017.json"]}, FIX / "country.txt",
                      [FIX / "EXP_2017_MUN.csv", FIX / "IMP_2017_MUN.csv"], FIX / "PAIS.csv", FIX / "UF.csv",
-                     partner_aggregates={"World": "drop"})
+                     partner_aggregates={"World": "drop", "ZZZ": "drop"}, dropped=dropped)
     assert set(t["country"]) == {"USA", "BRA"} and set(t["flow"]) == {"export", "import"}
     exp = pd.read_csv(FIX / "EXP_2017_MUN.csv", sep=";", dtype=str, encoding="latin-1")
     bra = t[(t["country"] == "BRA") & (t["flow"] == "export")]
-    assert bra["value"].sum() == exp["VL_FOB"].astype(float).sum()  # months summed, nothing lost
+    zzz = exp["CO_PAIS"].isin(["994", "995", "999"])
+    special = exp["SH4"] == "9999"
+    assert zzz.sum() == 2 and special.sum() == 1
+    # months summed; nothing lost but the rows of ZZZ partners and the special transactions
+    assert bra["value"].sum() == exp.loc[~zzz & ~special, "VL_FOB"].astype(float).sum()
+    assert {"ANT", "SCG"}.isdisjoint(bra["partner"]) and {"CUW", "SRB"} <= set(bra["partner"])
     assert "ND" in set(bra["region"])  # a pseudo-state: dropped by cleaning (clean.drop_regions), by its code
+    record = pd.concat(dropped, ignore_index=True)
+    comex = record[(record["country"] == "BRA") & (record["flow"] == "export")]
+    assert comex.groupby("reason")["value"].sum().to_dict() == {
+        AGGREGATE_REASON: exp.loc[zzz, "VL_FOB"].astype(float).sum(),
+        NATIONAL_REASON: exp.loc[special, "VL_FOB"].astype(float).sum()}
+    assert set(comex.loc[comex["reason"] == AGGREGATE_REASON, "partner"]) == {"ZZZ"}
 
 
 def test_download_retries_resumes_a_cut_transfer_and_checks(tmp_path, public_server, monkeypatch):

@@ -6,6 +6,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from valuechain.tradeio import (
+    AGGREGATE_REASON,
+    COARSE_REASON,
+    DROPPED_COLUMNS,
+    NATIONAL_REASON,
+    OWN_PARTNER_REASON,
+    UNKNOWN_HS_REASON,
     TradeDataError,
     detect_separator,
     ingest_canonical,
@@ -295,6 +301,35 @@ def test_national_pseudo_products_are_dropped_with_a_count_per_code(tmp_path, ca
             "9801 (1), 9999 (1)") in caplog.text
     assert read_canonical(path, known_hs=KNOWN, national_hs="keep")["hs"].tolist() == ["8703", "9880", "9999",
                                                                                        "9880", "9801"]
+
+
+def test_every_dropped_row_is_recorded_with_its_reason_in_memory_and_streamed(tmp_path):
+    """Each rule that drops rows at ingestion leaves them, with the config key that decided, in the record of
+    dropped rows: the same record whether the file is read at once or streamed in batches."""
+    rows = [("World", "8703", 100), ("BRA", "8703", 7), ("USA", "9880", 3), ("USA", "0000", 2),
+            ("USA", "87", 11), ("USA", "8703", 5), ("CHN", "8708", 1), ("zzz", "8708", 6)]
+    path = _text(tmp_path, HEADER + "".join(f"2019,export,BRA,SP,{p},{h},{v}\n" for p, h, v in rows))
+    checks = {"known_hs": KNOWN, "unknown_hs": "drop", "own_partner": "drop", "hs_overlap": "finest",
+              "partner_aggregates": {"World": "drop", "ZZZ": "drop"}}
+    dropped = []
+    kept = read_canonical(path, dropped=dropped, **checks)
+    assert kept[["partner", "hs", "value"]].values.tolist() == [["USA", "8703", 5.0], ["CHN", "8708", 1.0]]
+    record = pd.concat(dropped, ignore_index=True)
+    assert list(record.columns) == DROPPED_COLUMNS
+    expected = {("World", "8703", 100.0, AGGREGATE_REASON), ("zzz", "8708", 6.0, AGGREGATE_REASON),
+                ("BRA", "8703", 7.0, OWN_PARTNER_REASON), ("USA", "9880", 3.0, NATIONAL_REASON),
+                ("USA", "0000", 2.0, UNKNOWN_HS_REASON), ("USA", "87", 11.0, COARSE_REASON)}
+    assert set(map(tuple, record[["partner", "hs", "value", "reason"]].values.tolist())) == expected
+    assert len(record) == len(expected) and (record["year"] == 2019).all()
+    out, record_path = tmp_path / "streamed.parquet", tmp_path / "dropped.parquet"
+    ingest_canonical([path], out, {}, batch_rows=3, dropped_dest=record_path, **checks)
+    streamed = pd.read_parquet(record_path)
+    assert set(map(tuple, streamed[["partner", "hs", "value", "reason"]].values.tolist())) == expected
+    assert len(streamed) == len(expected) and str(streamed["year"].dtype) == "int32"
+    clean = tmp_path / "nothing_dropped.csv"
+    clean.write_text(HEADER + "2019,export,BRA,SP,USA,8703,5\n")
+    ingest_canonical([clean], out, {}, dropped_dest=record_path)
+    assert len(pd.read_parquet(record_path)) == 0 and list(pd.read_parquet(record_path).columns) == DROPPED_COLUMNS
 
 
 def test_goods_codes_of_every_vintage_without_national_chapters():

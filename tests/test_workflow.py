@@ -11,7 +11,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from valuechain.allocation import allocate_chunk, link_matrix, prepare
+from valuechain.clean import PSEUDO_REASON
+from valuechain.public_trade import CENSUS_TOTAL_REASON
 from valuechain.query import query_flows
+from valuechain.tradeio import AGGREGATE_REASON, NATIONAL_REASON
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml"]
 pytestmark = pytest.mark.workflow
@@ -366,6 +369,15 @@ def test_public_sources_run_the_workflow(tmp_path, public_server, work):
     assert set(trade["country"]) == {"USA", "BRA"}
     clean = pd.read_parquet(work / "results" / run / "clean" / "trade.parquet")
     assert "ND" not in set(clean["region"]) and {"TX", "SP"} <= set(clean["region"])
+    assert "XX" not in set(clean["region"]) and not {"ZZZ", "ANT", "SCG"} & set(clean["partner"])
+    assert not clean["hs"].str.startswith(("98", "99")).any() and "PSE" in set(clean["partner"])
+    # every row dropped on the way, from the public files to cleaning, is recorded with its reason
+    dropped = pd.read_parquet(work / "results" / run / "clean" / "dropped_rows.parquet")
+    reasons = dropped.groupby("reason", observed=True)
+    assert set(reasons.groups) == {CENSUS_TOTAL_REASON, AGGREGATE_REASON, NATIONAL_REASON, PSEUDO_REASON}
+    assert set(reasons.get_group(AGGREGATE_REASON)["partner"]) == {"ZZZ"}
+    assert set(reasons.get_group(NATIONAL_REASON)["hs"]) == {"9880", "9801", "9999"}
+    assert {"XX", "ND"} == set(reasons.get_group(PSEUDO_REASON)["region"])
     links = pd.read_parquet(work / "results" / run / "links" / "final.parquet")
     assert links["output"].nunique() == clean["hs"].nunique()
     log = (work / "logs" / "retrieve_public_comexstat_EXP_2017_MUN.csv.log").read_text()

@@ -147,6 +147,12 @@ def trade_files(wildcards):
     return trade if isinstance(trade, list) else [trade]
 
 
+def dropped_before_cleaning(wildcards):
+    """The records of rows dropped before cleaning, in the order of the stages that dropped them."""
+    before = [res("data/public_dropped.parquet")] if PUBLIC_SOURCE else []
+    return before + [res("data/ingest_dropped.parquet")]
+
+
 def trade_format(wildcards):
     return "canonical" if DEMO or PUBLIC_SOURCE else config["format"]
 

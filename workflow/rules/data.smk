@@ -39,6 +39,7 @@ rule ingest_trade:
         hs_codes=HS_CODES,
     output:
         trade=res("data/trade.parquet"),
+        dropped=res("data/ingest_dropped.parquet"),
     log:
         logfile("ingest_trade.log"),
     benchmark:
@@ -60,9 +61,11 @@ rule ingest_trade:
 
 
 rule clean_trade:
-    """Keep the chosen years, drop pseudo-regions and small regions, bring codes to the HS level."""
+    """Keep the chosen years, drop pseudo-regions and small regions, bring codes to the HS level; the rows dropped
+    here and before (by ingestion, and by the public sources' reader) are recorded together with their reason."""
     input:
         trade=rules.ingest_trade.output.trade,
+        dropped=dropped_before_cleaning,
     output:
         trade=res("clean/trade.parquet"),
         dropped_rows=res("clean/dropped_rows.parquet"),

@@ -32,6 +32,7 @@ rule build_public_trade:
         unpack(public_inputs),
     output:
         trade=res("data/public_trade.parquet"),
+        dropped=res("data/public_dropped.parquet"),
     log:
         logfile("build_public_trade.log"),
     benchmark:

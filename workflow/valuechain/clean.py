@@ -1,6 +1,6 @@
 """Cleaning and the regional filter (paper section 2; docs/method.md section 2).
 
-Steps, each recording what it drops and why:
+Steps, each recording what it drops and why (beside the rows ingestion dropped, in one table):
 1. keep the configured years (all when none are configured);
 2. drop unknown and re-export pseudo-regions (a configurable list per country);
 3. map product codes to the configured HS level by their leading digits (HS6 -> HS4 keeps four);
@@ -13,6 +13,7 @@ ingested Parquet file (:func:`clean_trade_file`, which streams: an HS6 table of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -20,11 +21,11 @@ import pandas as pd
 import pyarrow as pa
 
 from .provenance import TableWriter, encode_codes
-from .tradeio import CODE_COLUMNS, KEY_COLUMNS
+from .tradeio import CODE_COLUMNS, DROPPED_COLUMNS, KEY_COLUMNS
 
 CLEAN_COLUMNS = ["flow", "country", "region", "partner", "hs", "value"]
-PSEUDO_REASON = "unknown or re-export pseudo-region"
-YEAR_REASON = "year not selected"
+PSEUDO_REASON = "unknown or re-export pseudo-region (clean.drop_regions)"
+YEAR_REASON = "year not selected (clean.years)"
 
 
 class CleaningError(ValueError):
@@ -36,11 +37,13 @@ def _text(values) -> str:
 
 
 def clean_queries(con: duckdb.DuckDBPyConnection, table: str, drop_regions: dict[str, list[str]],
-                  min_region_trade: float, years: list[int] | None = None, hs_digits: int = 4) -> dict[str, str]:
+                  min_region_trade: float, years: list[int] | None = None, hs_digits: int = 4,
+                  dropped_before: Sequence[str | Path] = ()) -> dict[str, str]:
     """The SQL of the three tables of :func:`clean_trade` over the canonical relation ``table``, after checking
     that anything is left (raises :class:`CleaningError` naming the config key) and that every kept code has at
     least ``hs_digits`` digits (``ValueError``). The view ``reasons`` and the tables ``summed`` and ``totals`` are
-    created on ``con``.
+    created on ``con``. The dropped rows include those of the Parquet files ``dropped_before`` (rows an earlier
+    stage dropped, :data:`valuechain.tradeio.DROPPED_COLUMNS`).
     """
     year_test = f"year NOT IN ({', '.join(str(int(y)) for y in years)})" if years else "false"
     pseudo = " OR ".join(f"(CAST(country AS VARCHAR) = {_text([c])} AND CAST(region AS VARCHAR) IN ({_text(names)}))"
@@ -72,11 +75,15 @@ def clean_queries(con: duckdb.DuckDBPyConnection, table: str, drop_regions: dict
     if n_kept == 0:
         raise CleaningError(f"no region left after cleaning: all {n_regions} trade less than clean.min_region_trade = "
                             f"{min_region_trade:g} USD in exports or imports")
+    columns = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" if c in CODE_COLUMNS else c for c in DROPPED_COLUMNS)
+    earlier = [f"read_parquet('{path}')" for path in dropped_before]
     return {
         "clean": f"""SELECT {', '.join(CLEAN_COLUMNS)} FROM summed SEMI JOIN (SELECT country, region FROM totals
                      WHERE NOT {small}) USING (country, region) ORDER BY {', '.join(CLEAN_COLUMNS[:-1])}""",
         # sorted: a filtered parallel scan need not come out in the file's order, and the same inputs give the same bytes
-        "dropped_rows": f"SELECT * FROM reasons WHERE reason IS NOT NULL ORDER BY {', '.join(KEY_COLUMNS)}, value",
+        "dropped_rows": f"""SELECT * FROM ({' UNION ALL '.join(f"SELECT {columns} FROM {source}" for source in
+                                                              [*earlier, "reasons WHERE reason IS NOT NULL"])})
+                            ORDER BY {', '.join(KEY_COLUMNS)}, value, reason""",
         "dropped_regions": f"SELECT country, region, exports, imports, 'total exports or imports below "
                            f"{min_region_trade:g} USD' AS reason FROM totals WHERE {small} ORDER BY country, region",
     }
@@ -110,15 +117,17 @@ def clean_trade(
 
 def clean_trade_file(src: str | Path, outputs: dict[str, str | Path], meta: dict[str, str],
                      drop_regions: dict[str, list[str]], min_region_trade: float, years: list[int] | None = None,
-                     hs_digits: int = 4, memory_mb: int | None = None, batch_rows: int = 2_000_000) -> dict[str, int]:
+                     hs_digits: int = 4, memory_mb: int | None = None, batch_rows: int = 2_000_000,
+                     dropped_before: Sequence[str | Path] = ()) -> dict[str, int]:
     """:func:`clean_trade` from the Parquet file ``src`` to the Parquet files ``outputs`` (keys ``clean``,
-    ``dropped_rows``, ``dropped_regions``), streamed through DuckDB within ``memory_mb``; returns their rows."""
+    ``dropped_rows``, ``dropped_regions``), streamed through DuckDB within ``memory_mb``; returns their rows.
+    ``dropped_rows`` also holds the rows of ``dropped_before`` (see :func:`clean_queries`)."""
     rows = {}
     with duckdb.connect() as con:
         if memory_mb:
             con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         con.execute(f"CREATE VIEW trade AS SELECT * FROM read_parquet('{src}')")
-        queries = clean_queries(con, "trade", drop_regions, min_region_trade, years, hs_digits)
+        queries = clean_queries(con, "trade", drop_regions, min_region_trade, years, hs_digits, dropped_before)
         for name, sql in queries.items():
             empty = _empty_schema(con, sql)
             with TableWriter(outputs[name], meta) as out:

@@ -93,8 +93,14 @@ def read_schedule_c(path: str | Path) -> dict[str, str]:
     return codes
 
 
-def read_census(path: str | Path, flow: str, schedule_c: dict[str, str]) -> pd.DataFrame:
-    """One Census API response (JSON array of arrays, header first) to the canonical form."""
+CENSUS_TOTAL_REASON = "total or country grouping of the Census (STATE -, CTY_CODE 0nnn, nXXX or -)"
+
+
+def read_census(path: str | Path, flow: str, schedule_c: dict[str, str], dropped: list[pd.DataFrame] | None = None,
+                **checks) -> pd.DataFrame:
+    """One Census API response (JSON array of arrays, header first) to the canonical form (``checks``: see
+    :func:`valuechain.tradeio.check_rows`). The rows dropped, totals included, are appended to ``dropped`` with
+    their reason when it is given."""
     source = str(path)
     try:
         rows = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -122,11 +128,16 @@ def read_census(path: str | Path, flow: str, schedule_c: dict[str, str]) -> pd.D
         log.info("%s: %d rows of totals and country groupings dropped", source, int(total.sum()))
     keep = ~total.to_numpy()
     canonical = pd.DataFrame({
-        "year": raw["YEAR"], "flow": flow, "country": "USA", "region": raw["STATE"], "partner": partner,
+        "year": raw["YEAR"], "flow": flow, "country": "USA", "region": raw["STATE"], "partner": partner.where(keep, cty),
         "hs": raw[v["commodity"]].astype(str).str.strip(), "value": raw[v["value"]],
-    })[keep]
+    })
+    if dropped is not None and total.any():
+        totals = canonical[~keep]
+        dropped.append(totals.assign(year=pd.to_numeric(totals["year"]).astype("int32"),
+                                     value=pd.to_numeric(totals["value"]).astype("float64"),
+                                     reason=CENSUS_TOTAL_REASON).reset_index(drop=True))
     # several Census codes of one country (the Gaza Strip and the West Bank: PSE) are added up
-    return validate_canonical(canonical.reset_index(drop=True), source, "sum")
+    return validate_canonical(canonical[keep].reset_index(drop=True), source, "sum", dropped=dropped, **checks)
 
 
 def check_comex_states(trade: pd.DataFrame, uf: str | Path) -> None:
@@ -144,11 +155,12 @@ def check_comex_states(trade: pd.DataFrame, uf: str | Path) -> None:
 def public_trade(census: dict[str, list[str]], schedule_c: str | None, comex: list[str], pais: str | None,
                  uf: str | None, comexstat_region: str = "state", **checks) -> pd.DataFrame:
     """The canonical table of the chosen public sources: ``census`` maps ``export``/``import`` to response
-    files; ``comex`` lists Comex Stat ``EXP_``/``IMP_`` files. Checked like any trade input."""
+    files; ``comex`` lists Comex Stat ``EXP_``/``IMP_`` files. Checked like any trade input (``checks``: see
+    :func:`valuechain.tradeio.validate_canonical`, ``dropped`` included)."""
     frames = []
     if any(census.values()):
         codes = read_schedule_c(schedule_c)
-        frames += [read_census(path, flow, codes) for flow, paths in census.items() for path in paths]
+        frames += [read_census(path, flow, codes, **checks) for flow, paths in census.items() for path in paths]
     if comex:
         trade = read_comexstat(comex, pais, "error", region=comexstat_region, **checks)
         if uf and comexstat_region == "state":

@@ -320,6 +320,8 @@ def _partner_codes(partner: pd.Categorical, source: str, aggregates: dict[str, s
     if bad.any():
         _fail(source, "partner", "not an ISO3 country code (aggregates such as 'World' need an entry in "
               "ingest.partner_aggregates)", bad, pd.Series(partner), first=first)
+    # a dropped aggregate keeps its label (it has no ISO3 code), so that the record of dropped rows shows it
+    code = code.where(action != "drop", raw)
     return _recode(partner, pd.Index(code)), _bad_rows(partner, (action == "drop").to_numpy(), False)
 
 
@@ -391,13 +393,33 @@ def parse_numbers(text: pd.Series, source: str, column: str, decimal: str = "aut
     return values, decimal
 
 
+# Why ingestion drops a row, as clean/dropped_rows.parquet records it (column reason), with the key that decides.
+AGGREGATE_REASON = "partner not a country (ingest.partner_aggregates)"
+OWN_PARTNER_REASON = "partner is the reporting country (ingest.own_partner)"
+NATIONAL_REASON = "national pseudo-product, chapters 98-99 (ingest.national_hs)"
+UNKNOWN_HS_REASON = "code outside the HS nomenclature (ingest.unknown_hs)"
+COARSE_REASON = "also given at a finer HS level (ingest.hs_overlap)"
+DROPPED_COLUMNS = CANONICAL_COLUMNS + ["reason"]
+
+
 class Checked(NamedTuple):
-    """What :func:`check_rows` gives: the canonical rows, the rows to drop, and the decimal separator of the values
-    (``None`` when they show none; the next batch of the same file is read with it)."""
+    """What :func:`check_rows` gives: the canonical rows, why each dropped row is dropped (``reason``: None for the
+    rows kept), and the decimal separator of the values (``None`` when they show none; the next batch of the same
+    file is read with it). Rows dropped as aggregate partners keep their partner label as the file gives it."""
 
     rows: pd.DataFrame
-    dropped: np.ndarray
+    reason: np.ndarray
     decimal: str | None
+
+    @property
+    def dropped(self) -> np.ndarray:
+        return pd.notna(self.reason)
+
+    def dropped_rows(self) -> pd.DataFrame:
+        """The dropped rows, :data:`DROPPED_COLUMNS`, codes as text."""
+        rows = self.rows[self.dropped]
+        return pd.DataFrame({**{c: rows[c].astype(object) if c in CODE_COLUMNS else rows[c] for c in CANONICAL_COLUMNS},
+                             "reason": self.reason[self.dropped]}).reset_index(drop=True)
 
 
 @lru_cache(maxsize=1)
@@ -544,6 +566,7 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
     partner = _text_codes(df, "partner", source, first)
     out["partner"], dropped = _partner_codes(partner, source, partner_aggregates, first)
     _log_aggregates(source, df["partner"][dropped])
+    reason = np.where(dropped, AGGREGATE_REASON, None)
     own = (out["partner"].astype(object) == out["country"].astype(object)).to_numpy() & ~dropped
     if own.any():
         if own_partner == "error":
@@ -552,6 +575,7 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
         log.warning("%s: %d rows whose partner is the reporting country dropped (ingest.own_partner: drop)", source,
                     int(own.sum()))
         dropped = dropped | own
+        reason[own] = OWN_PARTNER_REASON
 
     if pd.api.types.is_numeric_dtype(df["hs"]) and not pd.api.types.is_bool_dtype(df["hs"]):
         raise TradeDataError(
@@ -569,6 +593,7 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
         log.warning("%s: %d rows of national pseudo-products (chapters 98-99) dropped (ingest.national_hs: drop): "
                     "%s", source, int(national.sum()), _per_code(np.asarray(hs)[national]))
         dropped = dropped | national
+        reason[national] = NATIONAL_REASON
     if known_hs is not None and unknown_hs != "keep":
         unknown = _bad_rows(hs, ~hs.categories.isin(known_hs), False) & ~dropped & ~national
         if unknown.any():
@@ -578,6 +603,7 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
             log.warning("%s: %d rows of codes outside the HS nomenclature dropped (ingest.unknown_hs: drop): %s",
                         source, int(unknown.sum()), _per_code(np.asarray(hs)[unknown]))
             dropped = dropped | unknown
+            reason[unknown] = UNKNOWN_HS_REASON
     out["hs"] = hs
 
     value, decimal = _numeric(df, "value", source, first, decimal)
@@ -588,16 +614,16 @@ def check_rows(df: pd.DataFrame, source: str, partner_aggregates: dict[str, str]
     if bad.any():
         _fail(source, "value", "negative value", bad.to_numpy(), df["value"], first=first)
     out["value"] = value.astype("float64")
-    return Checked(out[CANONICAL_COLUMNS], dropped, decimal)
+    return Checked(out[CANONICAL_COLUMNS], reason, decimal)
 
 
 def check_table(con, table: str, source: str, duplicates: str = "error", hs_overlap: str = "error",
-                place: Places | None = None) -> str:
+                place: Places | None = None) -> tuple[str, str | None]:
     """The checks of the whole table, in DuckDB, so a table on disk is never loaded at once.
 
     ``table``: a relation of :data:`CANONICAL_COLUMNS` plus ``row`` (the data row of the source, for messages),
-    the checked rows of :func:`check_rows` with aggregate partners left out. Returns the SQL of the rows to keep:
-    a duplicated key is an error (``duplicates="error"``) or its rows are summed (``"sum"``); a code given at two
+    the checked rows of :func:`check_rows` with aggregate partners left out. Returns the SQL of the rows to keep and
+    that of the rows dropped here (:data:`DROPPED_COLUMNS`; None when there are none): a duplicated key is an error (``duplicates="error"``) or its rows are summed (``"sum"``); a code given at two
     HS levels for the same flow, region and partner (an HS4 row and HS6 rows of that heading) is an error or its
     coarser rows are dropped (``hs_overlap="finest"``). Raises :class:`TradeDataError` when no value is positive;
     warns when HS levels are mixed without overlap and when one row holds more than half of all trade. ``place``
@@ -652,18 +678,22 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
                           [top_row]).fetchall()[0][0]
         log.warning("%s: %s holds %.0f%% of all trade (%s); check its unit", source,
                     (place or (lambda r: f"row {r}"))(top_row), 100 * top / total, key)
+    coarse_rows = (f"SELECT {', '.join(CANONICAL_COLUMNS)}, '{COARSE_REASON}' AS reason FROM {table} WHERE row IN "
+                   f"{drop} ORDER BY row") if n_coarse else None
     if n_dup:
-        return f"SELECT {keys}, sum(value) AS value FROM {kept} GROUP BY {keys} ORDER BY min(row)"
+        return f"SELECT {keys}, sum(value) AS value FROM {kept} GROUP BY {keys} ORDER BY min(row)", coarse_rows
     if n_coarse:
-        return f"SELECT {keys}, value FROM {kept} ORDER BY row"
-    return f"SELECT {keys}, value FROM {table}"  # a plain scan keeps the rows' order (preserve_insertion_order)
+        return f"SELECT {keys}, value FROM {kept} ORDER BY row", coarse_rows
+    return f"SELECT {keys}, value FROM {table}", None  # a plain scan keeps the rows' order (preserve_insertion_order)
 
 
 def validate_canonical(df: pd.DataFrame, source: str, duplicates: str = "error", hs_overlap: str = "error",
-                       place: Places | None = None, **rules) -> pd.DataFrame:
+                       place: Places | None = None, dropped: list[pd.DataFrame] | None = None,
+                       **rules) -> pd.DataFrame:
     """Check and type a canonical table held in memory (:func:`check_rows` with ``rules``, then
     :func:`check_table`); raise :class:`TradeDataError` on the first bad column. Code columns come back
-    categorical. ``place`` names the rows of a table concatenated from several files."""
+    categorical. ``place`` names the rows of a table concatenated from several files. The rows dropped, with their
+    reason (:data:`DROPPED_COLUMNS`), are appended to ``dropped`` when it is given."""
     import duckdb
 
     if len(df) == 0:
@@ -673,7 +703,12 @@ def validate_canonical(df: pd.DataFrame, source: str, duplicates: str = "error",
     rows = checked.rows[keep].assign(row=np.flatnonzero(keep) + 1)
     with duckdb.connect() as con:
         con.register("checked", _plain(rows))
-        out = con.execute(check_table(con, "checked", source, duplicates, hs_overlap, place)).df()
+        kept, coarse = check_table(con, "checked", source, duplicates, hs_overlap, place)
+        out = con.execute(kept).df()
+        if dropped is not None:
+            dropped.append(checked.dropped_rows())
+            if coarse:
+                dropped.append(con.execute(coarse).df())
     return _typed(out)
 
 
@@ -714,9 +749,28 @@ def _staging(dest: Path) -> Path:
     return staging
 
 
+DROPPED_SCHEMA = pa.schema([("year", pa.int32())] + [(c, pa.string()) for c in CODE_COLUMNS]
+                           + [("value", pa.float64()), ("reason", pa.string())])
+
+
+def _dropped_table(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame[DROPPED_COLUMNS], schema=DROPPED_SCHEMA, preserve_index=False)
+
+
+def write_dropped(frames: Sequence[pd.DataFrame], dest: str | Path, meta: dict[str, str]) -> int:
+    """The rows an ingestion dropped (frames of :data:`DROPPED_COLUMNS`, from ``dropped`` of
+    :func:`validate_canonical`) as one Parquet table of :data:`DROPPED_SCHEMA` at ``dest``; returns its rows."""
+    frames = [f for f in frames if len(f)]
+    table = (_dropped_table(pd.concat(frames, ignore_index=True)) if frames
+             else DROPPED_SCHEMA.empty_table())
+    with TableWriter(dest, meta) as out:
+        out.write(table)
+    return out.rows
+
+
 def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[str, str], duplicates: str = "error",
                      sep: str | None = None, batch_rows: int = BATCH_ROWS, memory_mb: int = 2000,
-                     hs_overlap: str = "error", **rules) -> int:
+                     hs_overlap: str = "error", dropped_dest: str | Path | None = None, **rules) -> int:
     """Check files in the canonical form into one Parquet table at ``dest``, streaming: returns its rows.
 
     Each file is read in batches of ``batch_rows`` rows and checked row by row (:func:`check_rows` with ``rules``,
@@ -725,7 +779,8 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
     checks then run in DuckDB over that file (:func:`check_table`, rows named by file), within ``memory_mb``
     (spilling to the staging folder beyond it), and the result is written to ``dest`` with ``meta`` (atomically:
     nothing at ``dest`` on error; the staging folder is removed, and one left by a killed run is removed by the
-    next). Gives the same table as :func:`read_canonical` of the files' concatenation.
+    next). Gives the same table as :func:`read_canonical` of the files' concatenation. The rows dropped, with their
+    reason, are written to ``dropped_dest`` when it is given (:data:`DROPPED_SCHEMA`, in the files' order).
     """
     import shutil
 
@@ -736,9 +791,11 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
     source = ", ".join(map(str, paths))
     staging = _staging(dest)
     staged = staging / "checked.parquet"
+    staged_dropped = staging / "dropped.parquet"
     files = []
     try:
-        with TableWriter(staged, {}) as out:
+        with TableWriter(staged, {}) as out, TableWriter(staged_dropped, {}) as out_dropped:
+            out_dropped.write(DROPPED_SCHEMA.empty_table())
             for path in paths:
                 first, decimal = 1, rules.get("decimal", "auto")
                 for batch in read_batches(path, sep, batch_rows):
@@ -750,6 +807,8 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
                     row = np.flatnonzero(keep) + first + sum(n for _, n in files)
                     out.write(encode_codes(pa.Table.from_pandas(checked.rows[keep].assign(row=row),
                                                                 preserve_index=False), CODE_COLUMNS))
+                    if not keep.all():
+                        out_dropped.write(_dropped_table(checked.dropped_rows()))
                     first += len(batch)
                     log.info("%s: %d rows checked", path, first - 1)
                 if first == 1:
@@ -759,11 +818,19 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
             con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
             con.execute(f"SET temp_directory = '{staging}'")
             con.execute(f"CREATE VIEW checked AS SELECT * FROM read_parquet('{staged}')")
-            query = check_table(con, "checked", source, duplicates, hs_overlap, Places(files))
+            query, coarse = check_table(con, "checked", source, duplicates, hs_overlap, Places(files))
             reader = con.cursor().sql(query).to_arrow_reader(batch_rows)
             with TableWriter(dest, meta) as out:
                 for batch in reader:
                     out.write(_encoded(batch))
+            if dropped_dest is not None:
+                dropped = f"SELECT * FROM read_parquet('{staged_dropped}')"
+                if coarse:
+                    dropped += f" UNION ALL ({coarse})"
+                with TableWriter(dropped_dest, meta) as out_dropped:
+                    out_dropped.write(DROPPED_SCHEMA.empty_table())
+                    for batch in con.cursor().sql(dropped).to_arrow_reader(batch_rows):
+                        out_dropped.write(pa.Table.from_batches([batch]).cast(DROPPED_SCHEMA))
         return out.rows
     finally:
         shutil.rmtree(staging, ignore_errors=True)
