@@ -1,6 +1,7 @@
 """Public regional trade: the Census API and Comex Stat layouts, and the download logic against a localhost
 server (retries, a transfer cut short and resumed, a bad checksum, no network)."""
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -179,31 +180,110 @@ def test_what_a_census_answer_shows_is_named(head, key_given, problem):
     assert got is None if problem is None else problem in got
 
 
-def test_a_certificate_that_cannot_be_verified_is_named_a_tls_failure_and_not_retried(tmp_path):
-    """A localhost HTTPS server with a self-signed certificate stands in for a server whose chain cannot be
-    verified (Comex Stat's sends its leaf without the intermediate): verification stays on, the first attempt
-    fails, and the message says it is a TLS failure of that host."""
+def _certificate(tmp_path, name, subject, issuer=None, ca=False):
+    """A key and certificate made with openssl: self-signed (a root) or signed by ``issuer`` (name of one made
+    before); ``ca`` makes it a certificate authority, else a server certificate for localhost and 127.0.0.1."""
+    import subprocess
+
+    key, cert = tmp_path / f"{name}.key", tmp_path / f"{name}.pem"
+    ext = tmp_path / f"{name}.ext"
+    ext.write_text("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n" if ca else
+                   "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    if issuer is None:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject,
+                        "-keyout", str(key), "-out", str(cert), "-extensions", "v3", "-config", "/dev/stdin"],
+                       input=f"[req]\ndistinguished_name=dn\n[dn]\n[v3]\n{ext.read_text()}", text=True,
+                       check=True, capture_output=True)
+        return cert, key
+    csr = tmp_path / f"{name}.csr"
+    subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", str(key),
+                    "-out", str(csr)], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(tmp_path / f"{issuer}.pem"), "-CAkey",
+                    str(tmp_path / f"{issuer}.key"), "-CAcreateserial", "-days", "2", "-extfile", str(ext),
+                    "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def incomplete_chain(tmp_path, monkeypatch):
+    """A localhost HTTPS server whose certificate is signed by an intermediate it does not send (as Comex Stat's
+    sends its leaf alone), under a root made trusted for the test (SSL_CERT_FILE); ``url`` serves a small file.
+    Also made: a second intermediate of the same root, which did not sign the server's certificate."""
     import http.server
     import shutil
     import ssl
-    import subprocess
     import threading
 
-    assert shutil.which("openssl"), "openssl makes the test's certificate"
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=localhost", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    assert shutil.which("openssl"), "openssl makes the test's certificates"
+    root, _ = _certificate(tmp_path, "root", "/CN=Test Root", ca=True)
+    intermediate, _ = _certificate(tmp_path, "intermediate", "/CN=Test Intermediate", "root", ca=True)
+    other, _ = _certificate(tmp_path, "other", "/CN=Other Intermediate", "root", ca=True)
+    leaf, leaf_key = _certificate(tmp_path, "leaf", "/CN=localhost", "intermediate")
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "PAIS.csv").write_bytes((FIX / "PAIS.csv").read_bytes())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context.load_cert_chain(leaf, leaf_key)  # the leaf alone: the chain is incomplete
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with pytest.raises(r.RetrieveError) as err:
-            r.download(f"https://localhost:{server.server_port}/EXP_2017_MUN.csv", tmp_path / "out.csv",
-                       backoff=0.0, timeout=10)
-    finally:
-        server.shutdown()
+    monkeypatch.setenv("SSL_CERT_FILE", str(root))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    yield {"url": f"https://localhost:{server.server_port}/PAIS.csv", "intermediate": intermediate, "other": other}
+    server.shutdown()
+
+
+def _fingerprint(pem):
+    import ssl
+
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(Path(pem).read_text())).hexdigest()
+
+
+def test_an_incomplete_chain_is_a_tls_failure_not_retried_and_nothing_kept(tmp_path, incomplete_chain):
+    out = tmp_path / "out.csv"
+    with pytest.raises(r.RetrieveError) as err:
+        r.download(incomplete_chain["url"], out, backoff=0.0, timeout=10)
     message = str(err.value)
     assert "download failed after 1 attempt(s)" in message
     assert "a TLS failure: the certificate of localhost could not be verified" in message
+    assert "no network" not in message
+
+
+def test_the_pinned_intermediate_completes_the_chain_of_its_host_only(tmp_path, incomplete_chain, monkeypatch):
+    """With the intermediate pinned for localhost the download succeeds; pinned for another host it is not used;
+    an intermediate that did not sign the server's certificate still fails; a shipped file that is not the pinned
+    certificate is refused before any request."""
+    pem = incomplete_chain["intermediate"]
+    monkeypatch.setitem(r.INTERMEDIATES, "localhost", (pem, _fingerprint(pem)))
+    r.download(incomplete_chain["url"], tmp_path / "PAIS.csv", backoff=0.0, timeout=10)
+    assert (tmp_path / "PAIS.csv").read_bytes() == (FIX / "PAIS.csv").read_bytes()
+
+    monkeypatch.delitem(r.INTERMEDIATES, "localhost")
+    monkeypatch.setitem(r.INTERMEDIATES, "127.0.0.1", (pem, _fingerprint(pem)))
+    with pytest.raises(r.RetrieveError, match="a TLS failure: the certificate of localhost"):
+        r.download(incomplete_chain["url"], tmp_path / "other_host.csv", backoff=0.0, timeout=10)
+
+    other = incomplete_chain["other"]
+    monkeypatch.setitem(r.INTERMEDIATES, "localhost", (other, _fingerprint(other)))
+    with pytest.raises(r.RetrieveError, match="its chain completed with the pinned other.pem"):
+        r.download(incomplete_chain["url"], tmp_path / "wrong.csv", backoff=0.0, timeout=10)
+
+    monkeypatch.setitem(r.INTERMEDIATES, "localhost", (other, _fingerprint(pem)))
+    with pytest.raises(r.RetrieveError, match="has the SHA-256 fingerprint .* not the pinned"):
+        r.download(incomplete_chain["url"], tmp_path / "mismatch.csv", backoff=0.0, timeout=10)
+    assert not any(tmp_path.glob("wrong.csv*")) and not (tmp_path / "mismatch.csv").exists()
+
+
+def test_the_shipped_intermediate_is_the_pinned_certificate():
+    """Comex Stat's server's missing intermediate, as shipped, matches its pin and is a CA certificate valid now."""
+    import subprocess
+
+    path, fingerprint = r.INTERMEDIATES["balanca.economia.gov.br"]
+    assert r.tls_context("balanca.economia.gov.br") is not None and r.tls_context("example.org") is None
+    text = subprocess.run(["openssl", "x509", "-in", str(path), "-noout", "-subject", "-issuer", "-checkend", "0",
+                           "-ext", "basicConstraints"], capture_output=True, text=True, check=True).stdout
+    assert "CN = Sectigo Public Server Authentication CA OV R36" in text and "CA:TRUE" in text
+    assert "Root R46" in text and "will not expire" in text
+
+

@@ -64,20 +64,58 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
+CERTS = Path(__file__).parent / "data" / "certs"
+# Servers that send their certificate without the intermediate certificate that signed it (openssl's verify code
+# 21), which Python's verification rejects: the issuer's public intermediate, shipped in valuechain/data/certs/ and
+# pinned by the SHA-256 fingerprint of its DER form, completes the chain for that host only; the chain must still
+# end at a root of the system's trust store, so a wrong certificate still fails (docs/trade_data.md).
+INTERMEDIATES = {
+    # Comex Stat's download server; its leaf *.economia.gov.br is issued by Sectigo Public Server Authentication CA
+    # OV R36 (root: Sectigo Public Server Authentication Root R46), checked against Sectigo's published CA list
+    "balanca.economia.gov.br": (CERTS / "sectigo_public_server_authentication_ca_ov_r36.pem",
+                                "6542d176bed50f193c0ce297ae44ecd8a0a86bec2ede682769344059b4e78530"),
+}
+
+
+def tls_context(host: str | None, intermediates: Mapping[str, tuple[Path, str]] | None = None
+                ) -> ssl.SSLContext | None:
+    """The TLS context for ``host``: None (the default context) unless ``intermediates`` (default
+    :data:`INTERMEDIATES`) lists it; then the default context with the host's pinned intermediate added to the
+    certificates chains are built from. Raises :class:`RetrieveError` when the shipped file is not the pinned
+    certificate. Partial chains stay refused (Python 3.13 allows them by default): the intermediate is no trust
+    anchor, the chain it completes must end at a trusted root."""
+    entry = (INTERMEDIATES if intermediates is None else intermediates).get(host or "")
+    if entry is None:
+        return None
+    path, fingerprint = entry
+    der = ssl.PEM_cert_to_DER_cert(Path(path).read_text(encoding="ascii"))
+    found = hashlib.sha256(der).hexdigest()
+    if found != fingerprint.replace(":", "").lower():
+        raise RetrieveError(f"{path}: the intermediate certificate shipped for {host} has the SHA-256 fingerprint "
+                            f"{found}, not the pinned {fingerprint}; not used")
+    context = ssl.create_default_context()
+    context.verify_flags &= ~getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0)
+    context.load_verify_locations(cadata=der)
+    return context
+
+
 def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0, timeout: float = 60.0) -> None:
     """Stream ``url`` to ``dest`` in 1 MB blocks, with ``attempts`` tries and exponential back-off.
 
     Resumable: bytes already in ``dest`` (a download cut short, in this run or an earlier one) are kept and
     the rest is asked for with an HTTP ``Range`` request; a server that ignores it (status 200) sends the whole
-    file again, which replaces them. Raises :class:`RetrieveError` saying what failed after the last attempt.
+    file again, which replaces them. A host of :data:`INTERMEDIATES` gets its chain completed (:func:`tls_context`).
+    Raises :class:`RetrieveError` saying what failed after the last attempt.
     """
     dest = Path(dest)
     shown = redact(url)
+    host = urllib.parse.urlsplit(url).hostname
+    context = tls_context(host) if url.lower().startswith("https:") else None
     for attempt in range(1, attempts + 1):
         have = dest.stat().st_size if dest.exists() else 0
         request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
                 resumed = have and response.status == 206
                 if have:
                     log.info("%s: %s at byte %d", shown, "resuming" if resumed else "server sent it whole", have)
@@ -102,9 +140,11 @@ def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0
         if not retry or attempt == attempts:
             tls = isinstance(getattr(error, "reason", error), ssl.SSLError)
             offline = isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
-            hint = (f"a TLS failure: the certificate of {urllib.parse.urlsplit(url).hostname} could not be verified "
-                    "(an incomplete certificate chain, a wrong certificate or a proxy in between); verification "
-                    "stays on: put the file in the data mirror or under resources/ by hand" if tls
+            completed = (f" (its chain completed with the pinned {INTERMEDIATES[host][0].name}: the server's "
+                         "certificate may now come from another issuer)" if context is not None else "")
+            hint = (f"a TLS failure: the certificate of {host} could not be verified{completed} (an incomplete "
+                    "certificate chain, a wrong certificate or a proxy in between); verification stays on: put the "
+                    "file in the data mirror or under resources/ by hand" if tls
                     else "no network? Put the file in the data mirror or under resources/ by hand" if offline
                     else "the URL or the API key is malformed (spaces, control or non-ASCII characters)"
                     if isinstance(error, (http.client.InvalidURL, UnicodeError))
