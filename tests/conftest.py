@@ -75,7 +75,8 @@ def hs4_reference(product_truth) -> tuple[pd.DataFrame, pd.Index]:
 @pytest.fixture
 def public_server():
     """A localhost stand-in for the Census API and Comex Stat's download server, serving the fixtures of
-    tests/fixtures/public in their published layouts. It answers 503 to the first request of each path, cuts
+    tests/fixtures/public in their published layouts (and ``files``: name -> bytes, served under any path). It
+    answers 503 to the first request of each path, cuts
     the first complete transfer of each Comex file in half (as a dropped connection does), and honours Range
     requests, so retries and resumption are exercised. ``requests`` records (path, Range header) of each."""
     import functools
@@ -84,7 +85,7 @@ def public_server():
     from urllib.parse import parse_qs, urlsplit
 
     root = Path(__file__).parent / "fixtures" / "public"
-    seen, cut, requests = set(), set(), []
+    seen, cut, requests, files = set(), set(), [], {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -99,10 +100,10 @@ def public_server():
                 name = f"census_{url.path.split('/')[2]}_{q['COMM_LVL'][0]}_{q['YEAR'][0]}.json"
             else:
                 name = url.path.rsplit("/", 1)[-1]
-            if not (root / name).is_file():
+            if name not in files and not (root / name).is_file():
                 self.send_error(404, "no such file")
                 return
-            body = (root / name).read_bytes()
+            body = files[name] if name in files else (root / name).read_bytes()
             start = int(self.headers["Range"].split("=")[1].rstrip("-")) if self.headers.get("Range") else 0
             self.send_response(206 if start else 200)
             self.send_header("Content-Length", str(len(body) - start))
@@ -120,7 +121,7 @@ def public_server():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
-    yield {"base": base, "requests": requests, "config": {
+    yield {"base": base, "requests": requests, "files": files, "config": {
         "census": {"api": f"{base}/census", "countries_url": f"{base}/census/country.txt", "level": "HS4",
                    "api_key": None},
         "comexstat": {"files": base + "/comex/{flow}_{year}_MUN.csv", "tables": base + "/tables/{table}.csv"},

@@ -5,12 +5,14 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from valuechain.allocation import allocate_chunk, link_matrix, prepare
+from valuechain.baci import GROUP_REASON, LEGACY_REASON
 from valuechain.clean import PSEUDO_REASON
 from valuechain.public_trade import CENSUS_TOTAL_REASON
 from valuechain.query import query_flows
@@ -346,6 +348,65 @@ def test_a_scatter_count_below_one_is_refused_before_any_job(work):
                           cwd=work, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
     assert "--set-scatter flows=0: a stage is split into at least 1 job" in proc.stdout + proc.stderr
+
+
+def _baci_release(folder):
+    """The BACI fixtures as the release archive CEPII publishes."""
+    import zipfile
+
+    fix = Path(__file__).parent / "fixtures" / "baci"
+    archive = folder / "BACI_HS92_V202501.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in ("BACI_HS92_Y2017_V202501.csv", "country_codes_V202501.csv", "product_codes_HS92_V202501.csv"):
+            z.write(fix / name, name)
+    return archive
+
+
+def test_baci_alone_is_a_world_run(tmp_path, work):
+    """source: baci with a release archive on disk: every country a location, through to the manifest; groups of
+    countries and codes outside HS recorded as dropped."""
+    run = "test-baci"
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps({"run": run, "source": "baci", "clean": {"min_region_trade": 0},
+                                  "baci": {"archive": str(_baci_release(tmp_path)), "years": [2017]}}))
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile",
+                           "config/test/small.yaml", str(config)], cwd=work, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert (work / "results" / run / "MANIFEST.json").is_file()
+    clean = pd.read_parquet(work / "results" / run / "clean" / "trade.parquet")
+    assert (clean["country"].astype(str) == clean["region"].astype(str)).all() and clean["country"].nunique() == 18
+    totals = clean.groupby("flow", observed=True)["value"].sum()
+    assert totals["export"] == pytest.approx(totals["import"])  # the same reconciled flows
+    dropped = pd.read_parquet(work / "results" / run / "clean" / "dropped_rows.parquet")
+    assert set(dropped["reason"]) == {GROUP_REASON, LEGACY_REASON}
+    assert pd.read_parquet(work / "results" / run / "links" / "final.parquet")["output"].nunique() > 20
+
+
+def test_baci_beside_public_regional_data(tmp_path, public_server, work):
+    """source: [public, baci], the archive downloaded: the US states and Brazilian states replace the USA and
+    Brazil, every other country of BACI is a location of its own."""
+    run = "test-public-baci"
+    public_server["files"]["BACI_HS92_V202501.zip"] = _baci_release(tmp_path).read_bytes()
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps({
+        "run": run, "source": ["public", "baci"], "clean": {"min_region_trade": 0},
+        "public": {**public_server["config"], "countries": ["USA", "BRA"], "years": [2017],
+                   "cache": str(tmp_path / "public"), "sha256": {}},
+        "baci": {"url": public_server["base"] + "/baci/BACI_{hs}_{release}.zip", "years": [2017]}}))
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile",
+                           "config/test/small.yaml", str(config), "--until", "clean_trade"], cwd=work,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    clean = pd.read_parquet(work / "results" / run / "clean" / "trade.parquet")
+    usa, bra = clean[clean["country"] == "USA"], clean[clean["country"] == "BRA"]
+    assert {"TX", "CA"} <= set(usa["region"]) and "USA" not in set(usa["region"])
+    assert {"SP", "MG"} <= set(bra["region"]) and "BRA" not in set(bra["region"])
+    others = clean[~clean["country"].isin(["USA", "BRA"])]
+    assert others["country"].nunique() == 16 and (others["country"].astype(str) == others["region"].astype(str)).all()
+    assert (work / "resources" / "baci" / "BACI_HS92_V202501.zip").is_file()
+    log = (work / "logs" / run / "ingest_trade.log").read_text()
+    assert re.search(r"baci_trade.parquet: \d+ rows of BRA, USA left out: their regions replace them", log)
 
 
 def test_public_sources_run_the_workflow(tmp_path, public_server, work):

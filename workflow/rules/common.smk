@@ -95,9 +95,13 @@ LINK_METHODS = ("bf", "cospec", "learned", "regional", "world", "fused")
 COMPARED = sorted(set(METHODS["compare"]) | {METHODS["method"]}, key=LINK_METHODS.index)
 LINKS_FILE = config.get("links_file")
 # No trade file and no network file: the demo world. A network file alone: no trade data at all.
-PUBLIC_SOURCE = config.get("source") == "public"
-DEMO = config["trade"] is None and LINKS_FILE is None and not PUBLIC_SOURCE
-HAS_TRADE = DEMO or PUBLIC_SOURCE or config["trade"] is not None
+_SOURCES = config.get("source") or []
+SOURCES = {_SOURCES} if isinstance(_SOURCES, str) else set(_SOURCES)
+PUBLIC_SOURCE = "public" in SOURCES
+# BACI: every country a location, alone or beside regional data (whose regions replace their country)
+BACI_SOURCE = "baci" in SOURCES
+DEMO = config["trade"] is None and LINKS_FILE is None and not SOURCES
+HAS_TRADE = DEMO or bool(SOURCES) or config["trade"] is not None
 if PUBLIC_SOURCE and config["trade"] is not None:
     raise ValueError("config: set either trade (your files) or source: public, not both")
 SKIPPED = (
@@ -138,28 +142,40 @@ HS_CODES = [*HS_NAMES.values(), "resources/concordance/hs_isic3.csv", "resources
 
 
 def trade_files(wildcards):
-    """The trade file(s) to ingest: the generated demo world, the public sources combined, or the user's."""
+    """The regional trade file(s) to ingest: the generated demo world, the public sources combined, the user's, or
+    none (a world run of BACI alone)."""
     if DEMO:
         return [rules.generate_demo_world.output.trade]
     if PUBLIC_SOURCE:
         return [res("data/public_trade.parquet")]
-    trade = config["trade"]
+    trade = config["trade"] or []
     return trade if isinstance(trade, list) else [trade]
+
+
+def world_file(wildcards):
+    """BACI's countries in the canonical form, read after the regional files (source: baci), or none."""
+    return [res("data/baci_trade.parquet")] if BACI_SOURCE else []
+
+
+def baci_archive():
+    """The BACI release archive: the configured one, or where rule retrieve_baci puts it."""
+    return config["baci"]["archive"] or "resources/baci/BACI_{hs}_{release}.zip".format(**config["baci"])
 
 
 def dropped_before_cleaning(wildcards):
     """The records of rows dropped before cleaning, in the order of the stages that dropped them."""
     before = [res("data/public_dropped.parquet")] if PUBLIC_SOURCE else []
+    before += [res("data/baci_dropped.parquet")] if BACI_SOURCE else []
     return before + [res("data/ingest_dropped.parquet")]
 
 
 def trade_format(wildcards):
-    return "canonical" if DEMO or PUBLIC_SOURCE else config["format"]
+    return config["format"] if config["trade"] is not None else "canonical"
 
 
 def comexstat_countries(wildcards):
     # Without a PAIS table the ingestion stops with the library's message saying how to get one.
-    if DEMO or PUBLIC_SOURCE or config["format"] != "comexstat":
+    if config["trade"] is None or config["format"] != "comexstat":
         return []
     return config["comexstat_countries"] or []
 

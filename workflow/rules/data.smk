@@ -32,9 +32,11 @@ rule generate_demo_world:
 
 
 rule ingest_trade:
-    """Read the trade file(s), check every row, write the canonical long table (nothing on bad input)."""
+    """Read the trade file(s), check every row, write the canonical long table (nothing on bad input); with BACI,
+    its countries follow, but those the regional files give by their regions."""
     input:
         trade=trade_files,
+        world=world_file,
         countries=comexstat_countries,
         hs_codes=HS_CODES,
     output:

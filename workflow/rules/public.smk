@@ -49,3 +49,51 @@ rule build_public_trade:
         "../envs/base.yaml"
     script:
         rule_script("build_public_trade.py")
+
+
+rule retrieve_baci:
+    """Download the BACI release archive (or copy it from data_mirror/baci/), sha256 logged and checked when
+    pinned in baci.sha256."""
+    output:
+        "resources/baci/BACI_{hs}_{release}.zip",
+    log:
+        "logs/retrieve_baci_{hs}_{release}.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=240,
+    params:
+        url=lambda w: config["baci"]["url"].format(hs=w.hs, release=w.release),
+        sha256=config["baci"]["sha256"],
+    message:
+        "Retrieving BACI {wildcards.hs} {wildcards.release}"
+    conda:
+        "../envs/base.yaml"
+    script:
+        rule_script("retrieve_baci.py")
+
+
+rule build_baci_trade:
+    """BACI's flows of the chosen years in the canonical form, every country a location (its exports and imports
+    from the same reconciled flows); groups of countries and codes outside HS recorded as dropped."""
+    input:
+        archive=baci_archive(),
+    output:
+        trade=res("data/baci_trade.parquet"),
+        dropped=res("data/baci_dropped.parquet"),
+    log:
+        logfile("build_baci_trade.log"),
+    benchmark:
+        bench("build_baci_trade.tsv")
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        years=config["baci"]["years"],
+    message:
+        "Reading BACI {config[baci][hs]} {config[baci][release]} for {params.years}"
+    conda:
+        "../envs/base.yaml"
+    script:
+        rule_script("build_baci_trade.py")

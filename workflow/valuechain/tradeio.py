@@ -770,7 +770,8 @@ def write_dropped(frames: Sequence[pd.DataFrame], dest: str | Path, meta: dict[s
 
 def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[str, str], duplicates: str = "error",
                      sep: str | None = None, batch_rows: int = BATCH_ROWS, memory_mb: int = 2000,
-                     hs_overlap: str = "error", dropped_dest: str | Path | None = None, **rules) -> int:
+                     hs_overlap: str = "error", dropped_dest: str | Path | None = None,
+                     world: str | Path | None = None, **rules) -> int:
     """Check files in the canonical form into one Parquet table at ``dest``, streaming: returns its rows.
 
     Each file is read in batches of ``batch_rows`` rows and checked row by row (:func:`check_rows` with ``rules``,
@@ -781,6 +782,8 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
     nothing at ``dest`` on error; the staging folder is removed, and one left by a killed run is removed by the
     next). Gives the same table as :func:`read_canonical` of the files' concatenation. The rows dropped, with their
     reason, are written to ``dropped_dest`` when it is given (:data:`DROPPED_SCHEMA`, in the files' order).
+    ``world``: a canonical file of countries as locations (BACI, :mod:`valuechain.baci`) read after ``paths``,
+    whose rows of a country that ``paths`` give by its regions are left out (the regions replace the country).
     """
     import shutil
 
@@ -788,7 +791,7 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
 
     paths = [Path(p) for p in paths]
     dest = Path(dest)
-    source = ", ".join(map(str, paths))
+    source = ", ".join(map(str, [*paths, *([world] if world is not None else [])]))
     staging = _staging(dest)
     staged = staging / "checked.parquet"
     staged_dropped = staging / "dropped.parquet"
@@ -796,24 +799,36 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
     try:
         with TableWriter(staged, {}) as out, TableWriter(staged_dropped, {}) as out_dropped:
             out_dropped.write(DROPPED_SCHEMA.empty_table())
-            for path in paths:
+            regional, replaced = set(), 0
+            for path in [*paths, *([Path(world)] if world is not None else [])]:
                 first, decimal = 1, rules.get("decimal", "auto")
                 for batch in read_batches(path, sep, batch_rows):
                     if len(batch) == 0:
                         continue
-                    checked = check_rows(batch, str(path), first=first, **{**rules, "decimal": decimal})
-                    decimal = checked.decimal or decimal
-                    keep = ~checked.dropped
-                    row = np.flatnonzero(keep) + first + sum(n for _, n in files)
-                    out.write(encode_codes(pa.Table.from_pandas(checked.rows[keep].assign(row=row),
-                                                                preserve_index=False), CODE_COLUMNS))
-                    if not keep.all():
-                        out_dropped.write(_dropped_table(checked.dropped_rows()))
-                    first += len(batch)
+                    position = np.arange(len(batch))
+                    if world is not None and path == Path(world):
+                        given = batch["country"].astype(str).isin(regional).to_numpy()
+                        replaced += int(given.sum())
+                        batch, position = batch[~given], position[~given]
+                    if len(batch):
+                        checked = check_rows(batch, str(path), first=first, **{**rules, "decimal": decimal})
+                        decimal = checked.decimal or decimal
+                        keep = ~checked.dropped
+                        row = position[keep] + first + sum(n for _, n in files)
+                        out.write(encode_codes(pa.Table.from_pandas(checked.rows[keep].assign(row=row),
+                                                                    preserve_index=False), CODE_COLUMNS))
+                        if not keep.all():
+                            out_dropped.write(_dropped_table(checked.dropped_rows()))
+                        if path != Path(world or ""):
+                            regional |= set(checked.rows.loc[keep, "country"].astype(str).unique())
+                    first += len(position)
                     log.info("%s: %d rows checked", path, first - 1)
                 if first == 1:
                     raise TradeDataError(f"{path}: no data rows (only a header)")
                 files.append((str(path), first - 1))
+            if world is not None and regional:
+                log.info("%s: %d rows of %s left out: their regions replace them", world, replaced,
+                         ", ".join(sorted(regional)))
         with duckdb.connect() as con:
             con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
             con.execute(f"SET temp_directory = '{staging}'")
@@ -822,7 +837,7 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
             reader = con.cursor().sql(query).to_arrow_reader(batch_rows)
             with TableWriter(dest, meta) as out:
                 for batch in reader:
-                    out.write(_encoded(batch))
+                    out.write(canonical_batch(batch))
             if dropped_dest is not None:
                 dropped = f"SELECT * FROM read_parquet('{staged_dropped}')"
                 if coarse:
@@ -848,7 +863,7 @@ def summary(path: str | Path) -> str:
     return f"{n} rows: {countries} countries, {regions} regions, {products} products"
 
 
-def _encoded(batch: pa.RecordBatch) -> pa.Table:
+def canonical_batch(batch: pa.RecordBatch) -> pa.Table:
     """A canonical batch from DuckDB with canonical types: codes dictionary-encoded (pandas reads them back as
     categoricals), ``year`` int32."""
     table = encode_codes(batch, CODE_COLUMNS)

@@ -1,0 +1,14 @@
+"""Rule build_baci_trade: BACI's flows in the canonical form, every country a location (valuechain.baci)."""
+
+from pathlib import Path
+
+from valuechain.baci import baci_to_canonical
+from valuechain.smk import meta, setup
+from valuechain.tradeio import summary
+
+log = setup(snakemake)
+out = snakemake.output
+staging = Path(out.trade).with_name(".baci_trade.staging")
+baci_to_canonical(snakemake.input.archive, list(snakemake.params.years), out.trade, out.dropped,
+                  meta(snakemake, "trade/1"), staging, memory_mb=snakemake.resources.mem_mb // 2)
+log.info("BACI in the canonical form: %s", summary(out.trade))

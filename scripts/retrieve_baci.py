@@ -1,0 +1,15 @@
+"""Rule retrieve_baci: the BACI release archive, copied from data_mirror/baci/ or downloaded from cepii.fr
+(valuechain.retrieve: streamed, resumable, retried; sha256 logged, and checked when pinned)."""
+
+from pathlib import Path
+
+from valuechain.provenance import stamp
+from valuechain.retrieve import retrieve
+from valuechain.smk import setup
+
+setup(snakemake)
+out = Path(snakemake.output[0])
+mirror = snakemake.config.get("data_mirror")
+digest = retrieve(out.name, out, Path(mirror) / "baci" if mirror else None, snakemake.params.url,
+                  sha256=snakemake.params.sha256, source="CEPII BACI")
+stamp(out, digest)
