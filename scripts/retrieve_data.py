@@ -11,6 +11,9 @@ from valuechain.smk import setup
 log = setup(snakemake)
 f = snakemake.params.file
 mirror = snakemake.config.get("data_mirror")  # not a param: see the rule
-digest = retrieve(f["name"], snakemake.output[0], Path(mirror) / f["folder"] if mirror else None, f["url"],
-                  f["sha256"], f["source"], f.get("url_sha256"), f.get("convert"))
+# the project's own tables are committed in the repository, which is their mirror
+folder = (Path(snakemake.scriptdir).parent / f["repository"] if f.get("repository")
+          else Path(mirror) / f["folder"] if mirror else None)
+digest = retrieve(f["name"], snakemake.output[0], folder, f["url"], f["sha256"], f["source"], f.get("url_sha256"),
+                  f.get("convert"))
 stamp(snakemake.output[0], digest)

@@ -11,6 +11,9 @@ log = setup(snakemake)
 f = snakemake.params.file
 mirror = snakemake.config.get("data_mirror")  # not a param: see the rule
 mirror = Path(mirror) / "product_truth" if mirror else None
+convert = f.get("convert")
+if convert and convert.get("names"):  # the project's name table, committed in the repository
+    convert = {**convert, "names": str(Path(snakemake.scriptdir).parent / convert["names"])}
 digest = retrieve(f["name"], snakemake.output[0], mirror, f.get("url"), f.get("sha256"), f.get("source", ""),
-                  f.get("url_sha256"), f.get("convert"))
+                  f.get("url_sha256"), convert)
 stamp(snakemake.output[0], digest)

@@ -1,5 +1,5 @@
-"""Shared fixtures: a copy of the workflow to run Snakemake in; the real product-truth tables, retrieved from the
-local data mirror (../shared/data, how tests and CI run offline) with their pinned checksums, and the HS4
+"""Shared fixtures: a copy of the workflow to run Snakemake in; the real product-truth tables, from the local data
+mirror (../shared/data, how tests and CI run offline) or retrieved with their pinned checksums, and the HS4
 reference network built from them."""
 
 import shutil
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, settings
+from data_files import data_folder, no_data_reason
 from readme_blocks import command_of, run
 from valuechain import reference as ref
-from valuechain.retrieve import retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,10 @@ WORKFLOW_FILES = ("Snakefile", "workflow", "config", "scripts", "profiles", "REA
 def work(tmp_path_factory) -> Path:
     """A copy of the workflow in a temporary folder, so that test runs write nothing under the repository's
     results/, logs/, benchmarks/ or resources/. Its config/config.yaml points data_mirror at the repository's
-    mirror (the default is relative to the working directory)."""
+    mirror (the default is relative to the working directory); without a mirror the runs download the reference
+    data, and without the network either the tests that run the workflow are skipped, saying so."""
+    if no_data_reason():
+        pytest.skip(no_data_reason())
     work = tmp_path_factory.mktemp("workflow")
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     for name in WORKFLOW_FILES:
@@ -52,13 +55,10 @@ def demo(work) -> Path:
 
 
 @pytest.fixture(scope="session")
-def product_truth(tmp_path_factory) -> Path:
+def product_truth() -> Path:
+    """The folder of the product-truth tables (data mirror, or retrieved into resources/; skipped when impossible)."""
     cfg = yaml.safe_load((ROOT / "config/config.default.yaml").read_text())
-    mirror = (ROOT / cfg["data_mirror"] / "product_truth").resolve()
-    out = tmp_path_factory.mktemp("product_truth")
-    for f in cfg["reference"]["files"].values():
-        retrieve(f["name"], out / f["name"], mirror, f["url"], f["sha256"], f["source"])
-    return out
+    return data_folder("product_truth", *(f["name"] for f in cfg["reference"]["files"].values()))
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from data_files import DATA
+from data_files import data_file
 from valuechain import accounting as ac
 from valuechain import icio
 
 ROOT = Path(__file__).resolve().parents[1]
 LEATHER = ROOT / "tests" / "fixtures" / "leather"
-WIOD = DATA / "wiod2013"
 COUNTRIES = ["Argentina", "Turkey", "Germany"]
 SECTORS = ["Agriculture", "Textile_and_Leather", "Transport_Equipment"]
 
@@ -37,7 +36,7 @@ def leather() -> ac.Model:
 @pytest.fixture(scope="module")
 def wiod() -> ac.Model:
     with pytest.warns(ac.AccountingWarning, match="LUX_c24"):
-        return ac.build_model(icio.read_wiod(WIOD / "wiot_2011.parquet"))
+        return ac.build_model(icio.read_wiod(data_file("wiod2013/wiot_2011.parquet")))
 
 
 # --- decompr 6.8.0 oracle ------------------------------------------------------------------------------
@@ -194,7 +193,7 @@ def test_production_decomposition_adds_up(model):
 
 def test_wiod_numbers_from_the_raw_table(wiod):
     """Gross exports and VA absorbed abroad against sums taken straight from the parquet file."""
-    raw = pd.read_parquet(WIOD / "wiot_2011.parquet")
+    raw = pd.read_parquet(data_file("wiod2013/wiot_2011.parquet"))
     deu_rows = raw.index.str.startswith("DEU_")
     foreign_cols = [c for c in raw.columns if not c.startswith("DEU_") and c != "GO"]
     gexp = raw.loc[deu_rows, foreign_cols].to_numpy().sum()
@@ -262,7 +261,7 @@ def test_real_wiod_tables_pass_the_checks_negative_value_added_warned():
     expected = {2009: None, 2010: "LUX_c24 (1.103: value added -3 of output 29)",
                 2011: "LUX_c24 (1.125: value added -4 of output 32)"}
     for year, message in expected.items():
-        table = icio.read_wiod(WIOD / f"wiot_{year}.parquet")
+        table = icio.read_wiod(data_file(f"wiod2013/wiot_{year}.parquet"))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ac.AccountingWarning)
             m = ac.build_model(table, where=f"wiot_{year}")

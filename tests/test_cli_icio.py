@@ -7,26 +7,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from data_files import DATA
+from data_files import data_folder
 from valuechain import accounting as ac
 from valuechain import icio
 from valuechain import perspectives as pv
 from valuechain.cli_icio import main
 
 ROOT = Path(__file__).resolve().parents[1]
-WIOD = DATA / "wiod2013"
+
+
+def wiod():
+    """The folder of the WIOD 2013 tables (each year retrieved when not at hand)."""
+    return data_folder("wiod2013", "wiot_2009.parquet", "wiot_2010.parquet", "wiot_2011.parquet")
 OECD = ROOT / "tests" / "fixtures" / "oecd_icio_small.csv"
 
 
 @pytest.fixture(scope="module")
 def wiod2011() -> ac.Model:
     with pytest.warns(ac.AccountingWarning, match="LUX_c24"):
-        return ac.build_model(icio.read_wiod(WIOD / "wiot_2011.parquet"))
+        return ac.build_model(icio.read_wiod(wiod() / "wiot_2011.parquet"))
 
 
 def test_va_origin_destination_with_save(tmp_path, capsys, wiod2011):
     out = tmp_path / "va.csv"
-    assert main([str(WIOD), "--year", "2011", "--method", "va", "--origin", "DEU", "--destination", "CHN",
+    assert main([str(wiod()), "--year", "2011", "--method", "va", "--origin", "DEU", "--destination", "CHN",
                  "--save", str(out)]) == 0
     printed = capsys.readouterr().out
     saved = pd.read_csv(out)
@@ -37,7 +41,7 @@ def test_va_origin_destination_with_save(tmp_path, capsys, wiod2011):
 
 def test_gvc_every_country_parquet(tmp_path, wiod2011):
     out = tmp_path / "gvc.parquet"
-    assert main([str(WIOD), "--year", "2011", "--method", "gvc", "--save", str(out)]) == 0
+    assert main([str(wiod()), "--year", "2011", "--method", "gvc", "--save", str(out)]) == 0
     df = pd.read_parquet(out)
     assert len(df) == 41 and set(df.columns) >= {"year", "exporter", "gvc", "gvc_backward", "gvc_forward"}
     ref = ac.gvc_participation(wiod2011).set_index("exporter")
@@ -47,7 +51,7 @@ def test_gvc_every_country_parquet(tmp_path, wiod2011):
 
 def test_filters_groups_and_years(tmp_path, wiod2011):
     out = tmp_path / "bm.csv"
-    assert main([str(WIOD), "--year", "2010", "2011", "--method", "bm_source", "--exporter", "DEU",
+    assert main([str(wiod()), "--year", "2010", "2011", "--method", "bm_source", "--exporter", "DEU",
                  "--importer", "EU3", "--group", "EU3=FRA,ITA,ESP", "--level", "bilateral", "--save", str(out)]) == 0
     df = pd.read_csv(out)
     assert list(df.year) == [2010, 2011] and set(df.importer) == {"EU3"}
@@ -55,7 +59,7 @@ def test_filters_groups_and_years(tmp_path, wiod2011):
     pair = src[(src.exporter == "DEU") & src.importer.isin(["FRA", "ITA", "ESP"])]
     assert df.loc[df.year == 2011, "DVA"].item() == pytest.approx(pair.DVA.sum())
     out2 = tmp_path / "wwz.csv"
-    assert main([str(WIOD / "wiot_2011.parquet"), "--method", "wwz", "--exporter", "DEU", "--importer", "CHN",
+    assert main([str(wiod() / "wiot_2011.parquet"), "--method", "wwz", "--exporter", "DEU", "--importer", "CHN",
                  "--sector", "c15", "--level", "detail", "--save", str(out2)]) == 0
     w = pd.read_csv(out2)
     assert len(w) == 1 and w[list(ac.WWZ_TERMS)].sum(axis=1).item() == pytest.approx(w.GEXP.item())
@@ -64,12 +68,12 @@ def test_filters_groups_and_years(tmp_path, wiod2011):
 def test_oecd_format_and_errors(tmp_path, capsys):
     assert main([str(OECD), "--format", "oecd", "--method", "position", "--origin", "CHN"]) == 0
     assert "CHN" in capsys.readouterr().out
-    assert main([str(WIOD), "--year", "1999"]) == 2
+    assert main([str(wiod()), "--year", "1999"]) == 2
     assert "no table for years [1999]" in capsys.readouterr().err
-    assert main([str(WIOD), "--year", "2011", "--exporter", "XXX"]) == 2
+    assert main([str(wiod()), "--year", "2011", "--exporter", "XXX"]) == 2
     assert "unknown exporter ['XXX']" in capsys.readouterr().err
-    assert main([str(WIOD), "--group", "bad"]) == 2
-    assert main([str(WIOD), "--method", "nope"]) == 2
+    assert main([str(wiod()), "--group", "bad"]) == 2
+    assert main([str(wiod()), "--method", "nope"]) == 2
     assert "invalid choice: 'nope'" in capsys.readouterr().err
 
 
@@ -186,7 +190,7 @@ def _err(capsys) -> str:
 
 
 def test_the_year_of_one_table_is_checked(tmp_path, capsys):
-    assert main([str(WIOD / "wiot_2011.parquet"), "--year", "2009", "--method", "gvc"]) == 2
+    assert main([str(wiod() / "wiot_2011.parquet"), "--year", "2009", "--method", "gvc"]) == 2
     assert "--year 2009: " in (err := _err(capsys)) and "wiot_2011.parquet is the table of 2011 (by its name)" in err
     assert main([str(OECD), "--format", "oecd", "--year", "2011"]) == 2
     assert "--year 2011: the year of " in (err := _err(capsys)) and "oecd_icio_small.csv is unknown" in err
@@ -198,7 +202,7 @@ def test_the_year_of_one_table_is_checked(tmp_path, capsys):
     assert main([str(tmp_path / "ICIO2021_2015.csv"), "--format", "oecd", "--year", "2015", "--method", "gvc",
                  "--save", str(out)]) == 0
     assert pd.read_csv(out).year.unique().tolist() == [2015]
-    assert main([str(WIOD), "--year", "2011", "2011", "--method", "gvc", "--save", str(out)]) == 0
+    assert main([str(wiod()), "--year", "2011", "2011", "--method", "gvc", "--save", str(out)]) == 0
     assert len(pd.read_csv(out)) == 41  # a year asked twice is computed once
 
 

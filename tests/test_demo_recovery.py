@@ -1,6 +1,7 @@
 """The default demo world: realistic density, planted links co-located as in real exports, and B&F recovers its
 planted links far above the baseline."""
 
+import functools
 from dataclasses import replace
 from pathlib import Path
 
@@ -8,19 +9,27 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from data_files import DATA
+from data_files import data_file
 from valuechain import bf, clean, demo, evaluate, rca
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES4 = demo.demo_names(pd.read_csv(DATA / "hs/hs92_atlas_names.csv", dtype=str),
-                         pd.read_csv(DATA / "hs/harmonized-system.csv", dtype=str), 4)
+
+
+@functools.cache
+def names(digits: int) -> pd.DataFrame:
+    return demo.demo_names(pd.read_csv(data_file("hs/hs92_atlas_names.csv"), dtype=str),
+                           pd.read_csv(data_file("hs/harmonized-system.csv"), dtype=str), digits)
+
+
+def world_exports() -> pd.DataFrame:
+    return pd.read_parquet(data_file("world2017/exports_country_hs4_2017.parquet"))
 
 
 @pytest.fixture(scope="module")
 def world(hs4_reference):
     cfg = yaml.safe_load((ROOT / "config/config.default.yaml").read_text())
     trade, truth, products = demo.generate(
-        pd.read_parquet(DATA / "world2017/exports_country_hs4_2017.parquet"), NAMES4, hs4_reference[0],
+        world_exports(), names(4), hs4_reference[0],
         demo.DemoSettings.from_config(cfg["demo"]),
     )
     trade = pd.concat(list(trade), ignore_index=True)
@@ -39,14 +48,14 @@ def test_demo_world_is_deterministic_real_and_dense(world):
     exp, imp = rca.trade_matrices(cleaned)
     assert (exp > 0).to_numpy().mean() > 0.5 and (imp > 0).to_numpy().mean() > 0.7
     again, truth2, _ = demo.generate(
-        pd.read_parquet(DATA / "world2017/exports_country_hs4_2017.parquet"), NAMES4, reference,
+        world_exports(), names(4), reference,
         demo.DemoSettings.from_config(cfg["demo"]),
     )
     pd.testing.assert_frame_equal(truth, truth2)
     pd.testing.assert_frame_equal(pd.concat(list(again), ignore_index=True), trade)
     # In blocks of products (as a large world is made): other draws of the same world, the same trade in total.
     blocks, truth3, _ = demo.generate(
-        pd.read_parquet(DATA / "world2017/exports_country_hs4_2017.parquet"), NAMES4, reference,
+        world_exports(), names(4), reference,
         replace(demo.DemoSettings.from_config(cfg["demo"]), block_cells=500_000),
     )
     blocks = list(blocks)
@@ -69,8 +78,7 @@ def test_bf_recovers_planted_links_far_above_baseline(world):
 def test_hs6_world_splits_real_hs4_exports_among_real_subheadings():
     world = pd.DataFrame({"country": ["BRA", "BRA", "USA"], "hs": ["8703", "0101", "8703"],
                           "value": [100.0, 7.0, 50.0]})
-    names6 = demo.demo_names(pd.read_csv(DATA / "hs/hs92_atlas_names.csv", dtype=str),
-                             pd.read_csv(DATA / "hs/harmonized-system.csv", dtype=str), 6)
+    names6 = names(6)
     assert names6["code"].str.fullmatch(r"\d{6}").all() and len(names6) > 5000
     assert names6.set_index("code").loc["870323", "atlas"]
     split = demo.split_subheadings(world, names6["code"], np.random.default_rng(0))
@@ -172,10 +180,10 @@ def test_default_colocation_co_locates_planted_links(hs4_reference):
         demo.DemoSettings.from_config(yaml.safe_load((ROOT / "config/config.default.yaml").read_text())["demo"]),
         n_products=150, years=(2019,), regions={"BRA": 27, "CHN": 31, "RUS": 60, "USA": 51}, n_other_partners=4,
     )
-    world = pd.read_parquet(DATA / "world2017/exports_country_hs4_2017.parquet")
+    world = world_exports()
 
     def margin(strength):
-        trade, truth, products = demo.generate(world, NAMES4, hs4_reference[0], replace(settings, colocation=strength))
+        trade, truth, products = demo.generate(world, names(4), hs4_reference[0], replace(settings, colocation=strength))
         trade = pd.concat(list(trade), ignore_index=True)
         X = trade[trade["flow"] == "export"].pivot_table(index="region", columns="hs", values="value", aggfunc="sum",
                                                          fill_value=0.0, observed=True)

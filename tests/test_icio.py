@@ -7,12 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from data_files import DATA
+from data_files import data_file
 from valuechain import icio
 
 ROOT = Path(__file__).resolve().parents[1]
 OECD = ROOT / "tests" / "fixtures" / "oecd_icio_small.csv"
-WIOD = DATA / "wiod2013"
 
 
 def tiny() -> icio.IcioTable:
@@ -139,10 +138,10 @@ def test_table_validation():
 
 
 def test_read_wiod_vendored():
-    t = icio.read_wiod(WIOD / "wiot_2011.parquet")
+    t = icio.read_wiod(data_file("wiod2013/wiot_2011.parquet"))
     assert len(t.countries) == 41 and len(t.industries) == 35 and t.is_square_block
     assert t.Y.shape == (1435, 41 * 5)
-    raw = pd.read_parquet(WIOD / "wiot_2011.parquet")
+    raw = pd.read_parquet(data_file("wiod2013/wiot_2011.parquet"))
     assert t.Z.loc[("AUS", "c1"), ("AUS", "c1")] == raw.loc["AUS_c1", "AUS_c1"] == 8732
     assert t.x[("DEU", "c15")] == raw.loc["DEU_c15", "GO"]
     assert (t.x == 0).sum() == 22

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from data_files import DATA
+from data_files import data_file
 from valuechain import cospec, finetune, learned
 from valuechain.evaluate import method_scores, precision_at_coverage
 from valuechain.validated import fit_bicm
@@ -113,7 +113,7 @@ def test_abstaining_counts_as_wrong_and_matched_coverage():
 
 def _wiod(years):
 
-    tables = [str(DATA / f"wiod2013/wiot_{y}.parquet") for y in years]
+    tables = [str(data_file(f"wiod2013/wiot_{y}.parquet")) for y in years]
     table = finetune.prepare_tables(tables, "wiod", {}, ["RoW"], ["c35"])
     E, I_, _, industries = finetune.rca_arrays(finetune.specialisation(table.Z))
     return learned.Table(E, I_, finetune.label_matrix(finetune.trade_intensity_labels(table.Z), industries))

@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from data_files import DATA
+from data_files import data_file
 from valuechain.network import (
     betweenness,
     complexity_along_chain,
@@ -42,7 +42,7 @@ def test_section_weight_by_hand():
 
 
 def test_sections_from_vendored_nomenclature():
-    chapters, names = load_hs_sections(DATA / "hs/harmonized-system.csv", DATA / "hs/sections.csv")
+    chapters, names = load_hs_sections(data_file("hs/harmonized-system.csv"), data_file("hs/sections.csv"))
     sec = product_sections(["0101", "8703", "2709", "9999"], chapters)
     assert sec.tolist() == ["I", "XVII", "V", "unclassified"]
     assert len(names) == 21 and names["XVII"].lower().startswith("vehicles")
@@ -79,7 +79,7 @@ def test_pci_eigenvector_matches_direct_eigendecomposition():
 
 
 def test_real_pci_loads_with_padded_codes():
-    pci = load_pci(DATA / "world2017/pci_hs4_2017.csv")
+    pci = load_pci(data_file("world2017/pci_hs4_2017.csv"))
     assert len(pci) == 1222 and (pci.index.str.len() == 4).all() and "0101" in pci.index
 
 

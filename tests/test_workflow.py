@@ -217,6 +217,31 @@ def test_bad_trade_file_fails_with_location_and_writes_nothing(tmp_path, work):
     assert not (work / "results" / "test-bad" / "data" / "trade.parquet").exists()
 
 
+def test_without_mirror_and_network_the_first_download_stops_the_run_saying_so(tmp_path):
+    """A fresh machine: no data mirror, no network (a proxy that refuses every connection). The default run stops at
+    its first download, and the message says what to do; nothing is left half-written under resources/."""
+    import os
+    import shutil
+
+    from conftest import ROOT, WORKFLOW_FILES
+
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        shutil.copytree(src, tmp_path / name) if src.is_dir() else shutil.copy(src, tmp_path / name)
+    (tmp_path / "config" / "config.yaml").write_text("data_mirror: null\n")
+    env = {**os.environ, "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    logs = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert "download failed after 4 attempt(s)" in logs
+    assert "no network? Put the file in the data mirror or under resources/ by hand" in logs
+    placed = [p for p in (tmp_path / "resources").rglob("*") if p.is_file()]
+    # only the project's own committed table can be had; every download left nothing behind
+    assert {p.relative_to(tmp_path).as_posix() for p in placed} <= {
+        "resources/wiod2013/industries.csv", "resources/wiod2013/industries.csv.sha256"}
+
+
 def test_published_network_runs_offline_without_trade_data(work):
     # the README's run (results/published/), shared with test_readme: whichever comes second finds it done
     snakemake(work, "--configfile", "config/published.yaml")

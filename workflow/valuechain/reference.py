@@ -266,3 +266,23 @@ def end_use_levels(links: pd.DataFrame, end_use: pd.Series, weight: str | None =
     table["gap"] = mean.get("consumption", np.nan) - mean.get("intermediate", np.nan)
     table["coherence"] = 1.0 - trophic_incoherence(W, h)
     return table
+
+
+def published_network_codes(results: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """The paper's published HS4 network with codes: ``results`` as the authors publish it (``export``, ``import 1``,
+    ``import 2``, ``import 3``: product names, one row per product, the column number the rank), ``names`` the
+    project's table of those names (``name``, ``hs4``; two names of 8428). Returns ``output, input, rank,
+    output_name, input_name`` sorted by output and rank (the published row order breaking ties), every name mapped
+    (``ValueError`` naming those that are not)."""
+    ranks = [c for c in results.columns if c.startswith("import ")]
+    if "export" not in results.columns or not ranks:
+        raise ValueError(f"not the published results layout (export, import 1..3): columns {list(results.columns)}")
+    long = pd.concat([pd.DataFrame({"output_name": results["export"], "input_name": results[c],
+                                    "rank": int(c.split()[1]), "row": range(len(results))}) for c in ranks])
+    code = dict(zip(names["name"], names["hs4"]))
+    unknown = sorted(set(long["output_name"]).union(long["input_name"]) - set(code))
+    if unknown:
+        raise ValueError(f"published product names without an HS4 code in the name table: {unknown[:5]}")
+    long["output"], long["input"] = long["output_name"].map(code), long["input_name"].map(code)
+    long = long.sort_values(["output", "rank", "row"], kind="mergesort")
+    return long[["output", "input", "rank", "output_name", "input_name"]].reset_index(drop=True)

@@ -234,14 +234,35 @@ def convert_rdata(raw: str | Path, dest: str | Path, convert: dict, fmt: str = "
         df.to_csv(dest, index=False)
 
 
+def convert_csv(raw: str | Path, dest: str | Path, convert: dict) -> None:
+    """Write a downloaded CSV to ``dest`` in the mirror's layout, every cell copied as text: ``columns`` keeps those
+    columns in that order; ``layout: published_network`` gives the paper's published network codes
+    (:func:`valuechain.reference.published_network_codes`, with the name table ``names``)."""
+    df = pd.read_csv(raw, dtype=str, keep_default_na=False)
+    if convert.get("layout") == "published_network":
+        from .reference import published_network_codes
+
+        df = published_network_codes(df, pd.read_csv(convert["names"], dtype=str, keep_default_na=False))
+    elif convert.get("columns"):
+        missing = [c for c in convert["columns"] if c not in df.columns]
+        if missing:
+            raise RetrieveError(f"{raw}: missing column(s) {missing} (found {list(df.columns)})")
+        df = df[convert["columns"]]
+    else:
+        raise RetrieveError(f"{raw}: a CSV conversion needs columns or layout published_network")
+    df.to_csv(dest, index=False)
+
+
 def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | None,
              sha256: str | None = None, source: str = "", url_sha256: str | None = None,
              convert: dict | None = None) -> str:
     """Put data file ``name`` at ``dest``, from ``mirror`` (a directory holding ``name``) or ``url``.
 
-    ``convert`` (for downloads): ``{"from": "rdata", "object": ..., ...}``, see :func:`convert_rdata`. A converted
-    file is checked through its download (``url_sha256``); its own sha256 is logged, not pinned (Parquet bytes
-    depend on the writer's version, the values do not).
+    ``convert`` (for downloads): ``{"from": "rdata", "object": ..., ...}``, see :func:`convert_rdata`, or
+    ``{"from": "csv", ...}``, see :func:`convert_csv`. A converted file is checked through its download
+    (``url_sha256``); the sha256 of a file converted from R data is logged, not pinned (Parquet bytes depend on the
+    writer's version, the values do not); one converted from CSV is text copied cell by cell and checked against
+    ``sha256``.
     Returns the placed file's sha256. Raises :class:`RetrieveError` when neither source is available or a
     pinned checksum does not match. ``source`` (where the data come from) is only used in messages.
     """
@@ -263,9 +284,13 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
             except RetrieveError:
                 raw.unlink()  # complete but wrong: the next run must download it afresh
                 raise
-            if convert:
+            if convert and convert.get("from") == "csv":
+                convert_csv(raw, tmp, convert)
+                digest = _check(name, tmp, sha256=sha256)
+                log.info("%s: converted from the downloaded CSV", name)
+            elif convert:
                 if convert.get("from") != "rdata":
-                    raise RetrieveError(f"{name}: unknown conversion {convert.get('from')!r} (known: rdata)")
+                    raise RetrieveError(f"{name}: unknown conversion {convert.get('from')!r} (known: rdata, csv)")
                 convert_rdata(raw, tmp, convert, fmt="parquet" if name.endswith(".parquet") else "csv")
                 digest = _sha256(tmp)  # logged below: the converted file's sha256
                 log.info("%s: converted from the R object %s", name, convert["object"])
