@@ -31,6 +31,7 @@ include: "workflow/rules/manifest.smk"
 localrules:
     retrieve_data,
     retrieve_public,
+    retrieve_baci,
     retrieve_product_truth,
     retrieve_oecd_icio,
     install_explorer_libraries,

@@ -4,12 +4,13 @@
 from pathlib import Path
 
 from valuechain.provenance import stamp
-from valuechain.retrieve import retrieve
+from valuechain.retrieve import pinned_intermediates, retrieve
 from valuechain.smk import setup
 
 setup(snakemake)
 out = Path(snakemake.output[0])
 mirror = snakemake.config.get("data_mirror")
 digest = retrieve(out.name, out, Path(mirror) / "baci" if mirror else None, snakemake.params.url,
-                  sha256=snakemake.params.sha256, source="CEPII BACI")
+                  sha256=snakemake.params.sha256, source="CEPII BACI",
+                  intermediates=pinned_intermediates(snakemake.config.get("tls_intermediates")))
 stamp(out, digest)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from valuechain.provenance import stamp
 from valuechain.public_trade import census_answer_problem
-from valuechain.retrieve import RetrieveError, retrieve
+from valuechain.retrieve import RetrieveError, pinned_intermediates, retrieve
 from valuechain.smk import setup
 
 log = setup(snakemake)
@@ -24,7 +24,8 @@ if census:
         url += f"&key={key}"
 out = Path(snakemake.output[0])
 digest = retrieve(snakemake.wildcards.name, out, None, url, sha256=snakemake.params.sha256,
-                  source=f"{snakemake.wildcards.source} (public regional trade)")
+                  source=f"{snakemake.wildcards.source} (public regional trade)",
+                  intermediates=pinned_intermediates(snakemake.config.get("tls_intermediates")))
 if census:
     # a missing or invalid key gets an HTML page with status 200, a query without data an empty answer: never kept,
     # or every later run would read it from the cache

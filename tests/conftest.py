@@ -127,3 +127,58 @@ def public_server():
         "comexstat": {"files": base + "/comex/{flow}_{year}_MUN.csv", "tables": base + "/tables/{table}.csv"},
     }}
     server.shutdown()
+
+
+def _certificate(tmp_path, name, subject, issuer=None, ca=False):
+    """A key and certificate made with openssl: self-signed (a root) or signed by ``issuer`` (name of one made
+    before); ``ca`` makes it a certificate authority, else a server certificate for localhost and 127.0.0.1."""
+    import subprocess
+
+    key, cert = tmp_path / f"{name}.key", tmp_path / f"{name}.pem"
+    ext = tmp_path / f"{name}.ext"
+    ext.write_text("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n" if ca else
+                   "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    if issuer is None:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject,
+                        "-keyout", str(key), "-out", str(cert), "-extensions", "v3", "-config", "/dev/stdin"],
+                       input=f"[req]\ndistinguished_name=dn\n[dn]\n[v3]\n{ext.read_text()}", text=True,
+                       check=True, capture_output=True)
+        return cert, key
+    csr = tmp_path / f"{name}.csr"
+    subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", str(key),
+                    "-out", str(csr)], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(tmp_path / f"{issuer}.pem"), "-CAkey",
+                    str(tmp_path / f"{issuer}.key"), "-CAcreateserial", "-days", "2", "-extfile", str(ext),
+                    "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def incomplete_chain(tmp_path, monkeypatch):
+    """A localhost HTTPS server whose certificate is signed by an intermediate it does not send (as Comex Stat's
+    sends its leaf alone), under a root made trusted for the test (SSL_CERT_FILE, which processes started by the
+    test inherit), serving tests/fixtures/public at ``base`` (``url``: its PAIS table). Also made: a second
+    intermediate of the same root, which did not sign the server's certificate."""
+    import functools
+    import http.server
+    import shutil
+    import ssl
+    import threading
+
+    assert shutil.which("openssl"), "openssl makes the test's certificates"
+    root, _ = _certificate(tmp_path, "root", "/CN=Test Root", ca=True)
+    intermediate, _ = _certificate(tmp_path, "intermediate", "/CN=Test Intermediate", "root", ca=True)
+    other, _ = _certificate(tmp_path, "other", "/CN=Other Intermediate", "root", ca=True)
+    leaf, leaf_key = _certificate(tmp_path, "leaf", "/CN=localhost", "intermediate")
+    served = Path(__file__).parent / "fixtures" / "public"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(leaf, leaf_key)  # the leaf alone: the chain is incomplete
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(root))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    base = f"https://localhost:{server.server_port}"
+    yield {"base": base, "url": f"{base}/PAIS.csv", "intermediate": intermediate, "other": other}
+    server.shutdown()

@@ -434,6 +434,38 @@ def test_baci_beside_public_regional_data(tmp_path, public_server, work):
     assert re.search(r"baci_trade.parquet: \d+ rows of BRA, USA left out: their regions replace them", log)
 
 
+def test_an_incomplete_chain_stops_the_download_until_its_intermediate_is_pinned(tmp_path, incomplete_chain, work):
+    """Comex Stat's files from a localhost HTTPS server that sends its leaf without the intermediate: the run stops
+    at the download naming a TLS failure and keeps nothing; with the intermediate pinned for that host
+    (tls_intermediates), the rerun downloads and combines the files. Verification stays on throughout."""
+    import hashlib
+    import ssl
+
+    run = "test-tls"
+    base = incomplete_chain["base"]
+    config = {"run": run, "source": "public", "clean": {"min_region_trade": 0},
+              "public": {"countries": ["BRA"], "years": [2017], "cache": str(tmp_path / "cache"), "sha256": {},
+                         "comexstat": {"files": base + "/{flow}_{year}_MUN.csv", "tables": base + "/{table}.csv"}}}
+    target = f"results/{run}/data/public_trade.parquet"
+
+    def snakemake():
+        (tmp_path / "config.yaml").write_text(json.dumps(config))
+        return subprocess.run([sys.executable, "-m", "snakemake", target, "--cores", "1", "--configfile",
+                               "config/test/small.yaml", str(tmp_path / "config.yaml")], cwd=work,
+                              capture_output=True, text=True, timeout=600)
+
+    proc = snakemake()
+    assert proc.returncode != 0
+    assert "a TLS failure: the certificate of localhost could not be verified" in proc.stderr
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    pem = incomplete_chain["intermediate"]
+    fingerprint = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem.read_text())).hexdigest()
+    config["tls_intermediates"] = {"localhost": {"file": str(pem), "sha256": fingerprint}}
+    proc = snakemake()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert set(pd.read_parquet(work / target)["country"]) == {"BRA"}
+
+
 def test_public_sources_run_the_workflow(tmp_path, public_server, work):
     """source: public end to end on the published layouts served from localhost: downloaded (through a 503
     and a cut transfer), combined, ingested, cleaned (Comex Stat's pseudo-state ND dropped by its code), and

@@ -77,6 +77,11 @@ INTERMEDIATES = {
 }
 
 
+def pinned_intermediates(config: Mapping[str, Mapping[str, str]] | None) -> dict[str, tuple[Path, str]]:
+    """The config's ``tls_intermediates`` (host -> ``{file, sha256}``) as :func:`tls_context` takes them."""
+    return {host: (Path(entry["file"]), entry["sha256"]) for host, entry in (config or {}).items()}
+
+
 def tls_context(host: str | None, intermediates: Mapping[str, tuple[Path, str]] | None = None
                 ) -> ssl.SSLContext | None:
     """The TLS context for ``host``: None (the default context) unless ``intermediates`` (default
@@ -99,18 +104,21 @@ def tls_context(host: str | None, intermediates: Mapping[str, tuple[Path, str]] 
     return context
 
 
-def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0, timeout: float = 60.0) -> None:
+def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0, timeout: float = 60.0,
+             intermediates: Mapping[str, tuple[Path, str]] | None = None) -> None:
     """Stream ``url`` to ``dest`` in 1 MB blocks, with ``attempts`` tries and exponential back-off.
 
     Resumable: bytes already in ``dest`` (a download cut short, in this run or an earlier one) are kept and
     the rest is asked for with an HTTP ``Range`` request; a server that ignores it (status 200) sends the whole
-    file again, which replaces them. A host of :data:`INTERMEDIATES` gets its chain completed (:func:`tls_context`).
+    file again, which replaces them. A host of :data:`INTERMEDIATES` or of ``intermediates`` (the config's
+    ``tls_intermediates``) gets its chain completed (:func:`tls_context`).
     Raises :class:`RetrieveError` saying what failed after the last attempt.
     """
     dest = Path(dest)
     shown = redact(url)
     host = urllib.parse.urlsplit(url).hostname
-    context = tls_context(host) if url.lower().startswith("https:") else None
+    pinned = {**INTERMEDIATES, **(intermediates or {})}
+    context = tls_context(host, pinned) if url.lower().startswith("https:") else None
     for attempt in range(1, attempts + 1):
         have = dest.stat().st_size if dest.exists() else 0
         request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
@@ -140,7 +148,7 @@ def download(url: str, dest: str | Path, attempts: int = 4, backoff: float = 2.0
         if not retry or attempt == attempts:
             tls = isinstance(getattr(error, "reason", error), ssl.SSLError)
             offline = isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
-            completed = (f" (its chain completed with the pinned {INTERMEDIATES[host][0].name}: the server's "
+            completed = (f" (its chain completed with the pinned {Path(pinned[host][0]).name}: the server's "
                          "certificate may now come from another issuer)" if context is not None else "")
             hint = (f"a TLS failure: the certificate of {host} could not be verified{completed} (an incomplete "
                     "certificate chain, a wrong certificate or a proxy in between); verification stays on: put the "
@@ -255,7 +263,7 @@ def convert_csv(raw: str | Path, dest: str | Path, convert: dict) -> None:
 
 def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | None,
              sha256: str | None = None, source: str = "", url_sha256: str | None = None,
-             convert: dict | None = None) -> str:
+             convert: dict | None = None, intermediates: Mapping[str, tuple[Path, str]] | None = None) -> str:
     """Put data file ``name`` at ``dest``, from ``mirror`` (a directory holding ``name``) or ``url``.
 
     ``convert`` (for downloads): ``{"from": "rdata", "object": ..., ...}``, see :func:`convert_rdata`, or
@@ -263,6 +271,7 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
     (``url_sha256``); the sha256 of a file converted from R data is logged, not pinned (Parquet bytes depend on the
     writer's version, the values do not); one converted from CSV is text copied cell by cell and checked against
     ``sha256``.
+    ``intermediates``: see :func:`download`.
     Returns the placed file's sha256. Raises :class:`RetrieveError` when neither source is available or a
     pinned checksum does not match. ``source`` (where the data come from) is only used in messages.
     """
@@ -278,7 +287,7 @@ def retrieve(name: str, dest: str | Path, mirror: str | Path | None, url: str | 
             digest = _check(name, tmp, sha256=sha256)
         elif url:
             log.info("%s: downloading %s", name, redact(url))
-            download(url, raw)
+            download(url, raw, intermediates=intermediates)
             try:  # unconverted, the download is the file: both pins apply to the same bytes
                 digest = _check(name, raw, url_sha256=url_sha256, **({} if convert else {"sha256": sha256}))
             except RetrieveError:
