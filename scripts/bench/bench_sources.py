@@ -14,7 +14,6 @@ Run: python scripts/bench/bench_sources.py [--scale 1.0] [--dir /tmp/bench_sourc
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -165,7 +164,9 @@ def main() -> None:
         started = time.time()
         result = step(args.step, args.dir)
         result["seconds"] = time.time() - started
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        # the high-water mark of this process's own memory (ru_maxrss would carry the parent's over from the fork)
+        status = Path("/proc/self/status").read_text()
+        result["peak_mb"] = int(status.split("VmHWM:")[1].split()[0]) // 1024
         result["bytes"] = sum((args.dir / "out" / f).stat().st_size for f in result.pop("files"))
         print(json.dumps(result))
         return
