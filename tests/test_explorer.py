@@ -381,7 +381,7 @@ def markup_tables(markup_run) -> dict:
               "country_flows": run / "flows/summary.parquet",
               "regions": run / "analysis/trophic_position_regions.parquet",
               "countries": run / "analysis/trophic_position_countries.parquet"}
-    return explorer.read_run(inputs, top_flows=3, top_country_flows=5, top_trade=3)
+    return explorer.read_run(inputs, top_flows=3, top_country_flows=5, top_trade=3, min_share=0.01)
 
 
 @pytest.fixture
@@ -621,3 +621,14 @@ def test_a_run_without_links_draws_and_says_so(one_product, markup_run, markup_t
     wait_for(browser, "document.body.dataset.page === 'regions'")
     assert texts(browser, "#no-regions")[0].startswith(no_links)
     assert_nothing_ran(browser)
+
+
+def test_the_reference_table_is_the_runs_own_rule():
+    """The page shows the reference scores at reference.min_share, not at the middle of the reported shares (which
+    with report_min_shares [0.02] fell between the two and left the table empty)."""
+    evaluation = pd.DataFrame({"network": ["bf", "bf", "bf"], "min_share": [0.01, 0.02, 0.005],
+                               "precision": [0.3, 0.2, 0.4]})
+    assert explorer.reference_rows(evaluation.iloc[:2], 0.01)["precision"].tolist() == [0.3]
+    assert explorer.reference_rows(evaluation, 0.02)["precision"].tolist() == [0.2]
+    with pytest.raises(ValueError, match=r"no rows at reference.min_share = 0.05 \(it has \[0.005, 0.01, 0.02\]\)"):
+        explorer.reference_rows(evaluation, 0.05)

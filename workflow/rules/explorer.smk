@@ -49,6 +49,7 @@ rule build_explorer:
         runtime=15,
     params:
         explorer=config["explorer"],
+        min_share=config["reference"]["min_share"],
         run=config["run"],
         link_method=LINK_METHOD,
         method=config["links"]["method"],

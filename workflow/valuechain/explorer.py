@@ -144,13 +144,24 @@ def table_json(df: pd.DataFrame, decimals: int = 4) -> dict:
     return {"columns": list(map(str, df.columns)), "rows": [list(r) for r in zip(*cols)] if cols else []}
 
 
+def reference_rows(evaluation: pd.DataFrame, min_share: float) -> pd.DataFrame:
+    """The rows of the reference evaluation (``evaluation/reference.parquet``, one block per reported share) at the
+    run's own rule ``reference.min_share``; a table without them is an error, never an empty table on the page."""
+    rows = evaluation[np.isclose(evaluation["min_share"], min_share)]
+    if rows.empty:
+        raise ValueError(f"the reference evaluation has no rows at reference.min_share = {min_share} (it has "
+                         f"{sorted(evaluation['min_share'].unique().tolist())})")
+    return rows
+
+
 def read_run(inputs: dict[str, str | Path], top_flows: int, top_country_flows: int, top_trade: int,
-             memory_mb: int = 2000) -> dict:
+             min_share: float, memory_mb: int = 2000) -> dict:
     """The run's outputs as :func:`build_payload`'s tables (every argument but ``meta``).
 
     ``inputs`` names the files as rule build_explorer does: ``links, levels, hs, sections, reference, coverage,
     reference_evaluation, section_nodes, section_links`` and, for a run with trade data, ``nodes, methods, rca,
-    flows, country_flows, regions, countries``; without ``flows`` the trade-data parts are left out.
+    flows, country_flows, regions, countries``; without ``flows`` the trade-data parts are left out. The reference
+    table shows the scores at ``min_share`` (the config's ``reference.min_share``).
     """
     links = pd.read_parquet(inputs["links"])
     if "confidence" not in links.columns:  # the validated network and user networks carry none
@@ -163,7 +174,7 @@ def read_run(inputs: dict[str, str | Path], top_flows: int, top_country_flows: i
     links = pd.concat([links, reference_labels(links, pd.read_parquet(inputs["reference"]),
                                                pd.read_parquet(inputs["coverage"]))], axis=1)
     reference = pd.read_parquet(inputs["reference_evaluation"])
-    tables = {"reference": reference[reference["min_share"] == reference["min_share"].median()]}
+    tables = {"reference": reference_rows(reference, min_share)}
     out = {"products": products, "links": links, "sections": pd.read_parquet(inputs["section_nodes"]),
            "section_links": pd.read_parquet(inputs["section_links"]), "tables": tables}
     if "flows" not in inputs:
