@@ -26,6 +26,19 @@ settings.load_profile("default")
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "scripts", "profiles", "README.md")
 
 
+# Test tiers (README, "Tests"): workflow, the tests that run Snakemake (any test using a copy of the workflow);
+# slow, the heavy computations marked so; unit, the rest, which a contributor runs before pushing.
+TIERS = ("workflow", "slow")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "work" in item.fixturenames and not item.get_closest_marker("workflow"):
+            item.add_marker(pytest.mark.workflow)
+        if not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(pytest.mark.unit)
+
+
 @pytest.fixture(scope="session")
 def work(tmp_path_factory) -> Path:
     """A copy of the workflow in a temporary folder, so that test runs write nothing under the repository's

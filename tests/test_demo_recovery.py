@@ -39,6 +39,7 @@ def world(hs4_reference):
     return cfg, trade, truth, products, cleaned, dropped_regions, hs4_reference[0]
 
 
+@pytest.mark.slow
 def test_demo_world_is_deterministic_real_and_dense(world):
     cfg, trade, truth, products, cleaned, dropped_regions, reference = world
     assert len(products) == 400 and products["hs"].str.fullmatch(r"\d{4}").all()
@@ -64,6 +65,7 @@ def test_demo_world_is_deterministic_real_and_dense(world):
     assert abs(sum(b["value"].sum() for b in blocks) / trade["value"].sum() - 1) < 0.01
 
 
+@pytest.mark.slow
 def test_bf_recovers_planted_links_far_above_baseline(world):
     cfg, _, truth, products, cleaned, _, _ = world
     exp, imp = rca.rca_matrices(rca.rca_table(cleaned, "outer"))
@@ -171,6 +173,7 @@ def test_chain_propensity_keeps_unit_variance_and_links_co_located():
     np.testing.assert_allclose(demo._spd_inverse(B.copy(), step=3), np.linalg.inv(B), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_default_colocation_co_locates_planted_links(hs4_reference):
     """On a small real-sized world, the regions that export a product export its planted inputs: their
     co-location (valuechain.evidence) is clearly above other pairs', as in real data; at 0 it is not."""

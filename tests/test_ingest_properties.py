@@ -73,6 +73,7 @@ def _grouped(value: float, decimal: str) -> str:
 _INVISIBLE = ["\u200b", "\u200d", "\u00ad", "\ufeff", "\u2060"]
 
 
+@pytest.mark.slow
 @given(df=tables(), data=st.data())
 def test_every_layout_of_a_table_reads_as_the_clean_file(tmp_path_factory, df, data):
     tmp_path = tmp_path_factory.mktemp("layout")

@@ -302,6 +302,7 @@ def test_the_niot_entry_is_43_pinned_files_and_the_concordances_come_from_the_mi
         assert retrieve(f["name"], tmp_path / k, DATA / f["folder"], None, sha256=f["sha256"]) == f["sha256"]
 
 
+@pytest.mark.slow
 def test_concordances_convert_from_r_data_to_the_mirror_bytes(tmp_path):
     """Downloaded (here from the mirror's copy of the pinned R data files), the concordances are converted
     byte for byte into the mirror's CSV files."""
