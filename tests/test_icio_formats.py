@@ -4,6 +4,7 @@ messages for a wrong format; the retrieval of a table out of its archive."""
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from valuechain import accounting as ac
 from valuechain import icio
 from valuechain.cli_icio import main
 from valuechain.icio_formats import FORMATS, read_table, table_files
-from valuechain.retrieve import RetrieveError, retrieve_table
+from valuechain.retrieve import RetrieveError, retrieve_members, retrieve_table
 
 OECD = Path(__file__).resolve().parent / "fixtures" / "oecd_icio_small.csv"
 SMALL = make_table(["DEU", "USA", "CHN"], ["A", "B", "C", "D"], ["HFCE", "GFCF"], seed=3)
@@ -187,6 +188,23 @@ def test_retrieve_table_takes_the_member_out_of_the_archive(tmp_path):
     assert sorted(p.name for p in dest.parent.iterdir()) == ["ICIO2021_2016.csv"]  # no partial files left
     again = tmp_path / "again.csv"
     assert retrieve_table(OECD.as_uri(), again, sha256=digest) == digest  # a plain file, pinned
+
+
+def test_several_years_come_out_of_one_download(tmp_path):
+    """The OECD archive is downloaded once for all its years (rule retrieve_oecd_icio): each member extracted and
+    checked; a year missing from the archive leaves none of them behind."""
+    archive = tmp_path / "ICIO2021_2015-2018.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(OECD, "ICIO2021_2016.csv")
+        zf.writestr("ICIO2021_2017.csv", "other")
+    out = tmp_path / "resources"
+    digests = retrieve_members(archive.as_uri(), {"ICIO2021_2016.csv": out / "a.csv", "ICIO2021_2017.csv": out / "b.csv"})
+    assert (out / "a.csv").read_bytes() == OECD.read_bytes() and (out / "b.csv").read_text() == "other"
+    assert digests["ICIO2021_2017.csv"] == hashlib.sha256(b"other").hexdigest()
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "b.csv"]
+    with pytest.raises(RetrieveError, match="no member 'ICIO2021_2018.csv'"):
+        retrieve_members(archive.as_uri(), {"ICIO2021_2018.csv": tmp_path / "x" / "c.csv"})
+    assert list((tmp_path / "x").iterdir()) == []
 
 
 def test_retrieve_table_refuses_what_it_cannot_check(tmp_path):

@@ -22,6 +22,7 @@ rule retrieve_oecd_icio:
         # a function, so that its "{year}" is not taken for a wildcard
         member=lambda w: FINETUNE["oecd"]["member"],
         years=FINETUNE["oecd"]["years"],
+        sha256=FINETUNE["oecd"]["sha256"],
     message:
         "Downloading the OECD ICIO tables {params.years} from {params.url}"
     conda:

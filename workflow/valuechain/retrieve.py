@@ -363,37 +363,58 @@ def _check(name: str, path: Path, **pinned: str | None) -> str:
 
 def retrieve_table(url: str, dest: str | Path, member: str | None = None, sha256: str | None = None) -> str:
     """Download one input-output table to ``dest``: the file at ``url`` itself or, with ``member``, that file
-    out of the zip archive at ``url`` (OECD ICIO publishes several years per archive).
-
-    The table is checked against ``sha256`` when pinned and renamed into place only then. A download cut short
-    stays beside ``dest`` so a second run resumes it; a complete one that is wrong (no such member, not a zip,
-    another checksum) is deleted. Returns the table's sha256.
-    """
+    out of the zip archive at ``url`` (OECD ICIO publishes several years per archive); see :func:`retrieve_members`.
+    Returns the table's sha256."""
+    if member:
+        return retrieve_members(url, {member: dest}, {member: sha256})[member]
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     raw = dest.with_name(f".{dest.name}.download")
-    tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
     log.info("%s: downloading %s", dest.name, redact(url))
     download(url, raw)
     try:
-        if member:
-            try:
-                with zipfile.ZipFile(raw) as zf, zf.open(member) as src, open(tmp, "wb") as out:
-                    shutil.copyfileobj(src, out, 1 << 20)
-            except KeyError:
-                with zipfile.ZipFile(raw) as zf:
-                    names = zf.namelist()
-                raise RetrieveError(f"{redact(url)}: no member {member!r}; the archive holds {names[:10]}") from None
-            except zipfile.BadZipFile as exc:
-                raise RetrieveError(f"{redact(url)}: not a zip archive ({exc}), so no member {member!r}") from exc
-        else:
-            os.replace(raw, tmp)
-        digest = _check(dest.name, tmp, sha256=sha256)
-        os.replace(tmp, dest)
+        digest = _check(dest.name, raw, sha256=sha256)
+    except RetrieveError:
+        raw.unlink()  # complete but wrong: the next run must download it afresh
+        raise
+    os.replace(raw, dest)
+    return digest
+
+
+def retrieve_members(url: str, members: Mapping[str, str | Path], sha256: Mapping[str, str | None] | None = None
+                     ) -> dict[str, str]:
+    """Download the zip archive at ``url`` once and extract each of ``members`` (member name -> destination), each
+    checked against its ``sha256`` when pinned and renamed into place only then. A download cut short stays beside
+    the first destination so a second run resumes it; a complete one that is wrong (a member missing, not a zip,
+    another checksum) is deleted. Returns each member's sha256."""
+    dests = {m: Path(d) for m, d in members.items()}
+    first = next(iter(dests.values()))
+    first.parent.mkdir(parents=True, exist_ok=True)
+    raw = first.with_name(f".{first.name}.archive.download")
+    log.info("%s: downloading %s", ", ".join(d.name for d in dests.values()), redact(url))
+    download(url, raw)
+    digests = {}
+    try:
+        try:
+            archive = zipfile.ZipFile(raw)
+        except zipfile.BadZipFile as exc:
+            raise RetrieveError(f"{redact(url)}: not a zip archive ({exc}), so no member {list(dests)}") from exc
+        with archive:
+            names = archive.namelist()
+            for member, dest in dests.items():
+                if member not in names:
+                    raise RetrieveError(f"{redact(url)}: no member {member!r}; the archive holds {names[:10]}")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+                try:
+                    with archive.open(member) as src, open(tmp, "wb") as out:
+                        shutil.copyfileobj(src, out, 1 << 20)
+                    digests[member] = _check(dest.name, tmp, sha256=(sha256 or {}).get(member))
+                    os.replace(tmp, dest)
+                finally:
+                    tmp.unlink(missing_ok=True)
     except RetrieveError:
         raw.unlink(missing_ok=True)  # complete but wrong: the next run must download it afresh
         raise
-    finally:
-        tmp.unlink(missing_ok=True)
     raw.unlink(missing_ok=True)
-    return digest
+    return digests
