@@ -15,40 +15,46 @@ import pyarrow as pa
 
 from valuechain.allocation import allocate_chunk, input_chunks, link_matrix, prepare, summarise_flows
 from valuechain.provenance import TableWriter
-from valuechain.smk import meta, scatter_part, setup
+from valuechain.smk import meta, rule_io, scatter_part, setup
 
-SUMMARY_SCHEMA = pa.schema([("input", pa.string()), ("output", pa.string()), ("country_from", pa.string()),
-                            ("country_to", pa.string()), ("value", pa.float64()), ("lower", pa.float64()),
-                            ("upper", pa.float64()), ("pairs", pa.int64())])
 
-log = setup(snakemake)
-p = snakemake.params
-data = prepare(pd.read_parquet(snakemake.input.trade))
-L = link_matrix(pd.read_parquet(snakemake.input.links), data.products)
-chunks = input_chunks(L, p.chunk_products)
-mine = scatter_part(snakemake.wildcards.scatteritem, len(chunks))
-chapter_of = data.products.astype("U2")  # the input's HS2, per product
-log.info("%d regions in %d countries, %d chunks of input products with links; block %s has chunks %s",
-         len(data.regions), len(data.countries), len(chunks), snakemake.wildcards.scatteritem,
-         f"{mine[0] + 1}-{mine[-1] + 1}" if len(mine) else "none")
+def main(snakemake) -> None:
+    SUMMARY_SCHEMA = pa.schema([("input", pa.string()), ("output", pa.string()), ("country_from", pa.string()),
+                                ("country_to", pa.string()), ("value", pa.float64()), ("lower", pa.float64()),
+                                ("upper", pa.float64()), ("pairs", pa.int64())])
 
-out = Path(snakemake.output.part)
-flows_meta = meta(snakemake, "flows/1")  # the same in every block: trade, links and params, not the block
-summaries, rows = [], 0
-for n, i in enumerate(mine, 1):
-    flows = allocate_chunk(data, L, chunks[i], p.min_value)
-    rows += len(flows)
-    summaries.append(summarise_flows(flows))
-    chapter = chapter_of[flows["input"].cat.codes.to_numpy()]
-    for ch in np.unique(chapter):  # a few chapters per chunk
-        with TableWriter(out / f"chapter={ch}" / f"chunk-{i:05d}.parquet", flows_meta) as f:
-            f.write(flows[chapter == ch])
-    log.info("chunk %d (%d/%d of this block): %d rows (total %d)", i + 1, n, len(mine), len(flows), rows)
-if not chunks and snakemake.wildcards.scatteritem.startswith("1-of-"):
-    log.warning("no links: no flows to allocate; the flows dataset is one empty file with its columns")
-    with TableWriter(out / "chapter=00" / "chunk-00000.parquet", flows_meta) as f:
-        f.write(allocate_chunk(data, L, np.array([], dtype=np.int64), p.min_value))
-summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=SUMMARY_SCHEMA.names)
-with TableWriter(out / "summary.parquet", meta(snakemake, "flows_summary/1")) as f:
-    f.write(pa.Table.from_pandas(summary, schema=SUMMARY_SCHEMA, preserve_index=False))
-log.info("%d flow rows; summary by country pair and link: %d rows", rows, len(summary))
+    log = setup(snakemake)
+    p = snakemake.params
+    data = prepare(pd.read_parquet(snakemake.input.trade))
+    L = link_matrix(pd.read_parquet(snakemake.input.links), data.products)
+    chunks = input_chunks(L, p.chunk_products)
+    mine = scatter_part(snakemake.wildcards.scatteritem, len(chunks))
+    chapter_of = data.products.astype("U2")  # the input's HS2, per product
+    log.info("%d regions in %d countries, %d chunks of input products with links; block %s has chunks %s",
+             len(data.regions), len(data.countries), len(chunks), snakemake.wildcards.scatteritem,
+             f"{mine[0] + 1}-{mine[-1] + 1}" if len(mine) else "none")
+
+    out = Path(snakemake.output.part)
+    flows_meta = meta(snakemake, "flows/1")  # the same in every block: trade, links and params, not the block
+    summaries, rows = [], 0
+    for n, i in enumerate(mine, 1):
+        flows = allocate_chunk(data, L, chunks[i], p.min_value)
+        rows += len(flows)
+        summaries.append(summarise_flows(flows))
+        chapter = chapter_of[flows["input"].cat.codes.to_numpy()]
+        for ch in np.unique(chapter):  # a few chapters per chunk
+            with TableWriter(out / f"chapter={ch}" / f"chunk-{i:05d}.parquet", flows_meta) as f:
+                f.write(flows[chapter == ch])
+        log.info("chunk %d (%d/%d of this block): %d rows (total %d)", i + 1, n, len(mine), len(flows), rows)
+    if not chunks and snakemake.wildcards.scatteritem.startswith("1-of-"):
+        log.warning("no links: no flows to allocate; the flows dataset is one empty file with its columns")
+        with TableWriter(out / "chapter=00" / "chunk-00000.parquet", flows_meta) as f:
+            f.write(allocate_chunk(data, L, np.array([], dtype=np.int64), p.min_value))
+    summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=SUMMARY_SCHEMA.names)
+    with TableWriter(out / "summary.parquet", meta(snakemake, "flows_summary/1")) as f:
+        f.write(pa.Table.from_pandas(summary, schema=SUMMARY_SCHEMA, preserve_index=False))
+    log.info("%d flow rows; summary by country pair and link: %d rows", rows, len(summary))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

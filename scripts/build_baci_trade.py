@@ -3,12 +3,18 @@
 from pathlib import Path
 
 from valuechain.baci import baci_to_canonical
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 from valuechain.tradeio import summary
 
-log = setup(snakemake)
-out = snakemake.output
-staging = Path(out.trade).with_name(".baci_trade.staging")
-baci_to_canonical(snakemake.input.archive, list(snakemake.params.years), out.trade, out.dropped,
-                  meta(snakemake, "trade/1"), staging, memory_mb=snakemake.resources.mem_mb // 2)
-log.info("BACI in the canonical form: %s", summary(out.trade))
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    out = snakemake.output
+    staging = Path(out.trade).with_name(".baci_trade.staging")
+    baci_to_canonical(snakemake.input.archive, list(snakemake.params.years), out.trade, out.dropped,
+                      meta(snakemake, "trade/1"), staging, memory_mb=snakemake.resources.mem_mb // 2)
+    log.info("BACI in the canonical form: %s", summary(out.trade))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

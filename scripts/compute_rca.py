@@ -4,9 +4,15 @@ import pandas as pd
 
 from valuechain.provenance import write_table
 from valuechain.rca import rca_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 
-log = setup(snakemake)
-table = rca_table(pd.read_parquet(snakemake.input.trade), snakemake.params.reconcile)
-log.info("%s join: %d region-product pairs", snakemake.params.reconcile, len(table))
-write_table(table, snakemake.output.rca, meta(snakemake, "rca/1"))
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    table = rca_table(pd.read_parquet(snakemake.input.trade), snakemake.params.reconcile)
+    log.info("%s join: %d region-product pairs", snakemake.params.reconcile, len(table))
+    write_table(table, snakemake.output.rca, meta(snakemake, "rca/1"))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -6,14 +6,20 @@ from valuechain.evaluate import evaluation_table, read_truth
 from valuechain.figures import link_recovery
 from valuechain.links import clipped_k
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 
-log = setup(snakemake)
-truth = read_truth(snakemake.input.truth)
-methods = {f"bf_{mode}": pd.read_parquet(path) for mode, path in zip(snakemake.params.reconcile, snakemake.input.links)}
-methods["random_baseline"] = pd.read_parquet(snakemake.input.baseline)
-products = pd.unique(pd.concat([truth["output"], truth["input"], *(m[c] for m in methods.values() for c in ("output", "input"))]))
-table = evaluation_table(methods, truth, clipped_k(snakemake.params.k, len(products)))
-log.info("\n%s", table.to_string(index=False))
-write_table(table, snakemake.output.evaluation, meta(snakemake, "evaluation/1"))
-link_recovery(table, snakemake.output.figure)
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    truth = read_truth(snakemake.input.truth)
+    methods = {f"bf_{mode}": pd.read_parquet(path) for mode, path in zip(snakemake.params.reconcile, snakemake.input.links)}
+    methods["random_baseline"] = pd.read_parquet(snakemake.input.baseline)
+    products = pd.unique(pd.concat([truth["output"], truth["input"], *(m[c] for m in methods.values() for c in ("output", "input"))]))
+    table = evaluation_table(methods, truth, clipped_k(snakemake.params.k, len(products)))
+    log.info("\n%s", table.to_string(index=False))
+    write_table(table, snakemake.output.evaluation, meta(snakemake, "evaluation/1"))
+    link_recovery(table, snakemake.output.figure)
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

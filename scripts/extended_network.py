@@ -6,58 +6,64 @@ import pandas as pd
 
 from valuechain import network as net
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 from valuechain.trophic import coherence_table
 from valuechain.validated import specialisation_matrices
 
-log = setup(snakemake)
-p = snakemake.params
-cand = pd.read_parquet(snakemake.input.candidates)
-links = cand[cand["score"] <= p.max_score]
-log.info("extended network: %d links (score <= %d) over %d products", len(links), p.max_score,
-         net.network_nodes(links).size)
 
-nodes = net.node_table(links)
-nodes["betweenness"] = net.betweenness(links).reindex(nodes["hs"]).to_numpy()
-chapters, names = net.load_hs_sections(snakemake.input.hs, snakemake.input.sections)
-section_of = net.product_sections(nodes["hs"], chapters)
-nodes["section"] = section_of.to_numpy()
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    p = snakemake.params
+    cand = pd.read_parquet(snakemake.input.candidates)
+    links = cand[cand["score"] <= p.max_score]
+    log.info("extended network: %d links (score <= %d) over %d products", len(links), p.max_score,
+             net.network_nodes(links).size)
 
-source = net.pci_source(p.pci, p.hs_digits)
-if source != p.pci:
-    log.warning("the real PCI is at HS4 only: PCI of these HS%d products computed from this run's exports",
-                p.hs_digits)
-if source == "real":
-    pci = net.load_pci(snakemake.input.pci)
-else:
-    _, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), p.rca_threshold)
-    pci = net.pci_eigenvector(E)
-nodes["pci"] = pci.reindex(nodes["hs"]).to_numpy()
-nodes["pci_source"] = source
-log.info("PCI (%s) known for %d of %d products", source, nodes["pci"].notna().sum(), len(nodes))
+    nodes = net.node_table(links)
+    nodes["betweenness"] = net.betweenness(links).reindex(nodes["hs"]).to_numpy()
+    chapters, names = net.load_hs_sections(snakemake.input.hs, snakemake.input.sections)
+    section_of = net.product_sections(nodes["hs"], chapters)
+    nodes["section"] = section_of.to_numpy()
 
-sections = net.section_network(links, section_of)
-section_nodes = (
-    nodes.groupby("section").size().rename("n_products").reset_index()
-    .assign(section_name=lambda d: names.reindex(d["section"]).fillna(net.UNCLASSIFIED).to_numpy())
-)
-components = coherence_table(links, n_samples=p.null_samples, seed=p.seed)
+    source = net.pci_source(p.pci, p.hs_digits)
+    if source != p.pci:
+        log.warning("the real PCI is at HS4 only: PCI of these HS%d products computed from this run's exports",
+                    p.hs_digits)
+    if source == "real":
+        pci = net.load_pci(snakemake.input.pci)
+    else:
+        _, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), p.rca_threshold)
+        pci = net.pci_eigenvector(E)
+    nodes["pci"] = pci.reindex(nodes["hs"]).to_numpy()
+    nodes["pci_source"] = source
+    log.info("PCI (%s) known for %d of %d products", source, nodes["pci"].notna().sum(), len(nodes))
 
-chain = net.complexity_along_chain(links, pci)
-lv = nodes.set_index("hs")
-chain["section"] = lv["section"].reindex(chain["hs"]).to_numpy()
-chain["trophic_level"] = lv["trophic_level"].reindex(chain["hs"]).to_numpy()
-chain["level_bin"] = net.level_bins(chain["trophic_level"], p.level_bins).astype(str).to_numpy()
-summary = pd.concat(
-    [net.summarise_complexity(chain, "section"), net.summarise_complexity(chain, "level_bin")], ignore_index=True
-)
-log.info("top betweenness:\n%s", nodes.nlargest(5, "betweenness")[["hs", "betweenness", "section"]].to_string())
-log.info("complexity along the chain:\n%s", summary.to_string(index=False))
+    sections = net.section_network(links, section_of)
+    section_nodes = (
+        nodes.groupby("section").size().rename("n_products").reset_index()
+        .assign(section_name=lambda d: names.reindex(d["section"]).fillna(net.UNCLASSIFIED).to_numpy())
+    )
+    components = coherence_table(links, n_samples=p.null_samples, seed=p.seed)
 
-m = meta(snakemake, "extended/1")
-write_table(nodes, snakemake.output.nodes, m)
-write_table(components, snakemake.output.coherence, m)
-write_table(sections, snakemake.output.sections, m)
-write_table(section_nodes, snakemake.output.section_nodes, m)
-write_table(chain, snakemake.output.complexity, m)
-write_table(summary, snakemake.output.complexity_summary, m)
+    chain = net.complexity_along_chain(links, pci)
+    lv = nodes.set_index("hs")
+    chain["section"] = lv["section"].reindex(chain["hs"]).to_numpy()
+    chain["trophic_level"] = lv["trophic_level"].reindex(chain["hs"]).to_numpy()
+    chain["level_bin"] = net.level_bins(chain["trophic_level"], p.level_bins).astype(str).to_numpy()
+    summary = pd.concat(
+        [net.summarise_complexity(chain, "section"), net.summarise_complexity(chain, "level_bin")], ignore_index=True
+    )
+    log.info("top betweenness:\n%s", nodes.nlargest(5, "betweenness")[["hs", "betweenness", "section"]].to_string())
+    log.info("complexity along the chain:\n%s", summary.to_string(index=False))
+
+    m = meta(snakemake, "extended/1")
+    write_table(nodes, snakemake.output.nodes, m)
+    write_table(components, snakemake.output.coherence, m)
+    write_table(sections, snakemake.output.sections, m)
+    write_table(section_nodes, snakemake.output.section_nodes, m)
+    write_table(chain, snakemake.output.complexity, m)
+    write_table(summary, snakemake.output.complexity_summary, m)
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -8,25 +8,31 @@ import pandas as pd
 from valuechain.cospec import bf_confidence
 from valuechain.hsnames import name_columns, read_product_names
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 
-COLUMNS = {"output": "str", "input": "str", "rank": "int64", "score": "float64", "confidence": "float64",
-           "method": "str"}
 
-log = setup(snakemake)
-p = snakemake.params
-links = pd.read_parquet(snakemake.input.links)
-if p.method == "bf":
-    links = links.assign(confidence=bf_confidence(links["score"]), method="bf")
-    links = links[links["confidence"] >= p.min_confidence]
-    links = links.assign(rank=links.groupby("output").cumcount().astype("int64") + 1)
-final = links[list(COLUMNS)].astype(COLUMNS).reset_index(drop=True)
-names = read_product_names(snakemake.input.names, snakemake.input.hs)
-final = name_columns(final, names, {"output": "output_name", "input": "input_name"})
-if final.empty:
-    log.warning("no links: the %s method gives no link with evidence and confidence >= links.min_confidence %g; "
-                "the analyses of this run say so and write empty tables", p.method, p.min_confidence)
-else:
-    log.info("%s: %d links for %d outputs, median confidence %.3f", p.method, len(final), final["output"].nunique(),
-             final["confidence"].median())
-write_table(final, snakemake.output.links, meta(snakemake, "links_final/1"))
+def main(snakemake) -> None:
+    COLUMNS = {"output": "str", "input": "str", "rank": "int64", "score": "float64", "confidence": "float64",
+               "method": "str"}
+
+    log = setup(snakemake)
+    p = snakemake.params
+    links = pd.read_parquet(snakemake.input.links)
+    if p.method == "bf":
+        links = links.assign(confidence=bf_confidence(links["score"]), method="bf")
+        links = links[links["confidence"] >= p.min_confidence]
+        links = links.assign(rank=links.groupby("output").cumcount().astype("int64") + 1)
+    final = links[list(COLUMNS)].astype(COLUMNS).reset_index(drop=True)
+    names = read_product_names(snakemake.input.names, snakemake.input.hs)
+    final = name_columns(final, names, {"output": "output_name", "input": "input_name"})
+    if final.empty:
+        log.warning("no links: the %s method gives no link with evidence and confidence >= links.min_confidence %g; "
+                    "the analyses of this run say so and write empty tables", p.method, p.min_confidence)
+    else:
+        log.info("%s: %d links for %d outputs, median confidence %.3f", p.method, len(final), final["output"].nunique(),
+                 final["confidence"].median())
+    write_table(final, snakemake.output.links, meta(snakemake, "links_final/1"))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

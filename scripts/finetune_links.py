@@ -7,14 +7,20 @@ import pandas as pd
 from valuechain import finetune
 from valuechain.bf import Thresholds
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 
-log = setup(snakemake)
-p = snakemake.params
-E, I, _, industries = finetune.rca_arrays(pd.read_parquet(snakemake.input.specialisation))
-L = finetune.label_matrix(pd.read_parquet(snakemake.input.labels), industries)
-with open(snakemake.input.thresholds) as fh:
-    thresholds = Thresholds.from_mapping(json.load(fh)["thresholds"])
-links = finetune.top_links(E, I, L, industries, thresholds, p.k, p.n_candidates)
-log.info("%s: %d links, %d true, %d false", thresholds, len(links), links["label"].sum(), (~links["label"]).sum())
-write_table(links, snakemake.output.links, meta(snakemake, "finetune_links/1"))
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    p = snakemake.params
+    E, I, _, industries = finetune.rca_arrays(pd.read_parquet(snakemake.input.specialisation))
+    L = finetune.label_matrix(pd.read_parquet(snakemake.input.labels), industries)
+    with open(snakemake.input.thresholds) as fh:
+        thresholds = Thresholds.from_mapping(json.load(fh)["thresholds"])
+    links = finetune.top_links(E, I, L, industries, thresholds, p.k, p.n_candidates)
+    log.info("%s: %d links, %d true, %d false", thresholds, len(links), links["label"].sum(), (~links["label"]).sum())
+    write_table(links, snakemake.output.links, meta(snakemake, "finetune_links/1"))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -5,19 +5,25 @@ import pandas as pd
 
 from valuechain.demo import DemoSettings, demo_names, generate
 from valuechain.provenance import TableWriter, write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 
-log = setup(snakemake)
-p = snakemake.params
-world = pd.read_parquet(snakemake.input.world)
-names = demo_names(pd.read_csv(snakemake.input.names, dtype=str), pd.read_csv(snakemake.input.hs, dtype=str),
-                   p.hs_digits)
-reference = pd.read_parquet(snakemake.input.reference, columns=["output", "input", "share"])
-trade, truth, products = generate(world, names, reference, DemoSettings.from_config(p.demo, p.hs_digits))
-log.info("demo world: %d HS%d products, %d planted links", len(products), p.hs_digits, len(truth))
-with TableWriter(snakemake.output.trade, meta(snakemake, "trade/1")) as out:
-    for block in trade:
-        out.write(block)
-        log.info("%d trade rows written", out.rows)
-write_table(truth, snakemake.output.truth, meta(snakemake, "truth_links/1"))
-write_table(products, snakemake.output.products, meta(snakemake, "products/1"))
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    p = snakemake.params
+    world = pd.read_parquet(snakemake.input.world)
+    names = demo_names(pd.read_csv(snakemake.input.names, dtype=str), pd.read_csv(snakemake.input.hs, dtype=str),
+                       p.hs_digits)
+    reference = pd.read_parquet(snakemake.input.reference, columns=["output", "input", "share"])
+    trade, truth, products = generate(world, names, reference, DemoSettings.from_config(p.demo, p.hs_digits))
+    log.info("demo world: %d HS%d products, %d planted links", len(products), p.hs_digits, len(truth))
+    with TableWriter(snakemake.output.trade, meta(snakemake, "trade/1")) as out:
+        for block in trade:
+            out.write(block)
+            log.info("%d trade rows written", out.rows)
+    write_table(truth, snakemake.output.truth, meta(snakemake, "truth_links/1"))
+    write_table(products, snakemake.output.products, meta(snakemake, "products/1"))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -2,12 +2,18 @@
 
 from valuechain import accounting as ac
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 
-log = setup(snakemake)
-t = snakemake.params.table
-m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], merge_split=t["merge_split"],
-                       **t["balance"])
-va = ac.va_origin_destination(m, groups=snakemake.params.groups or None)
-log.info("value added %.6g over %d origin-destination cells", va.va.sum(), len(va))
-write_table(va, snakemake.output.va, meta(snakemake, "icio_va_origin_destination/1"))
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    t = snakemake.params.table
+    m = ac.model_from_file(snakemake.input.table, t["format"], t["split_countries"], merge_split=t["merge_split"],
+                           **t["balance"])
+    va = ac.va_origin_destination(m, groups=snakemake.params.groups or None)
+    log.info("value added %.6g over %d origin-destination cells", va.va.sum(), len(va))
+    write_table(va, snakemake.output.va, meta(snakemake, "icio_va_origin_destination/1"))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -6,11 +6,17 @@ import pandas as pd
 from valuechain.hsnames import read_goods_codes
 from valuechain.linksio import read_links_file
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 
-log = setup(snakemake)
-links = read_links_file(snakemake.input.links, read_goods_codes(*snakemake.input.hs_codes), snakemake.params.digits)
-weighted = links["weight"].notna().all()
-log.info("%d links, %d outputs, %d products; %s", len(links), links["output"].nunique(),
-         pd.concat([links["output"], links["input"]]).nunique(), "weighted" if weighted else "unweighted")
-write_table(links, snakemake.output.links, meta(snakemake, "links_user/1"))
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    links = read_links_file(snakemake.input.links, read_goods_codes(*snakemake.input.hs_codes), snakemake.params.digits)
+    weighted = links["weight"].notna().all()
+    log.info("%d links, %d outputs, %d products; %s", len(links), links["output"].nunique(),
+             pd.concat([links["output"], links["input"]]).nunique(), "weighted" if weighted else "unweighted")
+    write_table(links, snakemake.output.links, meta(snakemake, "links_user/1"))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -4,10 +4,16 @@ import pandas as pd
 
 from valuechain.bf import random_baseline
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 
-log = setup(snakemake)
-products = pd.read_parquet(snakemake.input.rca, columns=["hs"])["hs"].unique()
-links = random_baseline(products, snakemake.params.k, snakemake.params.seed)
-log.info("%d random links over %d products", len(links), len(products))
-write_table(links, snakemake.output.links, meta(snakemake, "baseline_links/1"))
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    products = pd.read_parquet(snakemake.input.rca, columns=["hs"])["hs"].unique()
+    links = random_baseline(products, snakemake.params.k, snakemake.params.seed)
+    log.info("%d random links over %d products", len(links), len(products))
+    write_table(links, snakemake.output.links, meta(snakemake, "baseline_links/1"))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -5,12 +5,18 @@ from pathlib import Path
 
 from valuechain.provenance import stamp
 from valuechain.retrieve import pinned_intermediates, retrieve
-from valuechain.smk import setup
+from valuechain.smk import rule_io, setup
 
-setup(snakemake)
-out = Path(snakemake.output[0])
-mirror = snakemake.config.get("data_mirror")
-digest = retrieve(out.name, out, Path(mirror) / "baci" if mirror else None, snakemake.params.url,
-                  sha256=snakemake.params.sha256, source="CEPII BACI",
-                  intermediates=pinned_intermediates(snakemake.config.get("tls_intermediates")))
-stamp(out, digest)
+
+def main(snakemake) -> None:
+    setup(snakemake)
+    out = Path(snakemake.output[0])
+    mirror = snakemake.config.get("data_mirror")
+    digest = retrieve(out.name, out, Path(mirror) / "baci" if mirror else None, snakemake.params.url,
+                      sha256=snakemake.params.sha256, source="CEPII BACI",
+                      intermediates=pinned_intermediates(snakemake.config.get("tls_intermediates")))
+    stamp(out, digest)
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

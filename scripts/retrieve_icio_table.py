@@ -3,11 +3,17 @@ its sha256 is recorded beside it, where the rules reading it check it (valuechai
 
 from valuechain.provenance import stamp
 from valuechain.retrieve import retrieve_table
-from valuechain.smk import setup
+from valuechain.smk import rule_io, setup
 
-log = setup(snakemake)
-p = snakemake.params
-digest = retrieve_table(p.url, snakemake.output.table, member=p.member or None, sha256=p.sha256)
-stamp(snakemake.output.table, digest)
-if not p.sha256:
-    log.info("%s: sha256 %s not pinned; add it to icio.retrieve.sha256", snakemake.output.table, digest)
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    p = snakemake.params
+    digest = retrieve_table(p.url, snakemake.output.table, member=p.member or None, sha256=p.sha256)
+    stamp(snakemake.output.table, digest)
+    if not p.sha256:
+        log.info("%s: sha256 %s not pinned; add it to icio.retrieve.sha256", snakemake.output.table, digest)
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -9,13 +9,19 @@ logged so it can be pinned, and recorded beside each CSV, where the rules readin
 
 from valuechain.provenance import stamp
 from valuechain.retrieve import retrieve_members
-from valuechain.smk import setup
+from valuechain.smk import rule_io, setup
 
-log = setup(snakemake)
-p = snakemake.params
-members = {p.member.format(year=year): target for year, target in zip(p.years, snakemake.output)}
-pins = {p.member.format(year=year): p.sha256.get(str(year), p.sha256.get(year)) for year in p.years}
-digests = retrieve_members(p.url, members, pins)
-for member, target in members.items():
-    stamp(target, digests[member])
-    log.info("%s -> %s, sha256 %s", member, target, digests[member])
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    p = snakemake.params
+    members = {p.member.format(year=year): target for year, target in zip(p.years, snakemake.output)}
+    pins = {p.member.format(year=year): p.sha256.get(str(year), p.sha256.get(year)) for year in p.years}
+    digests = retrieve_members(p.url, members, pins)
+    for member, target in members.items():
+        stamp(target, digests[member])
+        log.info("%s -> %s, sha256 %s", member, target, digests[member])
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -6,16 +6,22 @@ import json
 import pandas as pd
 
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 from valuechain.validated import SpecialisationFit, specialisation_matrices
 
-log = setup(snakemake)
-I, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), snakemake.params.rca_threshold)
-log.info("%d locations x %d products; %d import and %d export specialisations", *I.shape, I.values.sum(),
-         E.values.sum())
-fit = SpecialisationFit.fit(I, E)
-errors = {"import": fit.max_error_import, "export": fit.max_error_export}
-log.info("BiCM largest degree error: %s", json.dumps(errors))
-m = meta(snakemake, "validated_fit/1")
-m["valuechain.bicm_max_degree_error"] = json.dumps(errors)
-write_table(fit.to_frame(), snakemake.output.fit, m)
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    I, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), snakemake.params.rca_threshold)
+    log.info("%d locations x %d products; %d import and %d export specialisations", *I.shape, I.values.sum(),
+             E.values.sum())
+    fit = SpecialisationFit.fit(I, E)
+    errors = {"import": fit.max_error_import, "export": fit.max_error_export}
+    log.info("BiCM largest degree error: %s", json.dumps(errors))
+    m = meta(snakemake, "validated_fit/1")
+    m["valuechain.bicm_max_degree_error"] = json.dumps(errors)
+    write_table(fit.to_frame(), snakemake.output.fit, m)
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -6,19 +6,25 @@ import json
 import pandas as pd
 
 from valuechain.provenance import read_metadata, write_table
-from valuechain.smk import meta, setup
+from valuechain.smk import meta, rule_io, setup
 from valuechain.validated import SpecialisationFit, gather_network
 
-log = setup(snakemake)
-fit = SpecialisationFit.read(snakemake.input.fit)
-parts = list(snakemake.input.pvalues)
-candidates = pd.concat([pd.read_parquet(f) for f in parts], ignore_index=True)
-cooccurring = sum(int(read_metadata(f)["cooccurring"]) for f in parts)
-candidates = candidates.assign(input=fit.products.get_indexer(candidates["input"]),
-                               output=fit.products.get_indexer(candidates["output"]))
-log.info("%d blocks: %d candidate pairs with p <= %g", len(parts), len(candidates), snakemake.params.alpha)
-result = gather_network(fit, candidates, cooccurring, alpha=snakemake.params.alpha)
-log.info("summary %s", json.dumps(result.summary))
-m = meta(snakemake, "validated_links/1", inputs=[snakemake.input.fit])  # the blocks' count leaves no trace
-m["valuechain.summary"] = json.dumps(result.summary)
-write_table(result.links, snakemake.output.links, m)
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    fit = SpecialisationFit.read(snakemake.input.fit)
+    parts = list(snakemake.input.pvalues)
+    candidates = pd.concat([pd.read_parquet(f) for f in parts], ignore_index=True)
+    cooccurring = sum(int(read_metadata(f)["cooccurring"]) for f in parts)
+    candidates = candidates.assign(input=fit.products.get_indexer(candidates["input"]),
+                                   output=fit.products.get_indexer(candidates["output"]))
+    log.info("%d blocks: %d candidate pairs with p <= %g", len(parts), len(candidates), snakemake.params.alpha)
+    result = gather_network(fit, candidates, cooccurring, alpha=snakemake.params.alpha)
+    log.info("summary %s", json.dumps(result.summary))
+    m = meta(snakemake, "validated_links/1", inputs=[snakemake.input.fit])  # the blocks' count leaves no trace
+    m["valuechain.summary"] = json.dumps(result.summary)
+    write_table(result.links, snakemake.output.links, m)
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -2,17 +2,23 @@
 and the p-values at or below alpha (valuechain.validated.block_pvalues)."""
 
 from valuechain.provenance import write_table
-from valuechain.smk import meta, scatter_part, setup
+from valuechain.smk import meta, rule_io, scatter_part, setup
 from valuechain.validated import SpecialisationFit
 
-log = setup(snakemake)
-fit = SpecialisationFit.read(snakemake.input.fit)
-inputs = scatter_part(snakemake.wildcards.scatteritem, len(fit.products))
-candidates, cooccurring = fit.block(inputs, snakemake.params.alpha, n_jobs=snakemake.threads)
-log.info("block %s: %d input products of %d, %d pairs co-occur, %d with p <= %g", snakemake.wildcards.scatteritem,
-         len(inputs), len(fit.products), cooccurring, len(candidates), snakemake.params.alpha)
-codes = fit.products.to_numpy()
-candidates = candidates.assign(input=codes[candidates["input"]], output=codes[candidates["output"]])
-m = meta(snakemake, "validated_pvalues/1")
-m["valuechain.cooccurring"] = str(cooccurring)
-write_table(candidates, snakemake.output.pvalues, m)
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    fit = SpecialisationFit.read(snakemake.input.fit)
+    inputs = scatter_part(snakemake.wildcards.scatteritem, len(fit.products))
+    candidates, cooccurring = fit.block(inputs, snakemake.params.alpha, n_jobs=snakemake.threads)
+    log.info("block %s: %d input products of %d, %d pairs co-occur, %d with p <= %g", snakemake.wildcards.scatteritem,
+             len(inputs), len(fit.products), cooccurring, len(candidates), snakemake.params.alpha)
+    codes = fit.products.to_numpy()
+    candidates = candidates.assign(input=codes[candidates["input"]], output=codes[candidates["output"]])
+    m = meta(snakemake, "validated_pvalues/1")
+    m["valuechain.cooccurring"] = str(cooccurring)
+    write_table(candidates, snakemake.output.pvalues, m)
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

@@ -19,96 +19,102 @@ from valuechain.links import WORLD_FILES, world_priors
 from valuechain.hsnames import goods_codes
 from valuechain.linksio import read_links_file
 from valuechain.provenance import write_table
-from valuechain.smk import meta, setup
-
-log = setup(snakemake)
-p = snakemake.params
-inp = snakemake.input
-cfg = p.world
-k = cfg["k"]
-data = Path("resources")
-
-# The reference at HS4, both labellings.
-shares = ref.read_use_shares(inp.use, pd.read_csv(inp.commodities, dtype=str).iloc[:, 0])
-hs_naics = pd.read_csv(inp.hs_naics, dtype=str)
-pairs = ref.product_bea(ref.hs6_to_bea(hs_naics, pd.read_csv(inp.crosswalk, dtype=str), p.naics_match), 4)
-reference, scorable_products = ref.reference_network(shares, pairs, p.min_share)
-
-# The world's evidence on its own HS4 products.
-exports = pd.read_parquet(data / WORLD_FILES["exports"])
-products = np.array(sorted(exports["hs4"].astype(str).unique()))
-grid = ev.world_grid(*(cfg["grid"][key] for key in ("prior", "size", "large_share", "direction")))
-priors = world_priors(data, cfg["wiod2013_years"], cfg["wiod2016_years"], p.countries)
-world = ev.world_evidence(products, exports, priors, {w.large_share for w in grid})
-log.info("world: %d countries x %d HS4 products; %d of them scorable; industry shares for %d (ISIC rev. 3) and "
-         "%d (ISIC rev. 4)", exports["country"].nunique(), len(products),
-         np.isin(products, scorable_products).sum(),
-         *(int((ev.industry_shares(products, c).sum(axis=1) > 0).sum()) for c, _ in priors))
-
-index = pd.Index(products)
-scorable = index.isin(scorable_products)
+from valuechain.smk import meta, rule_io, setup
 
 
-def label_matrix(column):
-    true = reference[reference[column] >= p.min_share]
-    L = np.zeros((len(products), len(products)), dtype=bool)
-    q, o = index.get_indexer(true["input"]), index.get_indexer(true["output"])
-    keep = (q >= 0) & (o >= 0)
-    L[q[keep], o[keep]] = True
-    return L
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    p = snakemake.params
+    inp = snakemake.input
+    cfg = p.world
+    k = cfg["k"]
+    data = Path("resources")
+
+    # The reference at HS4, both labellings.
+    shares = ref.read_use_shares(inp.use, pd.read_csv(inp.commodities, dtype=str).iloc[:, 0])
+    hs_naics = pd.read_csv(inp.hs_naics, dtype=str)
+    pairs = ref.product_bea(ref.hs6_to_bea(hs_naics, pd.read_csv(inp.crosswalk, dtype=str), p.naics_match), 4)
+    reference, scorable_products = ref.reference_network(shares, pairs, p.min_share)
+
+    # The world's evidence on its own HS4 products.
+    exports = pd.read_parquet(data / WORLD_FILES["exports"])
+    products = np.array(sorted(exports["hs4"].astype(str).unique()))
+    grid = ev.world_grid(*(cfg["grid"][key] for key in ("prior", "size", "large_share", "direction")))
+    priors = world_priors(data, cfg["wiod2013_years"], cfg["wiod2016_years"], p.countries)
+    world = ev.world_evidence(products, exports, priors, {w.large_share for w in grid})
+    log.info("world: %d countries x %d HS4 products; %d of them scorable; industry shares for %d (ISIC rev. 3) and "
+             "%d (ISIC rev. 4)", exports["country"].nunique(), len(products),
+             np.isin(products, scorable_products).sum(),
+             *(int((ev.industry_shares(products, c).sum(axis=1) > 0).sum()) for c, _ in priors))
+
+    index = pd.Index(products)
+    scorable = index.isin(scorable_products)
 
 
-labels = {name: label_matrix(column) for name, column in ref.LABELLINGS.items()}
-fold = ev.product_folds(products, cfg["folds"])
-weights, table = ev.crossfit_weights(world, labels, scorable, fold, k, grid)
-log.info("weights chosen on the other folds: %s", {f: asdict(w) for f, w in weights.items()})
-S = ev.crossfit_score(world, fold, weights)
-links = top_links(S, products, k).assign(method="world")
+    def label_matrix(column):
+        true = reference[reference[column] >= p.min_share]
+        L = np.zeros((len(products), len(products)), dtype=bool)
+        q, o = index.get_indexer(true["input"]), index.get_indexer(true["output"])
+        keep = (q >= 0) & (o >= 0)
+        L[q[keep], o[keep]] = True
+        return L
 
-# In sample, labelled: the grid point best on every output at once.
-best = ev.in_sample_weights(table, grid, labels)
-colocation = world.colocation(None)
-single = {
-    "world_colocation": colocation,
-    "world_industry_prior": world.prior,
-    "world_export_size": np.broadcast_to(world.size[:, None], S.shape),
-    "world_untuned_sum": 0.05 * world.prior + colocation,
-    "world_in_sample": world.score(best),
-}
-networks = {"world": links, **{name: top_links(M, products, k) for name, M in single.items()}}
-held_out = {"world": True, "world_in_sample": False}
-if "published" in inp.keys():
-    hs = pd.read_csv(inp.hs, dtype=str)["hscode"]
-    atlas = pd.read_csv(inp.names, dtype=str)["code"]
-    networks["published_kh2025"] = read_links_file(inp.published, goods_codes(hs, atlas), 4)
-evaluation, _ = reference_evaluation(networks, reference, scorable_products, products, k, [p.min_share])
-evaluation.insert(1, "held_out", evaluation["network"].map(held_out).fillna(True).astype(bool))
-evaluation.insert(2, "chosen_on", evaluation["network"].map(
-    {"world": "other folds of outputs", "world_in_sample": "all outputs (in sample)"}).fillna("nothing"))
-log.info("\n%s", evaluation[["network", "labels", "held_out", "precision", "at_least_1", "scored_links"]]
-         .round(3).to_string(index=False))
 
-# The end-use check: mean trophic level by BEC class, against the reference's own top k on the same products.
-end_use = ref.end_use_classes(pd.read_csv(inp.hs_bec, dtype=str), 4).set_index("product")["end_use"]
-on_world = reference[reference["output"].isin(products) & reference["input"].isin(products)]
-checked = {"world": links, "published_kh2025": networks.get("published_kh2025"),
-           f"reference_top{k}": ref.top_reference_links(on_world, k, p.min_share)}
-levels = pd.concat([ref.end_use_levels(net[net["rank"] <= k] if "rank" in net else net, end_use)
-                    .assign(network=name) for name, net in checked.items() if net is not None], ignore_index=True)
-levels = levels[["network", "end_use", "products", "mean_level", "gap", "coherence"]]
-log.info("\n%s", levels.round(3).to_string(index=False))
+    labels = {name: label_matrix(column) for name, column in ref.LABELLINGS.items()}
+    fold = ev.product_folds(products, cfg["folds"])
+    weights, table = ev.crossfit_weights(world, labels, scorable, fold, k, grid)
+    log.info("weights chosen on the other folds: %s", {f: asdict(w) for f, w in weights.items()})
+    S = ev.crossfit_score(world, fold, weights)
+    links = top_links(S, products, k).assign(method="world")
 
-names = read_product_names(inp.names, inp.hs)
-links = name_columns(links, names, {"output": "output_name", "input": "input_name"})
-m = meta(snakemake, "world/1")
-write_table(links, snakemake.output.links, m)
-write_table(table, snakemake.output.grid, m)
-write_table(evaluation, snakemake.output.evaluation, m)
-write_table(levels, snakemake.output.end_use, m)
-heldout = evaluation[evaluation["network"] == "world"].set_index("labels")["precision"]
-with open(snakemake.output.weights, "w") as fh:
-    json.dump({"folds": {str(f): asdict(w) for f, w in sorted(weights.items())},
-               "in_sample": asdict(best),
-               "held_out_precision": {n: round(float(v), 6) for n, v in heldout.items()}}, fh, indent=1,
-              sort_keys=True)
-    fh.write("\n")
+    # In sample, labelled: the grid point best on every output at once.
+    best = ev.in_sample_weights(table, grid, labels)
+    colocation = world.colocation(None)
+    single = {
+        "world_colocation": colocation,
+        "world_industry_prior": world.prior,
+        "world_export_size": np.broadcast_to(world.size[:, None], S.shape),
+        "world_untuned_sum": 0.05 * world.prior + colocation,
+        "world_in_sample": world.score(best),
+    }
+    networks = {"world": links, **{name: top_links(M, products, k) for name, M in single.items()}}
+    held_out = {"world": True, "world_in_sample": False}
+    if "published" in inp.keys():
+        hs = pd.read_csv(inp.hs, dtype=str)["hscode"]
+        atlas = pd.read_csv(inp.names, dtype=str)["code"]
+        networks["published_kh2025"] = read_links_file(inp.published, goods_codes(hs, atlas), 4)
+    evaluation, _ = reference_evaluation(networks, reference, scorable_products, products, k, [p.min_share])
+    evaluation.insert(1, "held_out", evaluation["network"].map(held_out).fillna(True).astype(bool))
+    evaluation.insert(2, "chosen_on", evaluation["network"].map(
+        {"world": "other folds of outputs", "world_in_sample": "all outputs (in sample)"}).fillna("nothing"))
+    log.info("\n%s", evaluation[["network", "labels", "held_out", "precision", "at_least_1", "scored_links"]]
+             .round(3).to_string(index=False))
+
+    # The end-use check: mean trophic level by BEC class, against the reference's own top k on the same products.
+    end_use = ref.end_use_classes(pd.read_csv(inp.hs_bec, dtype=str), 4).set_index("product")["end_use"]
+    on_world = reference[reference["output"].isin(products) & reference["input"].isin(products)]
+    checked = {"world": links, "published_kh2025": networks.get("published_kh2025"),
+               f"reference_top{k}": ref.top_reference_links(on_world, k, p.min_share)}
+    levels = pd.concat([ref.end_use_levels(net[net["rank"] <= k] if "rank" in net else net, end_use)
+                        .assign(network=name) for name, net in checked.items() if net is not None], ignore_index=True)
+    levels = levels[["network", "end_use", "products", "mean_level", "gap", "coherence"]]
+    log.info("\n%s", levels.round(3).to_string(index=False))
+
+    names = read_product_names(inp.names, inp.hs)
+    links = name_columns(links, names, {"output": "output_name", "input": "input_name"})
+    m = meta(snakemake, "world/1")
+    write_table(links, snakemake.output.links, m)
+    write_table(table, snakemake.output.grid, m)
+    write_table(evaluation, snakemake.output.evaluation, m)
+    write_table(levels, snakemake.output.end_use, m)
+    heldout = evaluation[evaluation["network"] == "world"].set_index("labels")["precision"]
+    with open(snakemake.output.weights, "w") as fh:
+        json.dump({"folds": {str(f): asdict(w) for f, w in sorted(weights.items())},
+                   "in_sample": asdict(best),
+                   "held_out_precision": {n: round(float(v), 6) for n, v in heldout.items()}}, fh, indent=1,
+                  sort_keys=True)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

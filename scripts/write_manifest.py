@@ -3,13 +3,19 @@
 import json
 
 from valuechain.provenance import build_manifest
-from valuechain.smk import setup
+from valuechain.smk import rule_io, setup
 
-log = setup(snakemake)
-manifest = build_manifest(snakemake.params.root, snakemake.input.artifacts)
-manifest["skipped"] = snakemake.params.skipped  # stages this run does not have, and why
-for stage, why in manifest["skipped"].items():
-    log.info("skipped: %s (%s)", stage, why)
-with open(snakemake.output.manifest, "w") as fh:
-    json.dump(manifest, fh, indent=2)
-log.info("%d artifacts", len(manifest["artifacts"]))
+
+def main(snakemake) -> None:
+    log = setup(snakemake)
+    manifest = build_manifest(snakemake.params.root, snakemake.input.artifacts)
+    manifest["skipped"] = snakemake.params.skipped  # stages this run does not have, and why
+    for stage, why in manifest["skipped"].items():
+        log.info("skipped: %s (%s)", stage, why)
+    with open(snakemake.output.manifest, "w") as fh:
+        json.dump(manifest, fh, indent=2)
+    log.info("%d artifacts", len(manifest["artifacts"]))
+
+
+if __name__ == "__main__":
+    main(rule_io(globals().get("snakemake")))

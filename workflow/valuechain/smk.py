@@ -1,22 +1,120 @@
-"""The glue every rule script shares: logging into the rule's log file, and provenance from the rule.
+"""The glue every rule script shares: the rule's inputs and outputs, logging into the rule's log file, and
+provenance from the rule.
 
-Scripts call ``log = setup(snakemake)`` first and ``meta(snakemake, "links/1")`` when writing a table. Nothing
-here imports Snakemake: the ``snakemake`` object is duck-typed (``input``, ``output``, ``params``, ``log``,
-``rule``), so tests can pass a ``types.SimpleNamespace``.
+Each script is ``main(snakemake)`` and ends with ``main(rule_io(globals().get("snakemake")))``: under Snakemake
+that is the object Snakemake gives the script; run by hand (``python scripts/<rule>.py --input name=path
+--output name=path --params name=JSON ...``, :func:`rule_from_command_line`) it is one built from the command
+line, so a rule can be reproduced and debugged without Snakemake. Scripts call ``log = setup(snakemake)`` first and
+``meta(snakemake, "links/1")`` when writing a table. Nothing here imports Snakemake: the ``snakemake`` object is
+duck-typed (``input``, ``output``, ``params``, ``log``, ``rule``), so tests can pass a ``types.SimpleNamespace``.
 """
 
 from __future__ import annotations
 
+import argparse
 import atexit
+import json
 import logging
 import resource
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import yaml
 
 from .provenance import check_input, provenance
+
+
+class Named(list):
+    """Values with names, as Snakemake gives a rule's ``input``, ``output``, ``params``, ``log`` and ``wildcards``:
+    the values in order (``input[0]``, ``list(input)``) and each name's value (``input.trade``, ``input.get("x")``,
+    ``input.items()``); a name with several values holds their list."""
+
+    def __init__(self, named: list[tuple[str | None, Any]] = ()):
+        values, names = [], {}
+        for name, value in named:
+            values.extend(value if isinstance(value, list) else [value])
+            if name is not None:
+                names[name] = value
+        super().__init__(values)
+        self._names = names
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_names"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._names.get(name, default)
+
+    def items(self):
+        return self._names.items()
+
+    def keys(self):
+        return self._names.keys()
+
+
+def _pairs(values: list[str] | None, parse=None) -> list[tuple[str | None, Any]]:
+    """``name=value`` (a name given again, or a value ending in a comma, gives a list) or a bare value."""
+    grouped: dict[str | None, list] = {}
+    listed: set[str] = set()
+    for item in values or []:
+        name, _, value = item.partition("=") if "=" in item else (None, "", item)
+        if value.endswith(","):
+            listed.add(name)
+        parts = [v for v in value.split(",") if v] if value.endswith(",") else [value]
+        grouped.setdefault(name, []).extend(parse(v) if parse else v for v in parts)
+    out: list[tuple[str | None, Any]] = []
+    for name, vals in grouped.items():
+        if name is None:
+            out.extend((None, v) for v in vals)
+        else:
+            out.append((name, vals if len(vals) > 1 or name in listed else vals[0]))
+    return out
+
+
+def _json_or_text(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def rule_from_command_line(argv: list[str], script: str) -> SimpleNamespace:
+    """The ``snakemake`` object of a rule script run by hand: ``--input``, ``--output``, ``--log`` and
+    ``--wildcards`` take ``name=value`` (a bare value for an unnamed one; a name given twice, or a value ending in a
+    comma, a list), ``--params name=JSON`` (plain text when not JSON), ``--resources mem_mb=4000``, ``--threads``,
+    and ``--config`` a YAML file (default: config/config.default.yaml, with config/config.yaml over it when present).
+    The rule's name is the script's."""
+    parser = argparse.ArgumentParser(prog=Path(script).name, description="Run this rule's script by hand (the "
+                                     "inputs, outputs and params of its rule; see workflow/rules/).")
+    for option in ("input", "output", "params", "log", "wildcards", "resources"):
+        parser.add_argument(f"--{option}", action="append", metavar="NAME=VALUE")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--config", help="YAML config (default: the workflow's defaults and config/config.yaml)")
+    args = parser.parse_args(argv)
+    root = Path(script).resolve().parents[1]
+    config: dict = {}
+    for path in [args.config] if args.config else [root / "config/config.default.yaml", Path("config/config.yaml")]:
+        if Path(path).is_file():
+            config.update(yaml.safe_load(Path(path).read_text()) or {})
+    return SimpleNamespace(
+        input=Named(_pairs(args.input)), output=Named(_pairs(args.output)),
+        params=Named(_pairs(args.params, _json_or_text)), log=Named(_pairs(args.log)),
+        wildcards=Named(_pairs(args.wildcards)), threads=args.threads,
+        resources=SimpleNamespace(**{k: v for k, v in _pairs(args.resources, _json_or_text)}),
+        config=config, rule=Path(script).stem, scriptdir=str(Path(script).resolve().parent))
+
+
+def rule_io(injected: Any = None, argv: list[str] | None = None) -> Any:
+    """The rule's ``snakemake`` object: the one Snakemake injected into the script, else one built from the command
+    line (:func:`rule_from_command_line`)."""
+    if injected is not None:
+        return injected
+    return rule_from_command_line(sys.argv[1:] if argv is None else argv, sys.argv[0])
 
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
