@@ -7,15 +7,14 @@ import json
 
 import pandas as pd
 
-from valuechain.cospec import bf_confidence, heldout_choice, variants
-from valuechain.finetune import fold_of_outputs, label_matrix, rca_arrays, score_counts
 from valuechain import niot
-from valuechain.links import clipped_k, fitted_options, links_from_rca, regional_score
-from valuechain.reference import LABELLINGS, labelled
-from valuechain.evaluate import (method_scores, precision_at_coverage, read_truth, read_universe,
-                                 standard_network)
+from valuechain.cospec import bf_confidence, heldout_choice, variants
+from valuechain.evaluate import method_scores, precision_at_coverage, read_truth, read_universe, standard_network
 from valuechain.figures import precision_coverage
+from valuechain.finetune import fold_of_outputs, label_matrix, rca_arrays, score_counts
+from valuechain.links import clipped_k, fitted_options, links_from_rca, regional_score
 from valuechain.provenance import read_metadata, write_table
+from valuechain.reference import LABELLINGS, labelled
 from valuechain.smk import meta, rule_io, setup
 
 

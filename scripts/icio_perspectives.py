@@ -3,6 +3,7 @@ tripartite GVC split, TiVA GVC participation, UIBE production lengths and value 
 exports; every country, then each configured group as one exporter (its own model, internal trade not counted)."""
 
 import pandas as pd
+
 from valuechain import accounting as ac
 from valuechain import perspectives as pv
 from valuechain.provenance import write_table

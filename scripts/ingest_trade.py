@@ -5,6 +5,7 @@ The rows dropped (partners that are not countries, national pseudo-products, ...
 from pathlib import Path
 
 import pandas as pd
+
 from valuechain.hsnames import read_goods_codes
 from valuechain.provenance import write_table
 from valuechain.smk import meta, rule_io, setup

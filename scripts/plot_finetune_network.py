@@ -4,6 +4,7 @@ industries labelled with their names when the table's classification has a names
 import json
 
 import matplotlib
+
 from valuechain.smk import rule_io
 
 

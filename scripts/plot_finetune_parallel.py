@@ -3,6 +3,7 @@
 import json
 
 import matplotlib
+
 from valuechain.smk import rule_io
 
 

@@ -14,9 +14,8 @@ from valuechain import evidence as ev
 from valuechain import reference as ref
 from valuechain.cospec import top_links
 from valuechain.evaluate import reference_evaluation
-from valuechain.hsnames import name_columns, read_product_names
+from valuechain.hsnames import goods_codes, name_columns, read_product_names
 from valuechain.links import WORLD_FILES, world_priors
-from valuechain.hsnames import goods_codes
 from valuechain.linksio import read_links_file
 from valuechain.provenance import write_table
 from valuechain.smk import meta, rule_io, setup

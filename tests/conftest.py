@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, settings
 from data_files import data_folder, no_data_reason
+from hypothesis import HealthCheck, settings
 from readme_blocks import command_of, run
+
 from valuechain import reference as ref
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from valuechain.provenance import stamp
 from valuechain.retrieve import RetrieveError, data_files, retrieve
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from data_files import data_file
+
 from valuechain import accounting as ac
 from valuechain import icio
 

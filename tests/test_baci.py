@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from valuechain.baci import GROUP_REASON, LEGACY_REASON, baci_to_canonical, read_country_codes
 from valuechain.tradeio import TradeDataError, ingest_canonical
 

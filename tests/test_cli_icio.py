@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from data_files import data_folder
+
 from valuechain import accounting as ac
 from valuechain import icio
 from valuechain import perspectives as pv

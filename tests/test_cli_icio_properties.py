@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
+
 from valuechain.cli_icio import APPLIES, METHODS, main
 
 pytestmark = pytest.mark.property

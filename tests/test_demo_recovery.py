@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 from data_files import data_file
+
 from valuechain import bf, clean, demo, evaluate, rca
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 from scipy.stats import spearmanr
+
 from valuechain import evidence as ev
 from valuechain import links as api
 

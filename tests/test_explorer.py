@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from readme_blocks import ROOT
+
 from valuechain import explorer
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from data_files import data_file
+
 from valuechain import icio
 
 ROOT = Path(__file__).resolve().parents[1]

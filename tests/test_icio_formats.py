@@ -13,6 +13,7 @@ import pandas as pd
 import pymrio
 import pytest
 from mrio_layouts import make_table, write_eora26_zip, write_exiobase3_zip, write_gloria, write_wiod2013_xlsx
+
 from valuechain import accounting as ac
 from valuechain import icio
 from valuechain.cli_icio import main

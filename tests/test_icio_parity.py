@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from valuechain import accounting as ac
 from valuechain import icio
 from valuechain import perspectives as pv
@@ -129,7 +130,10 @@ def test_each_perspective_equals_its_hypothetical_extraction(iciotest, perspecti
     m = iciotest
     W = pv.va_weights(m, perspective)
     c = m.country_of_row
-    foreign_of = lambda s: np.flatnonzero(c != s)
+
+    def foreign_of(s):
+        return np.flatnonzero(c != s)
+
     sector = np.tile(np.arange(m.N), len(m.producers))
     chn, usa = m.countries.index("CHN"), m.countries.index("USA")
     for j in np.flatnonzero(c == chn)[::2]:  # rows of China's parts (CN1, CN2 and the empty CHN)

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from valuechain.tradeio import CANONICAL_COLUMNS, TradeDataError, ingest_canonical, read_canonical
 
 pytestmark = pytest.mark.property

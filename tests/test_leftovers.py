@@ -15,12 +15,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import WORKFLOW_FILES
 from hypothesis import given
 from hypothesis import strategies as st
+
 from valuechain.provenance import DamagedInputError, build_manifest, check_input, provenance, stamp, write_table
 from valuechain.retrieve import retrieve
-
-from conftest import WORKFLOW_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
+
 from valuechain.linksio import LINK_COLUMNS, MAX_RANK, LinksDataError, read_links_file
 
 pytestmark = pytest.mark.property

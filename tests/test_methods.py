@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from data_files import data_file
+
 from valuechain import cospec, finetune, learned
 from valuechain.evaluate import method_scores, precision_at_coverage
 from valuechain.validated import fit_bicm

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from data_files import data_file
+
 from valuechain.network import (
     betweenness,
     complexity_along_chain,

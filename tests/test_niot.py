@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 from data_files import DATA
+
 from valuechain import finetune, niot
 from valuechain.retrieve import data_files, retrieve
 

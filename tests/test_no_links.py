@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
 from valuechain import cospec
 from valuechain.bf import top_k
 from valuechain.links import NoLinkEvidence, clipped_k, infer, links_from_rca

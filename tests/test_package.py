@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import valuechain
 import yaml
+
+import valuechain
 from valuechain.hsnames import name_columns, product_names
 from valuechain.optional import require
 

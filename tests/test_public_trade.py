@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 import valuechain.retrieve as r
 from valuechain.public_trade import (
     CENSUS_TOTAL_REASON,

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 from data_files import MIRROR, data_file
 from scipy.stats import hypergeom
+
+import valuechain.retrieve as r
 from valuechain import reference as ref
 from valuechain.demo import plant_links
 from valuechain.evaluate import (
@@ -19,7 +21,6 @@ from valuechain.evaluate import (
 )
 from valuechain.hsnames import goods_codes
 from valuechain.linksio import LinksDataError, read_links_file
-import valuechain.retrieve as r
 from valuechain.retrieve import RetrieveError, data_files, retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,6 +314,7 @@ def test_download_retries_converts_r_data_and_checks_the_download(tmp_path, flak
     import hashlib
 
     import rdata
+
     import valuechain.retrieve as r
 
     monkeypatch.setattr(r.time, "sleep", lambda s: None)  # no real back-off in a test
@@ -338,6 +340,7 @@ def test_a_wiod_table_in_r_data_becomes_the_mirror_layout(tmp_path):
     """The R package wiod's list (2 countries x 2 industries here) is laid out as the mirror's Parquet: rows and
     intermediate columns CCC_cN country-major, each economy's five final uses in WIOD's order, then GO."""
     import rdata
+
     from valuechain.icio import read_wiod
 
     inter = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]], dtype=np.int32)

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from valuechain.provenance import config_hash, provenance
 from valuechain.retrieve import scrub
 

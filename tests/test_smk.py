@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+
 from valuechain.rca import rca_table
 from valuechain.smk import rule_from_command_line, rule_io, scatter_part, setup
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from valuechain.tradeio import (
     AGGREGATE_REASON,
     COARSE_REASON,

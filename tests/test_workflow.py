@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
 from valuechain.allocation import allocate_chunk, link_matrix, prepare
 from valuechain.baci import GROUP_REASON, LEGACY_REASON
 from valuechain.clean import PSEUDO_REASON

@@ -27,6 +27,7 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
+
 from valuechain import accounting as ac
 from valuechain import perspectives as pv
 from valuechain.icio import IcioTable

@@ -1,6 +1,7 @@
 # Value-chain analyses (docs/method.md sections 7-9): the statistically validated co-specialisation network, trophic
 # levels and coherence, trophic position of regions and countries, the extended B&F network, figures.
 
+
 rule ingest_links:
     """A user-supplied product network (config links_file), validated into the canonical links table."""
     input:
@@ -12,6 +13,8 @@ rule ingest_links:
         logfile("ingest_links.log"),
     benchmark:
         bench("ingest_links.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -20,8 +23,6 @@ rule ingest_links:
         digits=config["clean"]["hs_digits"],
     message:
         "Reading and validating the product network {input.links}"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("ingest_links.py")
 
@@ -37,6 +38,8 @@ rule validated_fit:
         logfile("validated_fit.log"),
     benchmark:
         bench("validated_fit.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 1
     resources:
         mem_mb=by_input_size(1000, 20),
@@ -45,8 +48,6 @@ rule validated_fit:
         rca_threshold=ANALYSIS["validated"]["rca_threshold"],
     message:
         "Validated network: specialisation matrices and their two BiCMs"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("validated_fit.py")
 
@@ -62,6 +63,8 @@ rule validated_pvalues:
         logfile("validated_pvalues/{scatteritem}.log"),
     benchmark:
         bench("validated_pvalues/{scatteritem}.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 2
     resources:
         mem_mb=by_input_size(1500, 80),
@@ -71,8 +74,6 @@ rule validated_pvalues:
     message:
         "Validated network: p-values of block {wildcards.scatteritem} ({threads} threads, {resources.mem_mb} MB, "
         "{resources.runtime} min)"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("validated_pvalues.py")
 
@@ -89,6 +90,8 @@ rule validated_network:
         logfile("validated_network.log"),
     benchmark:
         bench("validated_network.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 1
     resources:
         mem_mb=by_input_size(1000, 20),
@@ -97,8 +100,6 @@ rule validated_network:
         alpha=ANALYSIS["validated"]["alpha"],
     message:
         "Statistically validated co-specialisation network (BH over the blocks' p-values)"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("validated_network.py")
 
@@ -107,8 +108,8 @@ rule trophic_levels:
     """Trophic levels and coherence of the analysed product network, against Erdos-Renyi and degree-preserving
     samples."""
     input:
-        links=analysed_links,
         **HS_NAMES,
+        links=analysed_links,
     output:
         levels=res("analysis/trophic_levels.parquet"),
         coherence=res("analysis/trophic_coherence.parquet"),
@@ -116,6 +117,8 @@ rule trophic_levels:
         logfile("trophic_levels.log"),
     benchmark:
         bench("trophic_levels.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -126,8 +129,6 @@ rule trophic_levels:
         seed=ANALYSIS["trophic"]["seed"],
     message:
         "Trophic levels and coherence of the {params.link_method} network, against ER and DCM samples"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("trophic_levels.py")
 
@@ -144,12 +145,15 @@ rule trophic_position:
         figure=report(
             res("figures/trophic_position.png"),
             caption="../report/trophic_position.rst",
-            category="3 Value chains", subcategory="Trophic position",
+            category="3 Value chains",
+            subcategory="Trophic position",
         ),
     log:
         logfile("trophic_position.log"),
     benchmark:
         bench("trophic_position.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=by_input_size(1000, 10),
@@ -160,8 +164,6 @@ rule trophic_position:
         reconcile=RECONCILE,
     message:
         "Trophic position (TL_imp, TL_exp, jump, NITL, NTJ) of regions and countries"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("trophic_position.py")
 
@@ -185,6 +187,8 @@ rule extended_network:
         logfile("extended_network.log"),
     benchmark:
         bench("extended_network.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 1
     resources:
         mem_mb=by_input_size(1000, 120),
@@ -199,8 +203,6 @@ rule extended_network:
         seed=ANALYSIS["trophic"]["seed"],
     message:
         "Extended network (B&F candidates with score <= {params.max_score}): components, betweenness, sections, PCI"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("extended_network.py")
 
@@ -217,6 +219,8 @@ rule compare_link_methods:
         logfile("compare_link_methods.log"),
     benchmark:
         bench("compare_link_methods.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -225,8 +229,6 @@ rule compare_link_methods:
         k=config["links"]["k"],
     message:
         "Precision of the B&F and validated links against the known truth"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("compare_link_methods.py")
 
@@ -244,6 +246,8 @@ rule section_network:
         logfile("section_network.log"),
     benchmark:
         bench("section_network.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -252,8 +256,6 @@ rule section_network:
         link_method=LINK_METHOD,
     message:
         "HS-section network of the {params.link_method} network"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("section_network.py")
 
@@ -269,22 +271,27 @@ rule analysis_figures:
         levels=report(
             res("figures/trophic_levels.png"),
             caption="../report/trophic_levels.rst",
-            category="3 Value chains", subcategory="Trophic levels",
+            category="3 Value chains",
+            subcategory="Trophic levels",
         ),
         chain=report(
             res("figures/value_chain.png"),
             caption="../report/value_chain.rst",
-            category="3 Value chains", subcategory="Trophic levels",
+            category="3 Value chains",
+            subcategory="Trophic levels",
         ),
         sections=report(
             res("figures/section_network.png"),
             caption="../report/section_network.rst",
-            category="3 Value chains", subcategory="HS sections",
+            category="3 Value chains",
+            subcategory="HS sections",
         ),
     log:
         logfile("analysis_figures.log"),
     benchmark:
         bench("analysis_figures.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -296,8 +303,6 @@ rule analysis_figures:
         top_section_edges=ANALYSIS["figures"]["top_section_edges"],
     message:
         "Analysis figures: trophic levels, a value chain, the HS-section network"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("analysis_figures.py")
 
@@ -313,6 +318,8 @@ rule report_tables:
         },
     log:
         logfile("report_tables.log"),
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -322,11 +329,8 @@ rule report_tables:
         icio_year=ICIO_YEARS[-1],
     message:
         "Key tables of the report"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("report_tables.py")
-
 
 
 rule export_graphml:
@@ -341,6 +345,8 @@ rule export_graphml:
         graphml=res("analysis/product_network.graphml"),
     log:
         logfile("export_graphml.log"),
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -349,8 +355,6 @@ rule export_graphml:
         link_method=LINK_METHOD,
     message:
         "GraphML of the {params.link_method} product network"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("export_graphml.py")
 

@@ -86,9 +86,7 @@ def rule_script(name):
 
 
 RECONCILE = config["rca"]["reconcile"]
-RECONCILE_MODES = (
-    ["outer", "inner"] if config["rca"]["compare_reconcile"] else [RECONCILE]
-)
+RECONCILE_MODES = ["outer", "inner"] if config["rca"]["compare_reconcile"] else [RECONCILE]
 METHODS = config["links"]
 LINK_METHODS = ("bf", "cospec", "learned", "regional", "world", "fused")
 # Link methods inferred and scored side by side (links.compare plus links.method).
@@ -125,7 +123,8 @@ PUBLISHED_FILE = bool(
 PUBLISHED = config["clean"]["hs_digits"] == 4 and PUBLISHED_FILE
 if not PUBLISHED:
     SKIPPED["published network (published_kh2025)"] = (
-        "HS6 run: the published network is HS4" if config["clean"]["hs_digits"] != 4
+        "HS6 run: the published network is HS4"
+        if config["clean"]["hs_digits"] != 4
         else f"{_PUBLISHED['name']} is not in the data mirror and has no URL"
     )
 # The product reference depends on the reference section and the product level only: shared by runs.
@@ -191,13 +190,18 @@ def public_files():
     if "USA" in pub["countries"]:
         files["schedule_c"] = [("census/country.txt", census["countries_url"])]
         for flow in ("export", "import"):
-            files[f"census_{flow}s"] = [(f"census/{flow}s_{census['level']}_{y}.json",
-                                         census_url(census["api"], flow, y, census["level"])) for y in pub["years"]]
+            files[f"census_{flow}s"] = [
+                (f"census/{flow}s_{census['level']}_{y}.json", census_url(census["api"], flow, y, census["level"]))
+                for y in pub["years"]
+            ]
     if "BRA" in pub["countries"]:
         for table in ("PAIS", "UF"):
             files[table.lower()] = [(f"comexstat/{table}.csv", comex["tables"].format(table=table))]
-        files["comexstat"] = [(f"comexstat/{f}_{y}_MUN.csv", comex["files"].format(flow=f, year=y))
-                              for y in pub["years"] for f in ("EXP", "IMP")]
+        files["comexstat"] = [
+            (f"comexstat/{f}_{y}_MUN.csv", comex["files"].format(flow=f, year=y))
+            for y in pub["years"]
+            for f in ("EXP", "IMP")
+        ]
     return files
 
 
@@ -214,8 +218,10 @@ def public_inputs(wildcards):
     the tables, lists for the trade files)."""
     d = config["public"]["cache"]
     lists = ("census_exports", "census_imports", "comexstat")
-    return {group: [f"{d}/{name}" for name, _ in pairs] if group in lists else f"{d}/{pairs[0][0]}"
-            for group, pairs in public_files().items()}
+    return {
+        group: [f"{d}/{name}" for name, _ in pairs] if group in lists else f"{d}/{pairs[0][0]}"
+        for group, pairs in public_files().items()
+    }
 
 
 def truth_file(wildcards):
@@ -388,13 +394,21 @@ ICIO_TABLES = {
     "position": ["position"],
     "va": ["va_origin_destination"],
     "perspectives": [f"perspectives/{p}_source" for p in PERSPECTIVES]
-    + ["perspectives/exporter_sink", "perspectives/world_sink", "tripartite", "tiva_gvc", "length", "va_origin_exports"],
+    + [
+        "perspectives/exporter_sink",
+        "perspectives/world_sink",
+        "tripartite",
+        "tiva_gvc",
+        "length",
+        "va_origin_exports",
+    ],
 }
 
 
 # Outputs of icio_perspectives, named as the script reads them (perspectives/exporter_source -> perspectives_...).
 ICIO_PERSPECTIVE_OUTPUTS = {
-    "_".join(PurePosixPath(name).parts): ICIO_SHARED.out(f"{{icio_year}}/{name}.parquet") for name in ICIO_TABLES["perspectives"]
+    "_".join(PurePosixPath(name).parts): ICIO_SHARED.out(f"{{icio_year}}/{name}.parquet")
+    for name in ICIO_TABLES["perspectives"]
 }
 ICIO_ARTIFACTS = [
     ICIO_SHARED.out(f"{year}/{name}.parquet") for year in ICIO_YEARS for names in ICIO_TABLES.values() for name in names
@@ -463,9 +477,13 @@ def world_data():
     """The data sets of the world evidence under resources/: the 2017 exports, the HS -> ISIC concordances, the
     WIOD 2013 tables of the configured years with their industries, and the WIOD 2016 national tables."""
     years = {f"wiod2013/wiot_{y}.parquet" for y in config["world"]["wiod2013_years"]}
-    keep = [path for path in DATA_FILES
-            if path.startswith(("concordance/", "wiod2016_niot/")) or path in years
-            or path in ("world2017/exports_country_hs4_2017.parquet", "wiod2013/industries.csv")]
+    keep = [
+        path
+        for path in DATA_FILES
+        if path.startswith(("concordance/", "wiod2016_niot/"))
+        or path in years
+        or path in ("world2017/exports_country_hs4_2017.parquet", "wiod2013/industries.csv")
+    ]
     return [f"resources/{path}" for path in sorted(keep)]
 
 
@@ -502,8 +520,13 @@ def methods_inputs(wildcards):
         inputs["learned_training"] = rules.train_link_model.output.training
     if "regional" in COMPARED:
         inputs["cospec_variant"] = FT.out("cospec/variant.json")
-        inputs.update({f"{sample}_{kind}": FT.out(f"{sample}/{kind}.parquet")
-                       for sample in ("heldout", "all") for kind in ("specialisation", "labels")})
+        inputs.update(
+            {
+                f"{sample}_{kind}": FT.out(f"{sample}/{kind}.parquet")
+                for sample in ("heldout", "all")
+                for kind in ("specialisation", "labels")
+            }
+        )
     if set(WORLD_METHODS) & set(COMPARED):
         inputs["world"] = WORLD.out("evaluation.parquet")
     inputs["niot"] = [f"resources/{path}" for path in DATA_FILES if path.startswith("wiod2016_niot/")]
@@ -521,8 +544,8 @@ def methods_inputs(wildcards):
 
 # Analyses (analysis.smk) --------------------------------------------------------------------------------
 
-LINK_METHOD = "user" if LINKS_FILE else (
-    "validated" if config["link_method"] == "validated" else config["links"]["method"]
+LINK_METHOD = (
+    "user" if LINKS_FILE else ("validated" if config["link_method"] == "validated" else config["links"]["method"])
 )
 
 
@@ -543,10 +566,14 @@ def drawn_sections(wildcards):
     """The HS-section network drawn: the extended B&F network's (the paper's fig. 3B) when there is trade data,
     else the analysed network's."""
     if HAS_TRADE:
-        return {"sections": rules.extended_network.output.sections,
-                "section_nodes": rules.extended_network.output.section_nodes}
-    return {"sections": rules.section_network.output.sections,
-            "section_nodes": rules.section_network.output.section_nodes}
+        return {
+            "sections": rules.extended_network.output.sections,
+            "section_nodes": rules.extended_network.output.section_nodes,
+        }
+    return {
+        "sections": rules.section_network.output.sections,
+        "section_nodes": rules.section_network.output.section_nodes,
+    }
 
 
 # Report (workflow/report/) ------------------------------------------------------------------------------------
@@ -559,9 +586,11 @@ REPORT_TABLES = ["reference", "trophic_levels"] + (
 def report_table_inputs(wildcards):
     inputs = {"reference": res("evaluation/reference.parquet"), "levels": res("analysis/trophic_levels.parquet")}
     if HAS_TRADE:
-        inputs.update(methods=res("evaluation/methods.parquet"),
-                      countries=res("analysis/trophic_position_countries.parquet"),
-                      gvc=ICIO_SHARED.out(f"{ICIO_YEARS[-1]}/gvc_total.parquet"))
+        inputs.update(
+            methods=res("evaluation/methods.parquet"),
+            countries=res("analysis/trophic_position_countries.parquet"),
+            gvc=ICIO_SHARED.out(f"{ICIO_YEARS[-1]}/gvc_total.parquet"),
+        )
     return inputs
 
 

@@ -16,6 +16,8 @@ rule generate_demo_world:
         logfile("generate_demo_world.log"),
     benchmark:
         bench("generate_demo_world.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -25,8 +27,6 @@ rule generate_demo_world:
         hs_digits=config["clean"]["hs_digits"],
     message:
         "Generating the demo world of regional trade with a planted input-output graph"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("generate_demo_world.py")
 
@@ -46,6 +46,8 @@ rule ingest_trade:
         logfile("ingest_trade.log"),
     benchmark:
         bench("ingest_trade.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=by_input_size(1500, 8),
@@ -56,8 +58,6 @@ rule ingest_trade:
         ingest=config["ingest"],
     message:
         "Reading and validating regional trade ({params.format})"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("ingest_trade.py")
 
@@ -76,6 +76,8 @@ rule clean_trade:
         logfile("clean_trade.log"),
     benchmark:
         bench("clean_trade.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=by_input_size(1000, 4),
@@ -84,8 +86,6 @@ rule clean_trade:
         clean=config["clean"],
     message:
         "Cleaning trade: years, pseudo-regions, HS level, regional size filter"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("clean_trade.py")
 
@@ -96,10 +96,12 @@ rule retrieve_data:
     read the file to check it again (Snakemake would not rerun this rule if it were edited)."""
     output:
         "resources/{dataset}",
-    wildcard_constraints:
-        dataset="|".join(re.escape(path) for path in DATA_FILES),
     log:
         "logs/retrieve_data/{dataset}.log",
+    wildcard_constraints:
+        dataset="|".join(re.escape(path) for path in DATA_FILES),
+    conda:
+        "../envs/rdata.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -110,7 +112,5 @@ rule retrieve_data:
         file=lambda w: DATA_FILES[w.dataset],
     message:
         "Retrieving {wildcards.dataset}"
-    conda:
-        "../envs/rdata.yaml"
     script:
         rule_script("retrieve_data.py")

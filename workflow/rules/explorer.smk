@@ -12,14 +12,14 @@ rule install_explorer_libraries:
         sankey="resources/explorer/node_modules/d3-sankey/dist/d3-sankey.min.js",
     log:
         "logs/install_explorer_libraries.log",
+    conda:
+        "../envs/explorer.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     message:
         "Installing the explorer's JavaScript libraries from the npm registry (npm ci)"
-    conda:
-        "../envs/explorer.yaml"
     shell:
         "cp {input.package} {input.lock} resources/explorer/ && "
         "{{ npm ci --prefix resources/explorer --ignore-scripts --no-audit --no-fund > {log} 2>&1 || "
@@ -43,6 +43,8 @@ rule build_explorer:
         logfile("build_explorer.log"),
     benchmark:
         bench("build_explorer.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -58,8 +60,6 @@ rule build_explorer:
         top_section_edges=ANALYSIS["figures"]["top_section_edges"],
     message:
         "Value-chain explorer of run {params.run}"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("build_explorer.py")
 

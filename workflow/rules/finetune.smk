@@ -2,6 +2,7 @@
 # ICIO tables -> specialisation and trade-intensity labels -> 10,000-combination grid -> chosen thresholds (read by
 # infer_links when links.thresholds is "tuned"), held-out precision, labelled industry network and figures.
 
+
 rule retrieve_oecd_icio:
     """Download the OECD ICIO tables that fine-tuning reads (only when source is oecd and they are absent)."""
     output:
@@ -13,6 +14,8 @@ rule retrieve_oecd_icio:
         FT.log("retrieve_oecd_icio.log"),
     benchmark:
         FT.bench("retrieve_oecd_icio.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -25,8 +28,6 @@ rule retrieve_oecd_icio:
         sha256=FINETUNE["oecd"]["sha256"],
     message:
         "Downloading the OECD ICIO tables {params.years} from {params.url}"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("retrieve_oecd_icio.py")
 
@@ -38,12 +39,14 @@ rule finetune_prepare:
     output:
         specialisation=FT.out("{sample}/specialisation.parquet"),
         labels=FT.out("{sample}/labels.parquet"),
-    wildcard_constraints:
-        sample="all|tune|heldout",
     log:
         FT.log("prepare_{sample}.log"),
     benchmark:
         FT.bench("prepare_{sample}.tsv")
+    wildcard_constraints:
+        sample="all|tune|heldout",
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -56,8 +59,6 @@ rule finetune_prepare:
         drop_countries=FINETUNE["drop_countries"],
     message:
         "Fine-tuning: specialisation and trade-intensity labels from {params.source} ICIO {params.years} ({wildcards.sample})"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("finetune_prepare.py")
 
@@ -73,6 +74,8 @@ rule finetune_grid:
         FT.log("grid.log"),
     benchmark:
         FT.bench("grid.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -83,8 +86,6 @@ rule finetune_grid:
         n_candidates=FINETUNE["n_candidates"],
     message:
         "Fine-tuning: B&F top-{params.k} precision for every threshold combination"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("finetune_grid.py")
 
@@ -99,6 +100,8 @@ rule finetune_heldout:
         FT.log("heldout.log"),
     benchmark:
         FT.bench("heldout.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -114,8 +117,6 @@ rule finetune_heldout:
         seed=FINETUNE["heldout"]["seed"],
     message:
         "Fine-tuning: held-out precision ({params.schemes})"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("finetune_heldout.py")
 
@@ -132,6 +133,8 @@ rule finetune_thresholds:
         FT.log("thresholds.log"),
     benchmark:
         FT.bench("thresholds.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -144,8 +147,6 @@ rule finetune_thresholds:
         min_output_share=FINETUNE["min_output_share"],
     message:
         "Fine-tuning: choosing the thresholds (in-sample best, held-out precision beside it)"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("finetune_thresholds.py")
 
@@ -162,6 +163,8 @@ rule finetune_links:
         FT.log("industry_links.log"),
     benchmark:
         FT.bench("industry_links.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -171,8 +174,6 @@ rule finetune_links:
         n_candidates=FINETUNE["n_candidates"],
     message:
         "Fine-tuning: labelled top-{params.k} industry links at the chosen thresholds"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("finetune_links.py")
 
@@ -192,6 +193,8 @@ rule plot_finetune_parallel:
         FT.log("parallel_coordinates.log"),
     benchmark:
         FT.bench("parallel_coordinates.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -200,8 +203,6 @@ rule plot_finetune_parallel:
         top=500,
     message:
         "Fine-tuning: parallel coordinates of the best {params.top} combinations"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("plot_finetune_parallel.py")
 
@@ -209,10 +210,10 @@ rule plot_finetune_parallel:
 rule plot_finetune_network:
     """Figure: the industry network of the tuned links, true and false links coloured."""
     input:
+        **({"industries": "resources/wiod2013/industries.csv"} if FINETUNE["source"] == "wiod" else {}),
         links=rules.finetune_links.output.links,
         thresholds=rules.finetune_thresholds.output.thresholds,
         # industry names of WIOD's c1..c35 (OECD codes such as C10T12 are drawn as they are)
-        **({"industries": "resources/wiod2013/industries.csv"} if FINETUNE["source"] == "wiod" else {}),
     output:
         figure=report(
             FT.out("industry_network.png"),
@@ -223,6 +224,8 @@ rule plot_finetune_network:
         FT.log("industry_network.log"),
     benchmark:
         FT.bench("industry_network.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -231,8 +234,6 @@ rule plot_finetune_network:
         layout_seed=0,
     message:
         "Fine-tuning: industry network of the tuned links, true links green, false red"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("plot_finetune_network.py")
 

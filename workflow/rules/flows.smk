@@ -16,6 +16,8 @@ rule allocate_flows:
         logfile("allocate_flows/{scatteritem}.log"),
     benchmark:
         bench("allocate_flows/{scatteritem}.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=by_input_size(1000, 20),
@@ -27,8 +29,6 @@ rule allocate_flows:
         "Allocating trade from region to region along the "
         + ("links_file network" if LINKS_FILE else f"final ({config['links']['method']}) links")
         + ", block {wildcards.scatteritem} ({resources.mem_mb} MB, {resources.runtime} min)"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("allocate_flows.py")
 
@@ -45,15 +45,15 @@ rule gather_flows:
         logfile("gather_flows.log"),
     benchmark:
         bench("gather_flows.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    message:
-        "Gathering the flows of {params.blocks} block(s) into one dataset"
     params:
         blocks=lambda wildcards, input: len(input.parts),
-    conda:
-        "../envs/base.yaml"
+    message:
+        "Gathering the flows of {params.blocks} block(s) into one dataset"
     script:
         rule_script("gather_flows.py")

@@ -2,6 +2,7 @@
 # year of the table (default: the WIOD 2013 tables 2009-2011), every measure for every country (and
 # sector), as Parquet under results/shared/icio-<key>/<year>/ (shared by runs with the same icio section).
 
+
 wildcard_constraints:
     icio_year=r"\d{4}",
 
@@ -17,6 +18,8 @@ if ICIO["retrieve"]["url"]:
             table=ensure(ICIO["path"].replace("{year}", "{icio_year}"), non_empty=True),
         log:
             ICIO_SHARED.log("retrieve_{icio_year}.log"),
+        conda:
+            "../envs/icio.yaml"
         threads: 1
         resources:
             mem_mb=1000,
@@ -28,8 +31,6 @@ if ICIO["retrieve"]["url"]:
             sha256=lambda w: ICIO["retrieve"]["sha256"].get(str(w.icio_year)),
         message:
             "Downloading the ICIO table of {wildcards.icio_year} from {params.url}"
-        conda:
-            "../envs/icio.yaml"
         script:
             rule_script("retrieve_icio_table.py")
 
@@ -47,6 +48,8 @@ rule icio_decompositions:
         ICIO_SHARED.log("{icio_year}/decompositions.log"),
     benchmark:
         ICIO_SHARED.bench("{icio_year}/decompositions.tsv")
+    conda:
+        "../envs/icio.yaml"
     threads: 2
     resources:
         mem_mb=4000,
@@ -55,8 +58,6 @@ rule icio_decompositions:
         table=icio_params(),
     message:
         "ICIO {wildcards.icio_year}: gross-export decompositions (KWW, WWZ 16 terms, Borin-Mancini source and sink)"
-    conda:
-        "../envs/icio.yaml"
     script:
         rule_script("icio_decompositions.py")
 
@@ -73,6 +74,8 @@ rule icio_participation:
         ICIO_SHARED.log("{icio_year}/participation.log"),
     benchmark:
         ICIO_SHARED.bench("{icio_year}/participation.tsv")
+    conda:
+        "../envs/icio.yaml"
     threads: 2
     resources:
         mem_mb=4000,
@@ -81,8 +84,6 @@ rule icio_participation:
         table=icio_params(),
     message:
         "ICIO {wildcards.icio_year}: GVC participation (Borin-Mancini) and UIBE production decomposition"
-    conda:
-        "../envs/icio.yaml"
     script:
         rule_script("icio_participation.py")
 
@@ -97,6 +98,8 @@ rule icio_position:
         ICIO_SHARED.log("{icio_year}/position.log"),
     benchmark:
         ICIO_SHARED.bench("{icio_year}/position.tsv")
+    conda:
+        "../envs/icio.yaml"
     threads: 2
     resources:
         mem_mb=4000,
@@ -105,8 +108,6 @@ rule icio_position:
         table=icio_params(),
     message:
         "ICIO {wildcards.icio_year}: upstreamness, downstreamness and GVC production length"
-    conda:
-        "../envs/icio.yaml"
     script:
         rule_script("icio_position.py")
 
@@ -121,6 +122,8 @@ rule icio_va:
         ICIO_SHARED.log("{icio_year}/va.log"),
     benchmark:
         ICIO_SHARED.bench("{icio_year}/va.tsv")
+    conda:
+        "../envs/icio.yaml"
     threads: 2
     resources:
         mem_mb=4000,
@@ -130,8 +133,6 @@ rule icio_va:
         groups=ICIO["groups"],
     message:
         "ICIO {wildcards.icio_year}: value added by country-sector of origin and country of final absorption"
-    conda:
-        "../envs/icio.yaml"
     script:
         rule_script("icio_va.py")
 
@@ -148,6 +149,8 @@ rule icio_perspectives:
         ICIO_SHARED.log("{icio_year}/perspectives.log"),
     benchmark:
         ICIO_SHARED.bench("{icio_year}/perspectives.tsv")
+    conda:
+        "../envs/icio.yaml"
     threads: 2
     resources:
         mem_mb=4000,
@@ -157,7 +160,5 @@ rule icio_perspectives:
         groups=ICIO["groups"],
     message:
         "ICIO {wildcards.icio_year}: perspectives, tripartite GVC, TiVA GVC, production length, FVA by origin"
-    conda:
-        "../envs/icio.yaml"
     script:
         rule_script("icio_perspectives.py")

@@ -12,6 +12,8 @@ rule infer_links:
         logfile("infer_links_{reconcile}.log"),
     benchmark:
         bench("infer_links_{reconcile}.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 2
     resources:
         mem_mb=8000,
@@ -22,8 +24,6 @@ rule infer_links:
         k=config["links"]["k"],
     message:
         "Backward & Forward input links ({wildcards.reconcile} RCA)"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("infer_links.py")
 
@@ -38,6 +38,8 @@ rule random_baseline:
         logfile("random_baseline.log"),
     benchmark:
         bench("random_baseline.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -47,8 +49,6 @@ rule random_baseline:
         seed=config["links"]["baseline_seed"],
     message:
         "Random baseline: k inputs per product drawn uniformly"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("random_baseline.py")
 
@@ -64,12 +64,15 @@ rule evaluate_links:
         figure=report(
             res("figures/link_recovery.png"),
             caption="../report/link_recovery.rst",
-            category="1 Links", subcategory="Known truth",
+            category="1 Links",
+            subcategory="Known truth",
         ),
     log:
         logfile("evaluate_links.log"),
     benchmark:
         bench("evaluate_links.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -79,7 +82,5 @@ rule evaluate_links:
         reconcile=RECONCILE_MODES,
     message:
         "Scoring B&F and the random baseline against the known links"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("evaluate_links.py")

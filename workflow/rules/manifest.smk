@@ -11,6 +11,8 @@ rule write_manifest:
         logfile("write_manifest.log"),
     benchmark:
         bench("write_manifest.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -20,7 +22,5 @@ rule write_manifest:
         skipped=SKIPPED,
     message:
         "Writing the manifest of results/{config[run]}"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("write_manifest.py")

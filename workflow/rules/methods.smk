@@ -2,8 +2,10 @@
 # classifier trained on ICIO industry pairs (learned), each chosen and measured held out on the fine-tuning
 # tables; the run's final link set; every method scored on every yardstick.
 
+
 wildcard_constraints:
     method="cospec|learned|regional|world|fused",
+
 
 rule select_cospec:
     """Choose the co-specialisation variant on the tuning years; measure the choice on held-out years and folds."""
@@ -16,6 +18,8 @@ rule select_cospec:
         FT.log("select_cospec.log"),
     benchmark:
         FT.bench("select_cospec.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -26,8 +30,6 @@ rule select_cospec:
         seed=config["finetune"]["heldout"]["seed"],
     message:
         "Co-specialisation: choosing the score variant on the tuning years, held out on the rest"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("select_cospec.py")
 
@@ -44,6 +46,8 @@ rule train_link_model:
         LEARNED.log("train_link_model.log"),
     benchmark:
         LEARNED.bench("train_link_model.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 2
     resources:
         mem_mb=2000,
@@ -55,8 +59,6 @@ rule train_link_model:
         models=METHODS["learned"]["models"],
     message:
         "Training the learned link model on ICIO pairs ({params.models})"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("train_link_model.py")
 
@@ -84,6 +86,8 @@ rule world_links:
         WORLD.log("world_links.log"),
     benchmark:
         WORLD.bench("world_links.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 2
     resources:
         mem_mb=3000,
@@ -95,8 +99,6 @@ rule world_links:
         naics_match=REF["naics_match"],
     message:
         "World yardstick: every country's exports, the industry prior and export size against the product reference"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("world_links.py")
 
@@ -113,6 +115,8 @@ rule infer_links_method:
         logfile("infer_links_{method}.log"),
     benchmark:
         bench("infer_links_{method}.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 2
     resources:
         mem_mb=by_file_size("rca", 1000, 250),
@@ -124,8 +128,6 @@ rule infer_links_method:
         countries=WORLD_COUNTRIES,
     message:
         "{wildcards.method} input links"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("infer_links_method.py")
 
@@ -133,14 +135,16 @@ rule infer_links_method:
 rule final_links:
     """The link set flows and analyses read: the configured links.method, with confidences and abstention."""
     input:
-        links=method_links(METHODS["method"]),
         **HS_NAMES,
+        links=method_links(METHODS["method"]),
     output:
         links=res("links/final.parquet"),
     log:
         logfile("final_links.log"),
     benchmark:
         bench("final_links.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -150,8 +154,6 @@ rule final_links:
         min_confidence=METHODS["min_confidence"],
     message:
         "Final links: {params.method}"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("final_links.py")
 
@@ -166,12 +168,15 @@ rule evaluate_methods:
         figure=report(
             res("figures/precision_coverage.png"),
             caption="../report/precision_coverage.rst",
-            category="1 Links", subcategory="Every method, every yardstick",
+            category="1 Links",
+            subcategory="Every method, every yardstick",
         ),
     log:
         logfile("evaluate_methods.log"),
     benchmark:
         bench("evaluate_methods.tsv")
+    conda:
+        "../envs/links.yaml"
     threads: 1
     resources:
         mem_mb=3000,
@@ -186,8 +191,6 @@ rule evaluate_methods:
         seed=config["finetune"]["heldout"]["seed"],
     message:
         "Scoring the link methods {params.methods} on every yardstick"
-    conda:
-        "../envs/links.yaml"
     script:
         rule_script("evaluate_methods.py")
 

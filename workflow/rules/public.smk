@@ -1,15 +1,18 @@
 # Free official regional trade (source: public): the US Census Bureau's state trade and Brazil's Comex Stat,
 # downloaded once into public.cache (resources/public/) and combined into one canonical file that ingestion reads.
 
+
 rule retrieve_public:
     """Download one public file (cached; sha256 logged and checked when pinned in public.sha256, and recorded in
     <file>.sha256 for the rules that read the file to check it again)."""
     output:
         f"{PUBLIC_DIR}/{{source}}/{{name}}",
-    wildcard_constraints:
-        source="census|comexstat",
     log:
         "logs/retrieve_public_{source}_{name}.log",
+    wildcard_constraints:
+        source="census|comexstat",
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -20,8 +23,6 @@ rule retrieve_public:
         sha256=lambda w: PUBLIC["sha256"].get(f"{w.source}/{w.name}"),
     message:
         "Retrieving {wildcards.source}/{wildcards.name}"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("retrieve_public.py")
 
@@ -37,6 +38,8 @@ rule build_public_trade:
         logfile("build_public_trade.log"),
     benchmark:
         bench("build_public_trade.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=8000,
@@ -45,8 +48,6 @@ rule build_public_trade:
         ingest=config["ingest"],
     message:
         "Combining public regional trade of {PUBLIC[countries]} for {PUBLIC[years]}"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("build_public_trade.py")
 
@@ -58,6 +59,8 @@ rule retrieve_baci:
         "resources/baci/BACI_{hs}_{release}.zip",
     log:
         "logs/retrieve_baci_{hs}_{release}.log",
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -67,8 +70,6 @@ rule retrieve_baci:
         sha256=config["baci"]["sha256"],
     message:
         "Retrieving BACI {wildcards.hs} {wildcards.release}"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("retrieve_baci.py")
 
@@ -85,6 +86,8 @@ rule build_baci_trade:
         logfile("build_baci_trade.log"),
     benchmark:
         bench("build_baci_trade.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 2
     resources:
         mem_mb=6000,
@@ -93,7 +96,5 @@ rule build_baci_trade:
         years=config["baci"]["years"],
     message:
         "Reading BACI {config[baci][hs]} {config[baci][release]} for {params.years}"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("build_baci_trade.py")

@@ -11,6 +11,8 @@ rule compute_rca:
         logfile("compute_rca_{reconcile}.log"),
     benchmark:
         bench("compute_rca_{reconcile}.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=by_input_size(1000, 16),
@@ -19,7 +21,5 @@ rule compute_rca:
         reconcile="{reconcile}",
     message:
         "RCA of exports and imports ({wildcards.reconcile} join)"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("compute_rca.py")

@@ -2,14 +2,17 @@
 # every product network of the run (and the paper's published one) scored against it; the end-use check of
 # trophic levels.
 
+
 rule retrieve_product_truth:
     """Copy a product-truth table from the data mirror, or download it; sha256 logged and checked."""
     output:
         f"{REF_DIR}/{{name}}",
-    wildcard_constraints:
-        name="|".join(re.escape(n) for n in REF_BY_NAME),
     log:
         "logs/retrieve_product_truth_{name}.log",
+    wildcard_constraints:
+        name="|".join(re.escape(n) for n in REF_BY_NAME),
+    conda:
+        "../envs/rdata.yaml"
     threads: 1
     resources:
         mem_mb=500,
@@ -20,8 +23,6 @@ rule retrieve_product_truth:
         file=lambda w: REF["files"][REF_BY_NAME[w.name]],
     message:
         "Retrieving {wildcards.name}"
-    conda:
-        "../envs/rdata.yaml"
     script:
         rule_script("retrieve_product_truth.py")
 
@@ -37,6 +38,8 @@ rule ingest_published_network:
         REFERENCE.log("ingest_published_network.log"),
     benchmark:
         REFERENCE.bench("ingest_published_network.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -45,8 +48,6 @@ rule ingest_published_network:
         digits=4,
     message:
         "Reading the published Karbevska & Hidalgo HS4 network"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("ingest_links.py")
 
@@ -68,6 +69,8 @@ rule reference_network:
         REFERENCE.log("reference_network.log"),
     benchmark:
         REFERENCE.bench("reference_network.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=lambda wc: 2000 if config["clean"]["hs_digits"] <= 4 else 6000,
@@ -78,8 +81,6 @@ rule reference_network:
         min_share=REF["min_share"],
     message:
         "Reference network: BEA 2017 detailed Use table through HS6 -> NAICS -> BEA ({params.naics_match} match)"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("reference_network.py")
 
@@ -94,12 +95,15 @@ rule evaluate_reference:
         figure=report(
             res("figures/reference_evaluation.png"),
             caption="../report/reference_evaluation.rst",
-            category="1 Links", subcategory="Product reference",
+            category="1 Links",
+            subcategory="Product reference",
         ),
     log:
         logfile("evaluate_reference.log"),
     benchmark:
         bench("evaluate_reference.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=3000,
@@ -111,8 +115,6 @@ rule evaluate_reference:
         min_share=REF["min_share"],
     message:
         "Scoring {params.networks} against the product reference"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("evaluate_reference.py")
 
@@ -126,12 +128,15 @@ rule end_use_levels:
         figure=report(
             res("figures/end_use_levels.png"),
             caption="../report/end_use_levels.rst",
-            category="1 Links", subcategory="Product reference",
+            category="1 Links",
+            subcategory="Product reference",
         ),
     log:
         logfile("end_use_levels.log"),
     benchmark:
         bench("end_use_levels.tsv")
+    conda:
+        "../envs/base.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -142,8 +147,6 @@ rule end_use_levels:
         min_share=REF["min_share"],
     message:
         "Trophic levels by BEC end-use class, every network"
-    conda:
-        "../envs/base.yaml"
     script:
         rule_script("end_use_levels.py")
 

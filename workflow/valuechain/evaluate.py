@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 
-
 def at_least_shares(correct: np.ndarray, k: int) -> np.ndarray:
     """The shares of ``correct`` (correct links per output) that are at least n, for n = 1..k, in one pass (a
     histogram summed from the top): NaN when there is no output."""

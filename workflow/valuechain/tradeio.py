@@ -447,7 +447,7 @@ def _text_codes(df: pd.DataFrame, column: str, source: str, first: int) -> pd.Ca
         return _categorical(values.astype("Int64").astype(str).where(values.notna()))
     cat = _categorical(values)
     kinds = pd.Series(cat.categories).map(type)
-    bad = (kinds != str).to_numpy()
+    bad = kinds.ne(str).to_numpy()
     if bad.any():
         _fail(source, column, "values that are not text", _bad_rows(cat, bad, False), values, first=first)
     return cat
