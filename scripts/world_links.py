@@ -46,57 +46,30 @@ def main(snakemake) -> None:
              np.isin(products, scorable_products).sum(),
              *(int((ev.industry_shares(products, c).sum(axis=1) > 0).sum()) for c, _ in priors))
 
-    index = pd.Index(products)
-    scorable = index.isin(scorable_products)
-
-
-    def label_matrix(column):
-        true = reference[reference[column] >= p.min_share]
-        L = np.zeros((len(products), len(products)), dtype=bool)
-        q, o = index.get_indexer(true["input"]), index.get_indexer(true["output"])
-        keep = (q >= 0) & (o >= 0)
-        L[q[keep], o[keep]] = True
-        return L
-
-
-    labels = {name: label_matrix(column) for name, column in ref.LABELLINGS.items()}
+    scorable = pd.Index(products).isin(scorable_products)
+    labels = ev.reference_labels(reference, products, p.min_share, ref.LABELLINGS)
     fold = ev.product_folds(products, cfg["folds"])
     weights, table = ev.crossfit_weights(world, labels, scorable, fold, k, grid)
     log.info("weights chosen on the other folds: %s", {f: asdict(w) for f, w in weights.items()})
-    S = ev.crossfit_score(world, fold, weights)
-    links = top_links(S, products, k).assign(method="world")
+    links = top_links(ev.crossfit_score(world, fold, weights), products, k).assign(method="world")
 
-    # In sample, labelled: the grid point best on every output at once.
+    # Each evidence alone, and in sample (labelled) the grid point best on every output at once.
     best = ev.in_sample_weights(table, grid, labels)
-    colocation = world.colocation(None)
-    single = {
-        "world_colocation": colocation,
-        "world_industry_prior": world.prior,
-        "world_export_size": np.broadcast_to(world.size[:, None], S.shape),
-        "world_untuned_sum": 0.05 * world.prior + colocation,
-        "world_in_sample": world.score(best),
-    }
-    networks = {"world": links, **{name: top_links(M, products, k) for name, M in single.items()}}
-    held_out = {"world": True, "world_in_sample": False}
+    networks = {"world": links, **{name: top_links(M, products, k)
+                                   for name, M in ev.single_evidence_scores(world, best).items()}}
     if "published" in inp.keys():
         hs = pd.read_csv(inp.hs, dtype=str)["hscode"]
         atlas = pd.read_csv(inp.names, dtype=str)["code"]
         networks["published_kh2025"] = read_links_file(inp.published, goods_codes(hs, atlas), 4)
     evaluation, _ = reference_evaluation(networks, reference, scorable_products, products, k, [p.min_share])
-    evaluation.insert(1, "held_out", evaluation["network"].map(held_out).fillna(True).astype(bool))
-    evaluation.insert(2, "chosen_on", evaluation["network"].map(
-        {"world": "other folds of outputs", "world_in_sample": "all outputs (in sample)"}).fillna("nothing"))
+    evaluation = ev.label_world_evaluation(evaluation)
     log.info("\n%s", evaluation[["network", "labels", "held_out", "precision", "at_least_1", "scored_links"]]
              .round(3).to_string(index=False))
 
     # The end-use check: mean trophic level by BEC class, against the reference's own top k on the same products.
     end_use = ref.end_use_classes(pd.read_csv(inp.hs_bec, dtype=str), 4).set_index("product")["end_use"]
-    on_world = reference[reference["output"].isin(products) & reference["input"].isin(products)]
-    checked = {"world": links, "published_kh2025": networks.get("published_kh2025"),
-               f"reference_top{k}": ref.top_reference_links(on_world, k, p.min_share)}
-    levels = pd.concat([ref.end_use_levels(net[net["rank"] <= k] if "rank" in net else net, end_use)
-                        .assign(network=name) for name, net in checked.items() if net is not None], ignore_index=True)
-    levels = levels[["network", "end_use", "products", "mean_level", "gap", "coherence"]]
+    levels = ref.end_use_check({"world": links, "published_kh2025": networks.get("published_kh2025")}, reference,
+                               products, end_use, k, p.min_share)
     log.info("\n%s", levels.round(3).to_string(index=False))
 
     names = read_product_names(inp.names, inp.hs)

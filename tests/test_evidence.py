@@ -136,3 +136,22 @@ def test_the_default_method_is_the_workflows():
     cfg = yaml.safe_load((ROOT / "config" / "config.default.yaml").read_text())
     assert cfg["links"]["method"] == api.DEFAULT_METHOD
     assert set(cfg["links"]["compare"]) <= set(api.METHODS)
+
+
+def test_reference_labels_are_the_pairs_at_or_above_the_share_within_the_products():
+    reference = pd.DataFrame({"output": ["8703", "8703", "8708", "9999"], "input": ["8708", "4011", "7208", "8703"],
+                              "share": [0.05, 0.005, 0.02, 0.5], "share_cross": [0.05, 0.0, 0.0, 0.5]})
+    labels = ev.reference_labels(reference, ["4011", "7208", "8703", "8708"], 0.01,
+                                 {"all": "share", "cross_commodity": "share_cross"})
+    # input rows, output columns: 8708 -> 8703 and 7208 -> 8708 at 1%; 4011 -> 8703 below; 9999 not a product
+    assert np.argwhere(labels["all"]).tolist() == [[1, 3], [3, 2]]
+    assert np.argwhere(labels["cross_commodity"]).tolist() == [[3, 2]]
+
+
+def test_the_world_evaluation_says_how_each_network_was_chosen():
+    evaluation = pd.DataFrame({"network": ["world", "world_in_sample", "world_colocation", "published_kh2025"],
+                               "precision": [0.7, 0.72, 0.5, 0.3]})
+    out = ev.label_world_evaluation(evaluation)
+    assert list(out.columns) == ["network", "held_out", "chosen_on", "precision"]
+    assert out["held_out"].tolist() == [True, False, True, True]
+    assert out["chosen_on"].tolist() == ["other folds of outputs", "all outputs (in sample)", "nothing", "nothing"]

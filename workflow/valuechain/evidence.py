@@ -261,3 +261,47 @@ def world_evidence(products, exports: pd.DataFrame, priors, large_shares) -> Wor
     mapped = np.any([M.to_numpy().sum(axis=1) > 0 for M, _ in shares], axis=0)
     size = export_size(X.sum(axis=0), products.str[:4])
     return WorldEvidence(headings=headings, colocations=colocations, prior=prior, size=size, mapped=mapped)
+
+
+def reference_labels(reference: pd.DataFrame, products, min_share: float, labellings: dict[str, str]
+                     ) -> dict[str, np.ndarray]:
+    """The reference's true links as ``n x n`` matrices over ``products`` (input rows, output columns), one per
+    labelling (``labellings``: name -> the reference's share column, :data:`valuechain.reference.LABELLINGS`), a
+    pair true when that share is at least ``min_share``; pairs of products outside ``products`` are left out."""
+    index = pd.Index(products)
+    labels = {}
+    for name, column in labellings.items():
+        true = reference[reference[column] >= min_share]
+        L = np.zeros((len(index), len(index)), dtype=bool)
+        q, o = index.get_indexer(true["input"]), index.get_indexer(true["output"])
+        keep = (q >= 0) & (o >= 0)
+        L[q[keep], o[keep]] = True
+        labels[name] = L
+    return labels
+
+
+def single_evidence_scores(evidence: WorldEvidence, best: WorldWeights) -> dict[str, np.ndarray]:
+    """Each evidence alone, and two combinations, as scores beside the cross-fitted world network: co-location, the
+    industry prior, export size, their untuned sum (0.05 prior + co-location) and the weights best on every
+    output at once (``best``, chosen in sample: labelled so in the evaluation)."""
+    colocation = evidence.colocation(None)
+    return {
+        "world_colocation": colocation,
+        "world_industry_prior": evidence.prior,
+        "world_export_size": np.broadcast_to(evidence.size[:, None], colocation.shape),
+        "world_untuned_sum": 0.05 * evidence.prior + colocation,
+        "world_in_sample": evidence.score(best),
+    }
+
+
+# How each network of the world yardstick was chosen: held out on other folds, in sample, or not tuned at all.
+WORLD_CHOSEN_ON = {"world": "other folds of outputs", "world_in_sample": "all outputs (in sample)"}
+
+
+def label_world_evaluation(evaluation: pd.DataFrame) -> pd.DataFrame:
+    """The world yardstick's evaluation with ``held_out`` (False only for the in-sample network) and ``chosen_on``
+    (:data:`WORLD_CHOSEN_ON`, ``nothing`` for networks with no weights chosen) after ``network``."""
+    out = evaluation.copy()
+    out.insert(1, "held_out", out["network"].map({"world": True, "world_in_sample": False}).fillna(True).astype(bool))
+    out.insert(2, "chosen_on", out["network"].map(WORLD_CHOSEN_ON).fillna("nothing"))
+    return out

@@ -247,6 +247,18 @@ def end_use_classes(hs6_bec: pd.DataFrame, digits: int) -> pd.DataFrame:
     return pd.DataFrame({"product": counts.index.to_numpy(), "end_use": label})
 
 
+def end_use_check(networks: dict[str, pd.DataFrame | None], reference: pd.DataFrame, products, end_use: pd.Series,
+                  k: int, min_share: float) -> pd.DataFrame:
+    """:func:`end_use_levels` of each network (its first ``k`` ranks; None: left out) and of the reference's own
+    top ``k`` on the same ``products`` (``reference_top<k>``): ``network, end_use, products, mean_level, gap,
+    coherence``."""
+    on_products = reference[reference["output"].isin(products) & reference["input"].isin(products)]
+    checked = {**networks, f"reference_top{k}": top_reference_links(on_products, k, min_share)}
+    levels = pd.concat([end_use_levels(net[net["rank"] <= k] if "rank" in net else net, end_use).assign(network=name)
+                        for name, net in checked.items() if net is not None], ignore_index=True)
+    return levels[["network", "end_use", "products", "mean_level", "gap", "coherence"]]
+
+
 def end_use_levels(links: pd.DataFrame, end_use: pd.Series, weight: str | None = None) -> pd.DataFrame:
     """Mean trophic level of the network's products by end-use class, a check that needs no trade data:
     intermediate goods should sit below capital and consumption goods.
