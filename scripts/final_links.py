@@ -5,24 +5,16 @@ says "no links"."""
 
 import pandas as pd
 
-from valuechain.cospec import bf_confidence
 from valuechain.hsnames import name_columns, read_product_names
+from valuechain.links import final_links
 from valuechain.provenance import write_table
 from valuechain.smk import meta, rule_io, setup
 
 
 def main(snakemake) -> None:
-    COLUMNS = {"output": "str", "input": "str", "rank": "int64", "score": "float64", "confidence": "float64",
-               "method": "str"}
-
     log = setup(snakemake)
     p = snakemake.params
-    links = pd.read_parquet(snakemake.input.links)
-    if p.method == "bf":
-        links = links.assign(confidence=bf_confidence(links["score"]), method="bf")
-        links = links[links["confidence"] >= p.min_confidence]
-        links = links.assign(rank=links.groupby("output").cumcount().astype("int64") + 1)
-    final = links[list(COLUMNS)].astype(COLUMNS).reset_index(drop=True)
+    final = final_links(pd.read_parquet(snakemake.input.links), p.method, p.min_confidence)
     names = read_product_names(snakemake.input.names, snakemake.input.hs)
     final = name_columns(final, names, {"output": "output_name", "input": "input_name"})
     if final.empty:

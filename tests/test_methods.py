@@ -144,3 +144,17 @@ def test_variant_choice_uses_the_tuning_years_only():
     chosen, table = cospec.select_variant(tables, L, L, L, 3, 5, 0, candidates=["log1p", "rank"])
     assert chosen == table.loc[table["tune"].idxmax(), "variant"]
     assert table["chosen"].sum() == 1 and set(table.attrs["heldout"]) == {"years", "industries"}
+
+
+def test_final_bf_links_abstain_below_the_confidence_and_rank_again():
+    """B&F's final links: confidence 2 / (rb + rf); below links.min_confidence a link is dropped and the output's
+    remaining inputs are ranked again from 1."""
+    from valuechain.links import FINAL_COLUMNS, final_links
+
+    bf = pd.DataFrame({"output": ["8703", "8703", "8703", "8708"], "input": ["8708", "4011", "7208", "7208"],
+                       "rank": [1, 2, 3, 1], "score": [2.0, 8.0, 4.0, 10.0]})
+    final = final_links(bf, "bf", 0.3)
+    assert final[["output", "input", "rank", "confidence"]].values.tolist() == [["8703", "8708", 1, 1.0],
+                                                                               ["8703", "7208", 2, 0.5]]
+    assert list(final.columns) == list(FINAL_COLUMNS) and final["rank"].dtype == "int64"
+    assert final["method"].eq("bf").all() and len(final_links(bf, "bf", 0.0)) == 4

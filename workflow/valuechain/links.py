@@ -144,6 +144,22 @@ def pair_evidence(method: str, E: np.ndarray, I: np.ndarray | None,
     return regional | world.pair_evidence() if method == "fused" and world is not None else regional
 
 
+# The run's final link set (links/final.parquet), whatever the method: its columns and types.
+FINAL_COLUMNS = {"output": "str", "input": "str", "rank": "int64", "score": "float64", "confidence": "float64",
+                 "method": "str"}
+
+
+def final_links(links: pd.DataFrame, method: str, min_confidence: float) -> pd.DataFrame:
+    """The method's links as the run's final set (:data:`FINAL_COLUMNS`). B&F's links get its documented
+    confidence ``2 / (rb + rf)`` (:func:`valuechain.cospec.bf_confidence`), those below ``min_confidence`` are
+    dropped and each output's remaining inputs ranked again from 1; the other methods already abstain and rank."""
+    if method == "bf":
+        links = links.assign(confidence=cospec.bf_confidence(links["score"]), method="bf")
+        links = links[links["confidence"] >= min_confidence]
+        links = links.assign(rank=links.groupby("output").cumcount().astype("int64") + 1)
+    return links[list(FINAL_COLUMNS)].astype(FINAL_COLUMNS).reset_index(drop=True)
+
+
 def clipped_k(k: int, n_products: int) -> int:
     """``k`` bounded by the candidates an output has (``n_products - 1``): a larger ``k`` means "every candidate"
     and asks for nothing more, so work and outputs scale with the products, not with ``k``."""
