@@ -6,7 +6,7 @@ import pandas as pd
 
 from valuechain.analysis_plots import position_scatter
 from valuechain.provenance import write_table
-from valuechain.rca import rca_matrices, rca_table
+from valuechain.rca import country_rca_table, rca_matrices
 from valuechain.smk import meta, rule_io, setup
 from valuechain.trophic import trophic_position
 
@@ -21,9 +21,7 @@ def main(snakemake) -> None:
 
     # Countries: regional trade summed to the country, RCA among the reporting countries.
     trade = pd.read_parquet(snakemake.input.trade, columns=["flow", "country", "hs", "value"])
-    country_trade = trade.groupby(["flow", "country", "hs"], as_index=False, observed=True)["value"].sum()
-    country_rca = rca_table(country_trade.assign(region=country_trade["country"]), p.reconcile)
-    exp_c, imp_c = rca_matrices(country_rca)
+    exp_c, imp_c = rca_matrices(country_rca_table(trade, p.reconcile))
     countries = trophic_position(imp_c, exp_c, levels, p.rca_threshold).drop(columns="region")
 
     if levels.empty:

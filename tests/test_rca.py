@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain.rca import balassa_rca, rca_table, trade_matrices
+from valuechain.rca import balassa_rca, country_rca_table, rca_table, trade_matrices
 
 
 def test_balassa_hand_example():
@@ -51,3 +51,16 @@ def test_rca_table_columns_and_values():
 def test_unknown_reconcile_mode():
     with pytest.raises(ValueError, match="reconcile"):
         trade_matrices(_trade(), "left")
+
+
+def test_country_rca_sums_the_regions_of_each_country():
+    """Two countries: AAA's regions r1, r2 summed (exports 0101: 15, 0202: 5), BBB's one region (0202: 10).
+    World exports: 0101 15, 0202 15, total 30; AAA's RCA of 0101 = (15/20)/(15/30) = 1.5, BBB's of 0202 = 2."""
+    trade = pd.concat([_trade(), pd.DataFrame([("export", "BBB", "b1", "XXX", "0202", 10.0),
+                                               ("import", "BBB", "b1", "XXX", "0101", 2.0)],
+                                              columns=_trade().columns)], ignore_index=True)
+    table = country_rca_table(trade).set_index(["country", "hs"])
+    assert (table["region"] == table.index.get_level_values("country")).all()
+    assert table.loc[("AAA", "0101"), "export"] == 15.0 and table.loc[("AAA", "0202"), "export"] == 5.0
+    assert table.loc[("AAA", "0101"), "rca_export"] == pytest.approx(1.5)
+    assert table.loc[("BBB", "0202"), "rca_export"] == pytest.approx(2.0)

@@ -83,3 +83,10 @@ def rca_matrices(rca: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     exp = wide["rca_export"].unstack("hs", fill_value=0.0).sort_index().sort_index(axis=1)
     imp = wide["rca_import"].unstack("hs", fill_value=0.0).reindex_like(exp).fillna(0.0)
     return exp, imp
+
+
+def country_rca_table(trade: pd.DataFrame, reconcile: str = "outer") -> pd.DataFrame:
+    """:func:`rca_table` of countries: each country's regional trade summed over its regions and partners (the
+    country its own location), RCA among the reporting countries (the trophic position of countries)."""
+    country_trade = trade.groupby(["flow", "country", "hs"], as_index=False, observed=True)["value"].sum()
+    return rca_table(country_trade.assign(region=country_trade["country"]), reconcile)
