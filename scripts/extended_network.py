@@ -8,14 +8,13 @@ from valuechain import network as net
 from valuechain.provenance import write_table
 from valuechain.smk import meta, rule_io, setup
 from valuechain.trophic import coherence_table
-from valuechain.validated import specialisation_matrices
 
 
 def main(snakemake) -> None:
     log = setup(snakemake)
     p = snakemake.params
     cand = pd.read_parquet(snakemake.input.candidates)
-    links = cand[cand["score"] <= p.max_score]
+    links = net.extended_links(cand, p.max_score)
     log.info("extended network: %d links (score <= %d) over %d products", len(links), p.max_score,
              net.network_nodes(links).size)
 
@@ -29,11 +28,7 @@ def main(snakemake) -> None:
     if source != p.pci:
         log.warning("the real PCI is at HS4 only: PCI of these HS%d products computed from this run's exports",
                     p.hs_digits)
-    if source == "real":
-        pci = net.load_pci(snakemake.input.pci)
-    else:
-        _, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), p.rca_threshold)
-        pci = net.pci_eigenvector(E)
+    pci = net.product_pci(source, snakemake.input.pci, snakemake.input.rca, p.rca_threshold)
     nodes["pci"] = pci.reindex(nodes["hs"]).to_numpy()
     nodes["pci_source"] = source
     log.info("PCI (%s) known for %d of %d products", source, nodes["pci"].notna().sum(), len(nodes))
@@ -45,14 +40,7 @@ def main(snakemake) -> None:
     )
     components = coherence_table(links, n_samples=p.null_samples, seed=p.seed)
 
-    chain = net.complexity_along_chain(links, pci)
-    lv = nodes.set_index("hs")
-    chain["section"] = lv["section"].reindex(chain["hs"]).to_numpy()
-    chain["trophic_level"] = lv["trophic_level"].reindex(chain["hs"]).to_numpy()
-    chain["level_bin"] = net.level_bins(chain["trophic_level"], p.level_bins).astype(str).to_numpy()
-    summary = pd.concat(
-        [net.summarise_complexity(chain, "section"), net.summarise_complexity(chain, "level_bin")], ignore_index=True
-    )
+    chain, summary = net.chain_complexity(links, pci, nodes, p.level_bins)
     log.info("top betweenness:\n%s", nodes.nlargest(5, "betweenness")[["hs", "betweenness", "section"]].to_string())
     log.info("complexity along the chain:\n%s", summary.to_string(index=False))
 

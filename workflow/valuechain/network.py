@@ -138,6 +138,18 @@ def pci_source(requested: str, digits: int) -> str:
     return "real" if requested == "real" and digits == 4 else "computed"
 
 
+def product_pci(source: str, pci_file: str | Path, rca_file: str | Path, rca_threshold: float) -> pd.Series:
+    """Products' PCI from ``source`` (:func:`pci_source`): ``real``, the shipped values (``pci_file``);
+    ``computed``, :func:`pci_eigenvector` of the run's export specialisation (RCA >= ``rca_threshold``, read from
+    ``rca_file`` only then)."""
+    if source == "real":
+        return load_pci(pci_file)
+    from .validated import specialisation_matrices
+
+    _, E = specialisation_matrices(pd.read_parquet(rca_file), rca_threshold)
+    return pci_eigenvector(E)
+
+
 def pci_eigenvector(M: pd.DataFrame) -> pd.Series:
     """Product Complexity Index from a binary locations x products specialisation matrix.
 
@@ -204,6 +216,26 @@ def summarise_complexity(chain: pd.DataFrame, by: str) -> pd.DataFrame:
     return out.reset_index().rename(columns={by: "group"}).assign(by=by)[
         ["by", "group", "products", "mean_pci", "mean_pci_outputs", "mean_delta_pci", "share_outputs_more_complex"]
     ]
+
+
+def extended_links(candidates: pd.DataFrame, max_score: float) -> pd.DataFrame:
+    """The extended network: every B&F candidate whose score ``rb + rf`` is at most ``max_score`` (the paper's
+    "rank <= 10" is this updated rank, not a position; docs/method.md section 9)."""
+    return candidates[candidates["score"] <= max_score]
+
+
+def chain_complexity(links: pd.DataFrame, pci: pd.Series, nodes: pd.DataFrame, n_bins: int
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`complexity_along_chain` with each input's section, trophic level and level bin (from ``nodes``:
+    ``hs, section, trophic_level``), and its summary by section and by level bin (:func:`summarise_complexity`)."""
+    chain = complexity_along_chain(links, pci)
+    lv = nodes.set_index("hs")
+    chain["section"] = lv["section"].reindex(chain["hs"]).to_numpy()
+    chain["trophic_level"] = lv["trophic_level"].reindex(chain["hs"]).to_numpy()
+    chain["level_bin"] = level_bins(chain["trophic_level"], n_bins).astype(str).to_numpy()
+    summary = pd.concat([summarise_complexity(chain, "section"), summarise_complexity(chain, "level_bin")],
+                        ignore_index=True)
+    return chain, summary
 
 
 def level_bins(levels: pd.Series, n_bins: int) -> pd.Series:
