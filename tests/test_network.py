@@ -10,7 +10,9 @@ from data_files import data_file
 
 from valuechain.network import (
     betweenness,
+    chain_complexity,
     complexity_along_chain,
+    extended_links,
     level_bins,
     load_hs_sections,
     load_pci,
@@ -94,6 +96,18 @@ def test_complexity_along_chain_by_hand():
     ch["section"] = ["S", "S"]
     s = summarise_complexity(ch.reset_index(), "section")
     assert s.loc[0, "mean_delta_pci"] == 2.0 and s.loc[0, "share_outputs_more_complex"] == 1.0
+
+
+def test_the_extended_chain_carries_sections_levels_and_bins():
+    candidates = pd.DataFrame({"input": ["a", "a", "b", "c"], "output": ["b", "c", "c", "z"], "score": [2, 10, 4, 11]})
+    links = extended_links(candidates, 10)
+    assert links["score"].tolist() == [2, 10, 4]  # at most the score: the paper's updated rank
+    nodes = pd.DataFrame({"hs": ["a", "b", "c"], "section": ["I", "II", "II"], "trophic_level": [1.0, 2.0, 3.0]})
+    chain, summary = chain_complexity(links, pd.Series({"a": 0.0, "b": 1.0, "c": 3.0}), nodes, 2)
+    chain = chain.set_index("hs")
+    assert chain.loc["a", "delta_pci"] == 2.0 and chain.loc["b", "section"] == "II"
+    assert chain["level_bin"].tolist() == ["[1.00, 1.50)", "[1.50, 2.00)"]
+    assert summary["by"].tolist() == ["section", "section", "level_bin", "level_bin"]
 
 
 def test_level_bins():
