@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .analysis_plots import save_figure  # noqa: E402
+from .analysis_plots import save_figure, short_label  # noqa: E402
 
 
 def link_recovery(evaluation: pd.DataFrame, path) -> None:
@@ -27,8 +27,7 @@ def link_recovery(evaluation: pd.DataFrame, path) -> None:
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(f"Inputs correctly identified (top {int(evaluation['k'].iloc[0])})")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share: float, sections, path) -> None:
@@ -109,3 +108,83 @@ def precision_coverage(curves: dict, path) -> None:
         ax.set_title(f"against {y}", fontsize=9)
         ax.legend(fontsize=8)
     save_figure(fig, path)
+
+
+# ------------------------------------------------------------------------------------------------ fine-tuning
+FINETUNE_AXES = {"t1": "t1 (export, backward)", "t2": "t2 (import, backward)", "t3": "t3 (import, forward)",
+                 "t4": "t4 (export, forward)", "precision": "precision"}
+
+
+def finetune_parallel(grid: pd.DataFrame, chosen: dict, top_n: int, path) -> tuple[int, float, float]:
+    """The preprint's parallel-coordinates figure of the fine-tuning grid: the ``top_n`` best threshold
+    combinations (t1..t4 and their precision), coloured by precision, the chosen one in red (``chosen``: the
+    fine-tuning stage's thresholds.json). Returns ``(combinations drawn, lowest, highest precision)``."""
+    from matplotlib.collections import LineCollection
+
+    axes_cols = list(FINETUNE_AXES)
+    top = (grid.dropna(subset=["precision"]).sort_values(["precision", "n_true"], ascending=False).head(top_n)
+           .iloc[::-1])  # best drawn last, on top
+    lo = np.array([grid[c].min() for c in axes_cols[:4]] + [top["precision"].min()])
+    hi = np.array([grid[c].max() for c in axes_cols[:4]] + [top["precision"].max()])
+    span = np.where(hi > lo, hi - lo, 1.0)
+    y = (top[axes_cols].to_numpy() - lo) / span
+    x = np.arange(len(axes_cols))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    lines = LineCollection(np.stack([np.broadcast_to(x, y.shape), y], axis=-1), cmap="viridis", linewidths=0.8,
+                           alpha=0.6)
+    lines.set_array(top["precision"].to_numpy())
+    ax.add_collection(lines)
+    t = chosen["thresholds"]
+    best = (np.array([t["t1"], t["t2"], t["t3"], t["t4"], chosen["precision"]]) - lo) / span
+    ax.plot(x, best, color="crimson", linewidth=2.5, label=f"chosen: {t['t1']:g}, {t['t2']:g}, {t['t3']:g}, {t['t4']:g} "
+            f"(precision {chosen['precision']:.2f})")
+    for i, col in enumerate(axes_cols):
+        ax.axvline(i, color="black", linewidth=0.8)
+        ticks = np.linspace(lo[i], hi[i], 5) if col == "precision" else np.unique(grid[col])
+        for v in ticks:
+            ax.text(i + 0.03, (v - lo[i]) / span[i], f"{v:.2f}" if col == "precision" else f"{v:g}", fontsize=7,
+                    va="center")
+    ax.set_xticks(x, list(FINETUNE_AXES.values()), fontsize=8)
+    ax.set_yticks([])
+    ax.set_xlim(-0.1, len(axes_cols) - 0.6)
+    ax.set_ylim(-0.05, 1.05)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    fig.colorbar(lines, ax=ax, label="precision", pad=0.02)
+    ins = chosen["in_sample"]
+    ax.set_title(f"Best {len(top)} of {len(grid)} threshold combinations, top-{ins['k']} links, "
+                 f"{ins['source'].upper()} {', '.join(map(str, ins['years']))}", fontsize=10)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    fig.tight_layout()
+    save_figure(fig, path)
+    return len(top), float(lo[-1]), float(hi[-1])
+
+
+def finetune_network(links: pd.DataFrame, chosen: dict, names: dict, layout_seed: int, path) -> tuple[int, int]:
+    """The preprint's figure 5: the tuned industry links (``links``: ``input, output, label``), true ones green and
+    false ones red, industries labelled with ``names`` where given. Returns ``(nodes, edges)``."""
+    import networkx as nx
+    from matplotlib.lines import Line2D
+
+    G = nx.DiGraph()
+    G.add_nodes_from(sorted(set(links["input"]) | set(links["output"]), key=lambda s: (len(s), s)))
+    G.add_edges_from((r.input, r.output, {"label": bool(r.label)}) for r in links.itertuples())
+    pos = nx.spring_layout(G, seed=layout_seed, k=1.5 / max(len(G), 1) ** 0.5)
+    colors = ["tab:green" if d["label"] else "tab:red" for _, _, d in G.edges(data=True)]
+    fig, ax = plt.subplots(figsize=(10, 9))
+    nx.draw_networkx_nodes(G, pos, ax=ax, node_size=900, node_color="#dddddd", edgecolors="#555555")
+    labels = {n: short_label(names[n], 16, lines=2) if n in names else n for n in G}
+    nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=5.5)
+    nx.draw_networkx_edges(G, pos, ax=ax, edge_color=colors, arrows=True, arrowsize=10, width=1.2, alpha=0.8,
+                           connectionstyle="arc3,rad=0.1", node_size=900)
+    n_true = int(links["label"].sum())
+    t = chosen["thresholds"]
+    ax.legend(handles=[Line2D([], [], color="tab:green", label=f"true (TI >= 1): {n_true}"),
+                       Line2D([], [], color="tab:red", label=f"false: {len(links) - n_true}")],
+              loc="lower left", frameon=False)
+    ax.set_title(f"Top-{chosen['in_sample']['k']} B&F input links at t = ({t['t1']:g}, {t['t2']:g}, {t['t3']:g}, "
+                 f"{t['t4']:g}), arrows input -> output; precision {chosen['precision']:.2f}", fontsize=10)
+    ax.axis("off")
+    fig.tight_layout()
+    save_figure(fig, path)
+    return G.number_of_nodes(), G.number_of_edges()
