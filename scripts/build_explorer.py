@@ -1,10 +1,9 @@
 """Rule build_explorer: the run's value-chain explorer page (valuechain.explorer)."""
 
-import os
 from pathlib import Path
 
 from valuechain import explorer
-from valuechain.provenance import project_version
+from valuechain.provenance import project_version, write_atomic
 from valuechain.smk import rule_io, setup
 
 
@@ -28,10 +27,7 @@ def main(snakemake) -> None:
             "sources": f"results/{p.run}/ (links, analysis, evaluation, flows)"}
     payload = explorer.build_payload(meta=meta, **tables)
     page = explorer.render(payload, Path(inp.page).parent, [inp.d3, inp.sankey])
-    out = Path(snakemake.output.page)
-    tmp = out.with_name(f".{out.name}.part")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out)
+    out = write_atomic(snakemake.output.page, page)
     log.info("explorer: %d products, %d links, %.2f MB (%s)", len(tables["products"]), len(tables["links"]),
              out.stat().st_size / 1e6, out)
 

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 
 from valuechain import cospec, finetune
-from valuechain.provenance import write_table
+from valuechain.provenance import write_atomic, write_table
 from valuechain.smk import meta, rule_io, setup
 
 
@@ -27,8 +27,8 @@ def main(snakemake) -> None:
     m = meta(snakemake, "cospec_selection/1")
     m["valuechain.heldout"] = json.dumps(heldout)
     write_table(table, snakemake.output.selection, m)
-    with open(snakemake.output.variant, "w") as fh:
-        json.dump({"variant": chosen, "heldout": heldout, "chosen_on": "tuning years"}, fh, indent=2, sort_keys=True)
+    write_atomic(snakemake.output.variant, json.dumps({"variant": chosen, "heldout": heldout, "chosen_on": "tuning years"},
+                                                      indent=2, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from valuechain import finetune, learned
-from valuechain.provenance import write_table
+from valuechain.provenance import write_atomic, write_table
 from valuechain.smk import meta, rule_io, setup
 
 
@@ -42,8 +42,8 @@ def main(snakemake) -> None:
     pred, true = finetune.score_counts(learned.predict(model, T["all"].F), T["all"].L, p.k)
     training["in_sample"] = np.where(training["chosen"], true.sum() / pred.sum(), np.nan)  # fitted and scored on all
     log.info("chosen %s; in-sample precision@%d on all years %.4f", winner, p.k, true.sum() / pred.sum())
-    with open(snakemake.output.model, "wb") as fh:
-        pickle.dump({"model": model, "kind": winner, "features": learned.FEATURES}, fh, protocol=5)
+    write_atomic(snakemake.output.model, pickle.dumps({"model": model, "kind": winner, "features": learned.FEATURES},
+                                                      protocol=5))
     m = meta(snakemake, "learned_training/1")
     write_table(training, snakemake.output.training, m)
     write_table(reliability, snakemake.output.reliability, m)

@@ -17,7 +17,7 @@ from valuechain.evaluate import reference_evaluation
 from valuechain.hsnames import goods_codes, name_columns, read_product_names
 from valuechain.links import WORLD_FILES, world_priors
 from valuechain.linksio import read_links_file
-from valuechain.provenance import write_table
+from valuechain.provenance import write_atomic, write_table
 from valuechain.smk import meta, rule_io, setup
 
 
@@ -80,12 +80,9 @@ def main(snakemake) -> None:
     write_table(evaluation, snakemake.output.evaluation, m)
     write_table(levels, snakemake.output.end_use, m)
     heldout = evaluation[evaluation["network"] == "world"].set_index("labels")["precision"]
-    with open(snakemake.output.weights, "w") as fh:
-        json.dump({"folds": {str(f): asdict(w) for f, w in sorted(weights.items())},
-                   "in_sample": asdict(best),
-                   "held_out_precision": {n: round(float(v), 6) for n, v in heldout.items()}}, fh, indent=1,
-                  sort_keys=True)
-        fh.write("\n")
+    write_atomic(snakemake.output.weights, json.dumps(
+        {"folds": {str(f): asdict(w) for f, w in sorted(weights.items())}, "in_sample": asdict(best),
+         "held_out_precision": {n: round(float(v), 6) for n, v in heldout.items()}}, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import json
 
-from valuechain.provenance import build_manifest
+from valuechain.provenance import build_manifest, write_atomic
 from valuechain.smk import rule_io, setup
 
 
@@ -12,8 +12,7 @@ def main(snakemake) -> None:
     manifest["skipped"] = snakemake.params.skipped  # stages this run does not have, and why
     for stage, why in manifest["skipped"].items():
         log.info("skipped: %s (%s)", stage, why)
-    with open(snakemake.output.manifest, "w") as fh:
-        json.dump(manifest, fh, indent=2)
+    write_atomic(snakemake.output.manifest, json.dumps(manifest, indent=2))
     log.info("%d artifacts", len(manifest["artifacts"]))
 
 

@@ -170,3 +170,31 @@ def test_heldout_schemes():
     assert same.iloc[0]["heldout_precision"] == best["precision"] == same.iloc[0]["tune_precision"]
     with pytest.raises(ValueError, match="differ in shape"):
         ft.heldout_years((E, I, L), (E[:, :5], I[:, :5], L[:5, :5]), "a", "b", values)
+
+
+def test_the_threshold_choice_links_enough_outputs_and_reports_the_unconstrained_best():
+    """Of two combinations, the more precise one links 1 of 3 output industries: with min_output_share 0.6 the other
+    (2 of 3) is chosen, and the more precise one is reported beside it; the held-out rows of both schemes follow."""
+    from valuechain.finetune import threshold_choice
+
+    grid = pd.DataFrame({"t1": [1.0, 2.0], "t2": [1.0, 2.0], "t3": [1.0, 2.0], "t4": [1.0, 2.0],
+                         "precision": [0.5, 0.9], "recall": [0.4, 0.1], "n_predicted": [6, 1], "n_true": [3, 1],
+                         "n_outputs": [2, 1]})
+    heldout = pd.DataFrame({"scheme": ["years", "industries", "industries"], "fold": ["-", "0", "pooled"],
+                            "tuned_on": ["2009", "folds 1-4", "other folds"], "scored_on": ["2011", "fold 0", "all"],
+                            "heldout_precision": [0.45, 0.3, 0.4], "heldout_true": [9, 3, 12],
+                            "heldout_predicted": [20, 10, 30], "heldout_base_rate": [0.1, 0.1, 0.1]})
+    labels = pd.DataFrame({"input": ["a", "b", "c", "a"], "output": ["b", "c", "a", "c"], "label": [1, 0, 1, 0]})
+    out = threshold_choice(grid, heldout, labels, 0.6, {"source": "wiod", "k": 3})
+    assert out["thresholds"] == {"t1": 1.0, "t2": 1.0, "t3": 1.0, "t4": 1.0} and out["precision"] == 0.5
+    assert out["unconstrained_best"]["precision"] == 0.9
+    assert out["in_sample"]["n_industries"] == 3 and out["in_sample"]["combinations"] == 2
+    assert [h["scheme"] for h in out["heldout"]] == ["years", "industries"]  # the pooled folds, not each fold
+
+
+def test_an_atomic_write_leaves_nothing_half_written(tmp_path):
+    from valuechain.provenance import write_atomic
+
+    path = write_atomic(tmp_path / "sub" / "x.json", '{"a": 1}')
+    write_atomic(path, b"\x00\x01")
+    assert path.read_bytes() == b"\x00\x01" and [p.name for p in path.parent.iterdir()] == ["x.json"]

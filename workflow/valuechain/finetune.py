@@ -25,6 +25,7 @@ along the last axis, done in chunks of backward pairs (:func:`grid_top_k`). The 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -564,3 +565,34 @@ def heldout_years(
         ],
         columns=HELDOUT_COLUMNS,
     )
+
+
+def _combination_summary(row: pd.Series) -> dict:
+    return {"thresholds": {t: float(row[t]) for t in ("t1", "t2", "t3", "t4")}, "precision": float(row["precision"]),
+            "recall": float(row["recall"]), "n_predicted": int(row["n_predicted"]), "n_true": int(row["n_true"]),
+            "n_outputs": int(row["n_outputs"])}
+
+
+def threshold_choice(grid: pd.DataFrame, heldout: pd.DataFrame, labels: pd.DataFrame, min_output_share: float,
+                     in_sample: dict) -> dict:
+    """The fine-tuning stage's choice (thresholds.json): the best combination of the ``grid`` that links at least
+    ``min_output_share`` of the output industries, with its in-sample figures (``in_sample``: the settings to
+    record, completed with the industries, the combinations and the base rate of ``labels``), the unconstrained
+    best beside it, and the held-out figures of each scheme (``heldout``: the years split and the pooled industry
+    folds)."""
+    industries = list(dict.fromkeys(labels["input"]))
+    n = len(industries)
+    best = best_combination(grid, math.ceil(min_output_share * n))
+    summaries = heldout[(heldout["scheme"] == "years") | (heldout["fold"] == "pooled")]
+    return {
+        **_combination_summary(best),
+        "in_sample": {**in_sample, "n_industries": n, "combinations": len(grid), "min_output_share": min_output_share,
+                      "base_rate": base_rate(label_matrix(labels, industries))},
+        "unconstrained_best": _combination_summary(best_combination(grid)),
+        "heldout": [
+            {"scheme": r.scheme, "tuned_on": r.tuned_on, "scored_on": r.scored_on,
+             "precision": float(r.heldout_precision), "n_true": int(r.heldout_true),
+             "n_predicted": int(r.heldout_predicted), "base_rate": float(r.heldout_base_rate)}
+            for r in summaries.itertuples()
+        ],
+    }

@@ -192,6 +192,20 @@ def provenance(
     return {META_PREFIX + k: v for k, v in meta.items()}
 
 
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` atomically: to a temporary file beside it, renamed into place only
+    when complete, so a killed job leaves no half-written JSON, page or model where a rule expects the whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def write_table(df: pd.DataFrame, path: str | Path, meta: Mapping[str, str]) -> Path:
     """Write ``df`` (index dropped) to Parquet with ``meta`` merged into the schema metadata, atomically
     (:class:`TableWriter` with one piece)."""
