@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from readme_blocks import BLOCKS, ROOT, command_of, run
@@ -84,3 +85,28 @@ def test_every_artifact_of_the_default_run_is_in_the_data_dictionary(demo):
             columns = ds.dataset(on_disk, format="parquet", partitioning="hive").schema.names
             assert re.findall(r"`([^`]+)` \w+", rows[f"`{path}`"]) == columns, path
             assert set(columns) <= explained, (path, sorted(set(columns) - explained))
+
+
+# Files of the default run that are not artifacts, with why: anything else a rule writes under results/ must be
+# listed in the manifest (a new output forgotten in the *_ARTIFACTS lists of workflow/rules/ fails here).
+NOT_ARTIFACTS = {
+    r"results/demo/MANIFEST\.json": "the manifest itself",
+    r"results/demo/data/demo_trade\.parquet": "the generated world before ingestion; data/trade.parquet is its checked form",
+    r"results/demo/data/ingest_dropped\.parquet": "folded into clean/dropped_rows.parquet",
+    r"results/shared/finetune-[0-9a-f]{10}/(all|heldout|tune)/(labels|specialisation)\.parquet":
+        "the fine-tuning samples, read by the grid and the held-out schemes",
+}
+
+
+def test_every_file_of_the_default_run_is_an_artifact_or_declared_not_one(demo):
+    manifest = json.loads((demo / "results" / "demo" / "MANIFEST.json").read_text())
+    listed = [a["path"] if a["path"].startswith("results/") else f"results/demo/{a['path']}"
+              for a in manifest["artifacts"]]
+    shared = {Path(p).parts[2] for p in listed if p.startswith("results/shared/")}
+    roots = [demo / "results" / "demo", *(demo / "results" / "shared" / s for s in shared)]
+    files = {f.relative_to(demo).as_posix() for root in roots for f in root.rglob("*")
+             if f.is_file() and not f.name.startswith(".")}
+    covered = {f for f in files if any(f == p or f.startswith(p.rstrip("/") + "/") for p in listed)}
+    declared = {f for f in files if any(re.fullmatch(pattern, f) for pattern in NOT_ARTIFACTS)}
+    assert files - covered - declared == set()
+    assert all(any(re.fullmatch(pattern, f) for f in declared) for pattern in NOT_ARTIFACTS)  # none stale
