@@ -124,7 +124,7 @@ rule trophic_levels:
         mem_mb=2000,
         runtime=20,
     params:
-        link_method=LINK_METHOD,
+        link_method=ANALYSED_NETWORK,
         null_samples=ANALYSIS["trophic"]["null_samples"],
         seed=ANALYSIS["trophic"]["seed"],
     message:
@@ -159,7 +159,7 @@ rule trophic_position:
         mem_mb=by_input_size(1000, 10),
         runtime=by_input_size(5, 0.02),
     params:
-        link_method=LINK_METHOD,
+        link_method=ANALYSED_NETWORK,
         rca_threshold=ANALYSIS["trophic"]["rca_threshold"],
         reconcile=RECONCILE,
     message:
@@ -253,7 +253,7 @@ rule section_network:
         mem_mb=1000,
         runtime=5,
     params:
-        link_method=LINK_METHOD,
+        link_method=ANALYSED_NETWORK,
     message:
         "HS-section network of the {params.link_method} network"
     script:
@@ -297,7 +297,7 @@ rule analysis_figures:
         mem_mb=2000,
         runtime=10,
     params:
-        link_method=LINK_METHOD,
+        link_method=ANALYSED_NETWORK,
         product=ANALYSIS["figures"]["product"],
         depth=ANALYSIS["figures"]["depth"],
         top_section_edges=ANALYSIS["figures"]["top_section_edges"],
@@ -352,7 +352,7 @@ rule export_graphml:
         mem_mb=1000,
         runtime=5,
     params:
-        link_method=LINK_METHOD,
+        link_method=ANALYSED_NETWORK,
     message:
         "GraphML of the {params.link_method} product network"
     script:

@@ -87,10 +87,11 @@ def rule_script(name):
 
 RECONCILE = config["rca"]["reconcile"]
 RECONCILE_MODES = ["outer", "inner"] if config["rca"]["compare_reconcile"] else [RECONCILE]
-METHODS = config["links"]
-LINK_METHODS = ("bf", "cospec", "learned", "regional", "world", "fused")
+LINKS = config["links"]
+# Every link method the workflow offers, in the order tables list them.
+ALL_LINK_METHODS = ("bf", "cospec", "learned", "regional", "world", "fused")
 # Link methods inferred and scored side by side (links.compare plus links.method).
-COMPARED = sorted(set(METHODS["compare"]) | {METHODS["method"]}, key=LINK_METHODS.index)
+COMPARED = sorted(set(LINKS["compare"]) | {LINKS["method"]}, key=ALL_LINK_METHODS.index)
 LINKS_FILE = config.get("links_file")
 # No trade file and no network file: the demo world. A network file alone: no trade data at all.
 _SOURCES = config.get("source") or []
@@ -452,7 +453,7 @@ def ref_file(key):
 
 # The cospec variant is chosen on the fine-tuning tables (under FT); the learned model also depends on its own
 # section, so it is shared by runs with the same finetune and links.learned sections.
-LEARNED = Shared("learned", FINETUNE, METHODS["learned"])
+LEARNED = Shared("learned", FINETUNE, LINKS["learned"])
 
 
 def finetune_samples():
@@ -544,7 +545,8 @@ def methods_inputs(wildcards):
 
 # Analyses (analysis.smk) --------------------------------------------------------------------------------
 
-LINK_METHOD = (
+# The network the analyses read: the user's (links_file), the validated one, or the final links of links.method.
+ANALYSED_NETWORK = (
     "user" if LINKS_FILE else ("validated" if config["link_method"] == "validated" else config["links"]["method"])
 )
 
@@ -557,7 +559,7 @@ def analysed_links(wildcards):
     the validated network (config link_method)."""
     if LINKS_FILE:
         return res("links/user/links.parquet")
-    if LINK_METHOD == "validated":
+    if ANALYSED_NETWORK == "validated":
         return res("links/validated/links.parquet")
     return res("links/final.parquet")
 

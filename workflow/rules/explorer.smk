@@ -53,7 +53,7 @@ rule build_explorer:
         explorer=config["explorer"],
         min_share=config["reference"]["min_share"],
         run=config["run"],
-        link_method=LINK_METHOD,
+        link_method=ANALYSED_NETWORK,
         method=config["links"]["method"],
         k=config["links"]["k"],
         product=ANALYSIS["figures"]["product"],

@@ -55,8 +55,8 @@ rule train_link_model:
     params:
         k=config["finetune"]["k"],
         folds=config["finetune"]["heldout"]["folds"],
-        seed=METHODS["learned"]["seed"],
-        models=METHODS["learned"]["models"],
+        seed=LINKS["learned"]["seed"],
+        models=LINKS["learned"]["models"],
     message:
         "Training the learned link model on ICIO pairs ({params.models})"
     script:
@@ -122,8 +122,8 @@ rule infer_links_method:
         mem_mb=by_file_size("rca", 1000, 250),
         runtime=by_file_size("rca", 5, 0.5),
     params:
-        k=METHODS["k"],
-        min_confidence=METHODS["min_confidence"],
+        k=LINKS["k"],
+        min_confidence=LINKS["min_confidence"],
         world=config["world"],
         countries=WORLD_COUNTRIES,
     message:
@@ -136,7 +136,7 @@ rule final_links:
     """The link set flows and analyses read: the configured links.method, with confidences and abstention."""
     input:
         **HS_NAMES,
-        links=method_links(METHODS["method"]),
+        links=method_links(LINKS["method"]),
     output:
         links=res("links/final.parquet"),
     log:
@@ -150,8 +150,8 @@ rule final_links:
         mem_mb=1000,
         runtime=5,
     params:
-        method=METHODS["method"],
-        min_confidence=METHODS["min_confidence"],
+        method=LINKS["method"],
+        min_confidence=LINKS["min_confidence"],
     message:
         "Final links: {params.method}"
     script:
@@ -183,10 +183,10 @@ rule evaluate_methods:
         runtime=10,
     params:
         methods=COMPARED,
-        k=METHODS["k"],
+        k=LINKS["k"],
         min_share=REF["min_share"],
-        wiod2016_years=METHODS["wiod2016_years"],
-        thresholds=METHODS["thresholds"],
+        wiod2016_years=LINKS["wiod2016_years"],
+        thresholds=LINKS["thresholds"],
         folds=config["finetune"]["heldout"]["folds"],
         seed=config["finetune"]["heldout"]["seed"],
     message:
