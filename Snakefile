@@ -12,6 +12,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/retrieve.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/public.smk"
 include: "workflow/rules/rca.smk"

@@ -88,29 +88,3 @@ rule clean_trade:
         "Cleaning trade: years, pseudo-regions, HS level, regional size filter"
     script:
         rule_script("clean_trade.py")
-
-
-rule retrieve_data:
-    """Copy a reference data set from the data mirror, or download it from its pinned URL (R data converted to the
-    mirror's layout); sha256 checked, the converted file's logged, and recorded in <file>.sha256 for the rules that
-    read the file to check it again (Snakemake would not rerun this rule if it were edited)."""
-    output:
-        "resources/{dataset}",
-    log:
-        "logs/retrieve_data/{dataset}.log",
-    wildcard_constraints:
-        dataset="|".join(re.escape(path) for path in DATA_FILES),
-    conda:
-        "../envs/rdata.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=30,
-    params:
-        # the mirror folder is read by the script: where a file with a pinned sha256 comes from is not a parameter
-        # of its content, so moving the mirror reruns nothing
-        file=lambda w: DATA_FILES[w.dataset],
-    message:
-        "Retrieving {wildcards.dataset}"
-    script:
-        rule_script("retrieve_data.py")

@@ -3,35 +3,6 @@
 # infer_links when links.thresholds is "tuned"), held-out precision, labelled industry network and figures.
 
 
-rule retrieve_oecd_icio:
-    """Download the OECD ICIO tables that fine-tuning reads (only when source is oecd and they are absent)."""
-    output:
-        [
-            ensure(FINETUNE["oecd"]["path"].format(year=y), non_empty=True, sha256=_oecd_sha256(y))
-            for y in FINETUNE["oecd"]["years"]
-        ],
-    log:
-        FT.log("retrieve_oecd_icio.log"),
-    benchmark:
-        FT.bench("retrieve_oecd_icio.tsv")
-    conda:
-        "../envs/base.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=60,
-    params:
-        url=FINETUNE["oecd"]["url"],
-        # a function, so that its "{year}" is not taken for a wildcard
-        member=lambda w: FINETUNE["oecd"]["member"],
-        years=FINETUNE["oecd"]["years"],
-        sha256=FINETUNE["oecd"]["sha256"],
-    message:
-        "Downloading the OECD ICIO tables {params.years} from {params.url}"
-    script:
-        rule_script("retrieve_oecd_icio.py")
-
-
 rule finetune_prepare:
     """Specialisation (RCA) and true-link labels (trade intensity) of ICIO industries for one sample of years."""
     input:

@@ -7,34 +7,6 @@ wildcard_constraints:
     icio_year=r"\d{4}",
 
 
-if ICIO["retrieve"]["url"]:
-
-    localrules:
-        retrieve_icio_table,
-
-    rule retrieve_icio_table:
-        """Download a missing ICIO table (or take it out of its zip archive) from icio.retrieve.url."""
-        output:
-            table=ensure(ICIO["path"].replace("{year}", "{icio_year}"), non_empty=True),
-        log:
-            ICIO_SHARED.log("retrieve_{icio_year}.log"),
-        conda:
-            "../envs/icio.yaml"
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=60,
-        params:
-            # functions, so that the {year} and {yy} placeholders are not taken for wildcards
-            url=lambda w: ICIO["retrieve"]["url"].format(year=w.icio_year, yy=_two_digit(w.icio_year)),
-            member=lambda w: (ICIO["retrieve"]["member"] or "").format(year=w.icio_year, yy=_two_digit(w.icio_year)),
-            sha256=lambda w: ICIO["retrieve"]["sha256"].get(str(w.icio_year)),
-        message:
-            "Downloading the ICIO table of {wildcards.icio_year} from {params.url}"
-        script:
-            rule_script("retrieve_icio_table.py")
-
-
 rule icio_decompositions:
     """Gross-export decompositions of one ICIO year: KWW, WWZ (16 terms), Borin-Mancini source and sink."""
     input:

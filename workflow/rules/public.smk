@@ -2,31 +2,6 @@
 # downloaded once into public.cache (resources/public/) and combined into one canonical file that ingestion reads.
 
 
-rule retrieve_public:
-    """Download one public file (cached; sha256 logged and checked when pinned in public.sha256, and recorded in
-    <file>.sha256 for the rules that read the file to check it again)."""
-    output:
-        f"{PUBLIC_DIR}/{{source}}/{{name}}",
-    log:
-        "logs/retrieve_public_{source}_{name}.log",
-    wildcard_constraints:
-        source="census|comexstat",
-    conda:
-        "../envs/base.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=120,
-    params:
-        # the URL without the API key, which the script adds from the config or CENSUS_API_KEY
-        url=lambda w: public_url(w.source, w.name),
-        sha256=lambda w: PUBLIC["sha256"].get(f"{w.source}/{w.name}"),
-    message:
-        "Retrieving {wildcards.source}/{wildcards.name}"
-    script:
-        rule_script("retrieve_public.py")
-
-
 rule build_public_trade:
     """The chosen countries and years of the public sources in the canonical long form."""
     input:
@@ -50,28 +25,6 @@ rule build_public_trade:
         "Combining public regional trade of {PUBLIC[countries]} for {PUBLIC[years]}"
     script:
         rule_script("build_public_trade.py")
-
-
-rule retrieve_baci:
-    """Download the BACI release archive (or copy it from data_mirror/baci/), sha256 logged and checked when
-    pinned in baci.sha256."""
-    output:
-        "resources/baci/BACI_{hs}_{release}.zip",
-    log:
-        "logs/retrieve_baci_{hs}_{release}.log",
-    conda:
-        "../envs/base.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=240,
-    params:
-        url=lambda w: config["baci"]["url"].format(hs=w.hs, release=w.release),
-        sha256=config["baci"]["sha256"],
-    message:
-        "Retrieving BACI {wildcards.hs} {wildcards.release}"
-    script:
-        rule_script("retrieve_baci.py")
 
 
 rule build_baci_trade:

@@ -3,30 +3,6 @@
 # trophic levels.
 
 
-rule retrieve_product_truth:
-    """Copy a product-truth table from the data mirror, or download it; sha256 logged and checked."""
-    output:
-        f"{REF_DIR}/{{name}}",
-    log:
-        "logs/retrieve_product_truth_{name}.log",
-    wildcard_constraints:
-        name="|".join(re.escape(n) for n in REF_BY_NAME),
-    conda:
-        "../envs/rdata.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=30,
-    params:
-        # where the file is copied from is not a parameter of its content (its sha256 is pinned), so the mirror
-        # folder is read from the config by the script and moving it reruns nothing
-        file=lambda w: REF["files"][REF_BY_NAME[w.name]],
-    message:
-        "Retrieving {wildcards.name}"
-    script:
-        rule_script("retrieve_product_truth.py")
-
-
 rule ingest_published_network:
     """The paper's published HS4 network, validated like any user network."""
     input:
