@@ -12,7 +12,7 @@ from valuechain.validated import SpecialisationFit, specialisation_matrices
 
 def main(snakemake) -> None:
     log = setup(snakemake)
-    I, E = specialisation_matrices(pd.read_parquet(snakemake.input.rca), snakemake.params.rca_threshold)
+    E, I = specialisation_matrices(pd.read_parquet(snakemake.input.rca), snakemake.params.rca_threshold)
     log.info("%d locations x %d products; %d import and %d export specialisations", *I.shape, I.values.sum(),
              E.values.sum())
     fit = SpecialisationFit.fit(I, E)

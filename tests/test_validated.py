@@ -134,7 +134,7 @@ def test_specialisation_matrices_from_long_rca():
             "rca_import": [0.0, 1.2, 0.9],
         }
     )
-    I, E = specialisation_matrices(rca)
+    E, I = specialisation_matrices(rca)
     assert I.to_numpy().tolist() == [[0, 1], [0, 0]] and E.to_numpy().tolist() == [[1, 0], [0, 1]]
     with pytest.raises(ValueError, match="duplicate"):
         specialisation_matrices(pd.concat([rca, rca]))

@@ -146,7 +146,7 @@ def product_pci(source: str, pci_file: str | Path, rca_file: str | Path, rca_thr
         return load_pci(pci_file)
     from .validated import specialisation_matrices
 
-    _, E = specialisation_matrices(pd.read_parquet(rca_file), rca_threshold)
+    E, _ = specialisation_matrices(pd.read_parquet(rca_file), rca_threshold)
     return pci_eigenvector(E)
 
 

@@ -40,10 +40,11 @@ LINK_COLUMNS = ["output", "input", "rank", "v", "expected", "pvalue"]
 
 
 def specialisation_matrices(rca: pd.DataFrame, threshold: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Binary import and export specialisation ``RCA >= threshold`` as aligned locations x products matrices.
+    """Binary export and import specialisation ``RCA >= threshold`` as aligned locations x products matrices.
 
     ``rca`` is the long RCA table (``country, region, hs, rca_export, rca_import``); missing pairs count as
-    not specialised. Returns ``(I, E)`` as int8 DataFrames indexed by (country, region), columns sorted HS.
+    not specialised. Returns ``(E, I)``, exports first as :func:`valuechain.rca.rca_matrices` does, as int8
+    DataFrames indexed by (country, region), columns sorted HS.
     """
     missing = {"country", "region", "hs", "rca_export", "rca_import"} - set(rca.columns)
     if missing:
@@ -51,7 +52,7 @@ def specialisation_matrices(rca: pd.DataFrame, threshold: float = 1.0) -> tuple[
     if rca.duplicated(["country", "region", "hs"]).any():
         raise ValueError("RCA table has duplicate (country, region, hs) rows")
     rca_exp, rca_imp = rca_matrices(rca)
-    return (rca_imp >= threshold).astype(np.int8), (rca_exp >= threshold).astype(np.int8)
+    return (rca_exp >= threshold).astype(np.int8), (rca_imp >= threshold).astype(np.int8)
 
 
 @dataclass
