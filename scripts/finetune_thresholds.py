@@ -1,7 +1,7 @@
 """Rule finetune_thresholds: the chosen thresholds as JSON, with in-sample and held-out precision beside them
 (valuechain.finetune.threshold_choice).
 
-``thresholds`` (t1..t4) is what infer_links reads when ``links.thresholds`` is ``tuned``.
+``thresholds`` (t1..t4) is what infer_bf_links reads when ``links.thresholds`` is ``tuned``.
 """
 
 import json

@@ -62,7 +62,7 @@ def test_lint_passes_and_every_rule_explains_itself(work):
 
 def test_dry_run_lists_the_whole_dag(work):
     jobs = planned_jobs(work, "--config", "run=test-dry")
-    assert {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "infer_links",
+    assert {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "infer_bf_links",
             "random_baseline", "evaluate_links", "allocate_flows", "write_manifest", "all"} <= jobs
 
 
@@ -140,13 +140,13 @@ def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_
     override = tmp_path / "t1.yaml"
     override.write_text("links:\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")
     jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
-    assert {"infer_links", "evaluate_links", "evaluate_methods"} <= jobs
+    assert {"infer_bf_links", "evaluate_links", "evaluate_methods"} <= jobs
     # the final links are fused's: B&F thresholds do not touch them, nor the flows along them
     assert not jobs & {"generate_demo_world", "ingest_trade", "clean_trade", "compute_rca", "random_baseline",
                        "infer_links_method", "final_links", "allocate_flows"}
     override.write_text("links:\n  method: bf\n  thresholds: {t1: 2.5, t2: 1.5, t3: 3.5, t4: 2.0}\n")
     jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
-    assert {"infer_links", "final_links", "allocate_flows", "trophic_levels"} <= jobs
+    assert {"infer_bf_links", "final_links", "allocate_flows", "trophic_levels"} <= jobs
 
 
 
@@ -205,7 +205,7 @@ def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path, work):
     assert (user / "evaluation/reference.parquet").exists()
     assert planned_jobs(work, *args) == set()
     trade[trade["region"] != trade["region"].iloc[0]].to_csv(path, index=False)  # new data arrive
-    assert {"ingest_trade", "clean_trade", "compute_rca", "infer_links"} <= planned_jobs(work, *args)
+    assert {"ingest_trade", "clean_trade", "compute_rca", "infer_bf_links"} <= planned_jobs(work, *args)
 
 
 def test_bad_trade_file_fails_with_location_and_writes_nothing(tmp_path, work):

@@ -1,6 +1,6 @@
 # Fine-tuning the four Backward & Forward thresholds on an inter-country input-output table (docs/method.md section 5):
 # ICIO tables -> specialisation and trade-intensity labels -> 10,000-combination grid -> chosen thresholds (read by
-# infer_links when links.thresholds is "tuned"), held-out precision, labelled industry network and figures.
+# infer_bf_links when links.thresholds is "tuned"), held-out precision, labelled industry network and figures.
 
 
 rule finetune_prepare:

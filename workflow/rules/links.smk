@@ -1,7 +1,7 @@
 # Backward & Forward link inference, the random baseline, and their evaluation against a known truth.
 
 
-rule infer_links:
+rule infer_bf_links:
     """Backward & Forward: the top-k inputs of every product from export and import RCA co-occurrence."""
     input:
         unpack(links_inputs),
@@ -25,7 +25,7 @@ rule infer_links:
     message:
         "Backward & Forward input links ({wildcards.reconcile} RCA)"
     script:
-        rule_script("infer_links.py")
+        rule_script("infer_bf_links.py")
 
 
 rule random_baseline:

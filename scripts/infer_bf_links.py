@@ -1,4 +1,4 @@
-"""Rule infer_links: Backward & Forward candidates and top-k input links (valuechain.bf); trade data that cannot
+"""Rule infer_bf_links: Backward & Forward candidates and top-k input links (valuechain.bf); trade data that cannot
 identify links are refused (valuechain.links.check_identifiable)."""
 
 import json
