@@ -296,3 +296,17 @@ def test_check_accounting_refuses_what_it_cannot_compute():
     # ... and are refused when they use inputs no product carries
     with pytest.raises(ValueError, match=r"no output that use intermediate inputs.*: 1, AAA_X \(4\) \(inputs\)"):
         ac.build_model(table([[0, 0], [4, 10]], [[0, 0], [0, 20]]))
+
+
+def test_measures_are_reported_for_every_country_and_each_group_as_one_exporter(leather):
+    """A group is its own regrouped model: reported as one exporter beside the countries, its members' trade with
+    each other not counted as its exports."""
+    from valuechain import perspectives as pv
+
+    first, second = leather.countries[:2]
+    units = pv.exporter_units(leather, {"G2": [first, second]})
+    assert [ex for _, ex in units] == [list(leather.countries), ["G2"]]
+    table = pv.for_every_exporter(units, pv.tripartite_gvc)
+    assert list(dict.fromkeys(table["exporter"])) == [*leather.countries, "G2"]
+    exports = pv.for_every_exporter(units, lambda m: pv.decompose(m, "exporter")).groupby("exporter")["GEXP"].sum()
+    assert exports["G2"] < exports[first] + exports[second]  # trade between the two is no export of the group

@@ -51,6 +51,10 @@ import pandas as pd
 from .accounting import Model, _bilateral_frame, _fold, bm_sink, bm_source
 
 PERSPECTIVES = ("exporter", "sectexp", "bilateral", "sectbil", "importer", "sectimp", "world")
+# Each perspective with the approaches it is computed in: sink-based accounting only where Borin and Mancini define
+# it (the exporter's and the world's totals); source-based everywhere.
+PERSPECTIVE_APPROACHES = tuple((p, a) for p in PERSPECTIVES for a in (("source", "sink") if p in ("exporter", "world")
+                                                                      else ("source",)))
 APPROACHES = ("source", "sink")
 #: Columns of :func:`decompose` (world adds FDC1 and FDC2 with the source approach).
 TERMS = ("GEXP", "DC", "DVA", "DDC", "FC", "FVA", "FDC")
@@ -258,3 +262,16 @@ def wwz_summary(df: pd.DataFrame) -> pd.DataFrame:
     fdc = df.MDC + df.ODC
     return pd.DataFrame({**{k: df[k] for k in keys}, "GEXP": df.GEXP, "DC": dva + ddc, "DVA": dva, "VAX": dva - ref,
                          "REF": ref, "DDC": ddc, "FC": fva + fdc, "FVA": fva, "FDC": fdc})
+
+
+def exporter_units(m: Model, groups: dict[str, Iterable[str]] | None = None) -> list[tuple[Model, list[str]]]:
+    """The exporters a table's measures are reported for: every country of ``m``, then each group of ``groups``
+    as one exporter (its own regrouped model, so that trade among its members is not an export), each with the
+    model its rows come from."""
+    return [(m, list(m.countries))] + [(m.regroup({g: list(c)}), [g]) for g, c in (groups or {}).items()]
+
+
+def for_every_exporter(units: list[tuple[Model, list[str]]], fn, key: str = "exporter") -> pd.DataFrame:
+    """``fn(model)`` for every unit of :func:`exporter_units`, keeping each model's rows of its own exporters
+    (``key``: the column naming them)."""
+    return pd.concat([df[df[key].isin(ex)] for model, ex in units for df in [fn(model)]], ignore_index=True)
