@@ -89,3 +89,21 @@ def test_no_links_means_no_chunks_and_an_empty_chunk_keeps_the_columns():
     full = allocate_chunk(data, link_matrix(pd.DataFrame([("01", "02")], columns=["input", "output"]), data.products),
                           np.array([0]))
     assert empty.dtypes.equals(full.dtypes) and isinstance(empty["input"].dtype, pd.CategoricalDtype)
+
+
+def test_the_blocks_are_linked_into_one_dataset_and_a_stale_temporary_is_removed(tmp_path):
+    from valuechain.allocation import gather_dataset
+
+    for i, chapter in enumerate(["87", "40"]):
+        d = tmp_path / "parts" / f"{i + 1}-of-2" / f"chapter={chapter}"
+        d.mkdir(parents=True)
+        (d / "part-0.parquet").write_bytes(f"block {i}".encode())
+    stale = tmp_path / ".dataset.tmp-1"
+    stale.mkdir()
+    out = tmp_path / "dataset"
+    n = gather_dataset(sorted((tmp_path / "parts").iterdir()), out)
+    assert n == 2 and not stale.exists()
+    assert (out / "chapter=87" / "part-0.parquet").read_bytes() == b"block 0"
+    assert (out / "chapter=40" / "part-0.parquet").read_bytes() == b"block 1"
+    assert (out / "chapter=87" / "part-0.parquet").stat().st_ino == (
+        tmp_path / "parts" / "1-of-2" / "chapter=87" / "part-0.parquet").stat().st_ino  # linked, not rewritten

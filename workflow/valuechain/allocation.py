@@ -24,10 +24,17 @@ the links, and the rule writes each block to a partitioned Parquet dataset.
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 FLOW_COLUMNS = ["input", "output", "country_from", "region_from", "country_to", "region_to",
                 "value", "lower", "upper"]
@@ -172,3 +179,33 @@ def summarise_flows(flows: pd.DataFrame) -> pd.DataFrame:
     summary = flows.groupby(SUMMARY_KEYS, as_index=False, observed=True).agg(
         value=("value", "sum"), lower=("lower", "sum"), upper=("upper", "sum"), pairs=("value", "size"))
     return summary.astype({c: str for c in SUMMARY_KEYS})
+
+
+def gather_dataset(parts: Sequence[str | Path], out: str | Path) -> int:
+    """The blocks of the allocation (each a folder of ``chapter=*/*.parquet``) as one Hive-partitioned dataset at
+    ``out``: their files hard-linked (copied where the file system cannot link), never rewritten, so the dataset is
+    the same bytes whatever the number of blocks; built in a temporary folder beside ``out`` and renamed into place,
+    so it appears whole or not at all (temporary folders a killed run left are removed first). Returns the number
+    of files."""
+    out = Path(out)
+    for stale in out.parent.glob(f".{out.name}.tmp-*"):
+        log.warning("removing the stale temporary %s", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    files = 0
+    try:
+        tmp.mkdir(parents=True)
+        for part in map(Path, parts):
+            for f in sorted(part.glob("chapter=*/*.parquet")):
+                dest = tmp / f.relative_to(part)
+                dest.parent.mkdir(exist_ok=True)
+                try:
+                    os.link(f, dest)
+                except OSError:
+                    shutil.copyfile(f, dest)
+                files += 1
+        shutil.rmtree(out, ignore_errors=True)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return files
