@@ -445,7 +445,11 @@ def _text_codes(df: pd.DataFrame, column: str, source: str, first: int) -> pd.Ca
               values.notna().to_numpy(), values, first=first)
     if pd.api.types.is_integer_dtype(dtype):
         return _categorical(values.astype("Int64").astype(str).where(values.notna()))
-    cat = _categorical(values)
+    try:
+        cat = _categorical(values)
+    except pa.ArrowException as exc:  # a damaged Parquet column whose bytes are no valid text
+        raise TradeDataError(f"{source}: column '{column}': not readable as text ({exc}); the file is damaged") \
+            from None
     kinds = pd.Series(cat.categories).map(type)
     bad = kinds.ne(str).to_numpy()
     if bad.any():
