@@ -12,7 +12,6 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/retrieve.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/public.smk"
 include: "workflow/rules/rca.smk"
@@ -24,6 +23,8 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/methods.smk"
 include: "workflow/rules/explorer.smk"
+# After the stages: the downloads need every stage's data files, tables and years.
+include: "workflow/rules/retrieve.smk"
 include: "workflow/rules/manifest.smk"
 
 

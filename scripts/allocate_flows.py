@@ -1,4 +1,4 @@
-"""Rule allocate_flows: region-to-region flows X[r1, p1, r2, p2] with bounds (valuechain.allocation) for one
+"""Rule allocate_flows: region-to-region flows X[r1, p1, r2, p2] with bounds (valuechain.flows.allocation) for one
 scattered block of chunks of input products (config scatter.flows).
 
 Each chunk is written as one file per HS2 chapter of its inputs, ``chapter=XX/chunk-NNNNN.parquet`` (chunks are
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from valuechain.allocation import allocate_chunk, input_chunks, link_matrix, prepare, summarise_flows
-from valuechain.provenance import TableWriter
-from valuechain.smk import meta, rule_io, scatter_part, setup
+from valuechain.flows.allocation import allocate_chunk, input_chunks, link_matrix, prepare, summarise_flows
+from valuechain.glue.provenance import TableWriter
+from valuechain.glue.smk import meta, rule_io, scatter_part, setup
 
 
 def main(snakemake) -> None:

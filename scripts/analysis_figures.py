@@ -1,10 +1,10 @@
 """Rule analysis_figures: trophic-level distribution, a product's layered value chain and the HS-section network
-(valuechain.analysis_plots); for a network without links, figures that say "no links"."""
+(valuechain.outputs.analysis_figures); for a network without links, figures that say "no links"."""
 
 import pandas as pd
 
-from valuechain import analysis_plots as plots
-from valuechain.smk import rule_io, setup
+from valuechain.glue.smk import rule_io, setup
+from valuechain.outputs import analysis_figures as plots
 
 
 def main(snakemake) -> None:

@@ -1,10 +1,10 @@
-"""Rule build_baci_trade: BACI's flows in the canonical form, every country a location (valuechain.baci)."""
+"""Rule build_baci_trade: BACI's flows in the canonical form, every country a location (valuechain.trade.baci)."""
 
 from pathlib import Path
 
-from valuechain.baci import baci_to_canonical
-from valuechain.smk import meta, rule_io, setup
-from valuechain.tradeio import summary
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.trade.baci import baci_to_canonical
+from valuechain.trade.canonical import summary
 
 
 def main(snakemake) -> None:

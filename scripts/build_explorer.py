@@ -1,10 +1,10 @@
-"""Rule build_explorer: the run's value-chain explorer page (valuechain.explorer)."""
+"""Rule build_explorer: the run's value-chain explorer page (valuechain.outputs.explorer)."""
 
 from pathlib import Path
 
-from valuechain import explorer
-from valuechain.provenance import project_version, write_atomic
-from valuechain.smk import rule_io, setup
+from valuechain.glue.provenance import project_version, write_atomic
+from valuechain.glue.smk import rule_io, setup
+from valuechain.outputs import explorer
 
 
 def main(snakemake) -> None:

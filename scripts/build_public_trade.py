@@ -1,11 +1,11 @@
 """Rule build_public_trade: the retrieved US Census and Comex Stat files combined into the canonical long form
-(valuechain.public_trade); the rows dropped on the way (totals, partners that are not countries, national
+(valuechain.trade.public); the rows dropped on the way (totals, partners that are not countries, national
 pseudo-products) are recorded with their reason."""
 
-from valuechain.provenance import write_table
-from valuechain.public_trade import public_trade
-from valuechain.smk import meta, rule_io, setup
-from valuechain.tradeio import write_dropped
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.trade.canonical import write_dropped
+from valuechain.trade.public import public_trade
 
 
 def main(snakemake) -> None:

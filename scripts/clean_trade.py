@@ -1,9 +1,9 @@
-"""Rule clean_trade: years, pseudo-regions, HS level, regional size filter (valuechain.clean), streamed through
+"""Rule clean_trade: years, pseudo-regions, HS level, regional size filter (valuechain.trade.clean), streamed through
 DuckDB from the ingested table."""
 
-from valuechain.clean import clean_trade_file
-from valuechain.smk import meta, rule_io, setup
-from valuechain.tradeio import summary
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.trade.canonical import summary
+from valuechain.trade.clean import clean_trade_file
 
 
 def main(snakemake) -> None:
@@ -13,7 +13,7 @@ def main(snakemake) -> None:
     rows = clean_trade_file(snakemake.input.trade, {"clean": out.trade, "dropped_rows": out.dropped_rows,
                                                     "dropped_regions": out.dropped_regions},
                             meta(snakemake, "clean_trade/1"), p["drop_regions"], p["min_region_trade"], p["years"],
-                            p["hs_digits"], memory_mb=snakemake.resources.mem_mb // 2,
+                            snakemake.params.hs_digits, memory_mb=snakemake.resources.mem_mb // 2,
                             dropped_before=list(snakemake.input.dropped))
     log.info("kept %s; dropped %d rows (before cleaning and here: pseudo-regions, years) and %d small regions",
              summary(out.trade),

@@ -1,11 +1,11 @@
-"""Rule compare_link_methods: B&F and validated links against the known truth (valuechain.evaluate)."""
+"""Rule compare_link_methods: B&F and validated links against the known truth (valuechain.links.evaluate)."""
 
 import pandas as pd
 
-from valuechain.evaluate import label_predictions, read_truth, score_links
-from valuechain.links import clipped_k
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links.evaluate import label_predictions, read_truth, score_links
+from valuechain.links.methods import clipped_k
 
 
 def main(snakemake) -> None:

@@ -1,10 +1,10 @@
-"""Rule compute_rca: export and import RCA of every region and product (valuechain.rca)."""
+"""Rule compute_rca: export and import RCA of every region and product (valuechain.trade.rca)."""
 
 import pandas as pd
 
-from valuechain.provenance import write_table
-from valuechain.rca import rca_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.trade.rca import rca_table
 
 
 def main(snakemake) -> None:

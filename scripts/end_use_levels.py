@@ -1,14 +1,14 @@
 """Rule end_use_levels: mean trophic level by BEC end-use class for every network of the run, the published
-one and a top-k network read off the reference (valuechain.reference.end_use_levels)."""
+one and a top-k network read off the reference (valuechain.reference.product.end_use_levels)."""
 
 import pandas as pd
 
-from valuechain.evaluate import read_universe, standard_network
-from valuechain.figures import end_use_levels as plot
-from valuechain.links import clipped_k
-from valuechain.provenance import write_table
-from valuechain.reference import end_use_levels, top_reference_links
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links.evaluate import read_universe, standard_network
+from valuechain.links.methods import clipped_k
+from valuechain.outputs.figures import end_use_levels as plot
+from valuechain.reference.product import end_use_levels, top_reference_links
 
 
 def main(snakemake) -> None:

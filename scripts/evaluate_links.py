@@ -2,11 +2,11 @@
 
 import pandas as pd
 
-from valuechain.evaluate import evaluation_table, read_truth
-from valuechain.figures import link_recovery
-from valuechain.links import clipped_k
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links.evaluate import evaluation_table, read_truth
+from valuechain.links.methods import clipped_k
+from valuechain.outputs.figures import link_recovery
 
 
 def main(snakemake) -> None:

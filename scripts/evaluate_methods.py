@@ -1,16 +1,16 @@
 """Rule evaluate_methods: every link method on every yardstick (evaluation/methods.parquet): the world yardstick
 (every country's exports against the product reference, held out), the ICIO tables held out (and in sample,
 labelled), the known truth, the product reference in both labellings; with precision at matched coverage, and the
-precision-coverage figure (valuechain.comparison)."""
+precision-coverage figure (valuechain.links.comparison)."""
 
 import pandas as pd
 
-from valuechain import comparison as cmp
-from valuechain.evaluate import read_truth, read_universe
-from valuechain.figures import precision_coverage
-from valuechain.links import clipped_k
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links import comparison as cmp
+from valuechain.links.evaluate import read_truth, read_universe
+from valuechain.links.methods import clipped_k
+from valuechain.outputs.figures import precision_coverage
 
 
 def main(snakemake) -> None:

@@ -3,12 +3,12 @@ against the product reference, overall and by HS section and end-use class of th
 
 import pandas as pd
 
-from valuechain import network as net
-from valuechain.evaluate import read_universe, reference_evaluation, standard_network
-from valuechain.figures import reference_evaluation as plot
-from valuechain.links import clipped_k
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links.evaluate import read_universe, reference_evaluation, standard_network
+from valuechain.links.methods import clipped_k
+from valuechain.outputs.figures import reference_evaluation as plot
+from valuechain.trade.hs import load_hs_sections, product_sections
 
 
 def main(snakemake) -> None:
@@ -26,8 +26,8 @@ def main(snakemake) -> None:
         log.info("%s: %d links over %d products, %d of them unscorable (no concordance): %s", name, len(links),
                  len(products), unscorable.sum(), sorted(products[unscorable])[:8])
 
-    chapters, section_names = net.load_hs_sections(inp.hs, inp.sections)
-    groups = {"section": net.product_sections(pd.unique(pd.concat([ref["output"], pd.Series(universe)])), chapters),
+    chapters, section_names = load_hs_sections(inp.hs, inp.sections)
+    groups = {"section": product_sections(pd.unique(pd.concat([ref["output"], pd.Series(universe)])), chapters),
               "end_use": pd.read_parquet(inp.end_use).set_index("product")["end_use"]}
     k = clipped_k(p.k, len(universe))  # a larger k asks for every candidate
     table, by_group = reference_evaluation(networks, ref, scorable, universe, k, p.min_shares, groups)

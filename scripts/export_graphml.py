@@ -1,10 +1,11 @@
-"""Rule export_graphml: the analysed product network as GraphML (valuechain.network.to_graphml); a network
+"""Rule export_graphml: the analysed product network as GraphML (valuechain.analyses.network.to_graphml); a network
 without links is a graph without nodes, and the log says "no links"."""
 
 import pandas as pd
 
-from valuechain.network import load_hs_sections, product_sections, to_graphml
-from valuechain.smk import rule_io, setup
+from valuechain.analyses.network import to_graphml
+from valuechain.glue.smk import rule_io, setup
+from valuechain.trade.hs import load_hs_sections, product_sections
 
 
 def main(snakemake) -> None:

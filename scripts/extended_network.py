@@ -1,13 +1,14 @@
 """Rule extended_network: components, betweenness, HS-section network, complexity along the chain
-(valuechain.network) of the B&F candidates with score rb + rf <= extended_max_score (the paper's "rank <= 10":
+(valuechain.analyses.network) of the B&F candidates with score rb + rf <= extended_max_score (the paper's "rank <= 10":
 the updated rank of its Algorithm 1)."""
 
 import pandas as pd
 
-from valuechain import network as net
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
-from valuechain.trophic import coherence_table
+from valuechain.analyses import network as net
+from valuechain.analyses.trophic import coherence_table
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.trade.hs import UNCLASSIFIED, load_hs_sections, product_sections
 
 
 def main(snakemake) -> None:
@@ -20,8 +21,8 @@ def main(snakemake) -> None:
 
     nodes = net.node_table(links)
     nodes["betweenness"] = net.betweenness(links).reindex(nodes["hs"]).to_numpy()
-    chapters, names = net.load_hs_sections(snakemake.input.hs, snakemake.input.sections)
-    section_of = net.product_sections(nodes["hs"], chapters)
+    chapters, names = load_hs_sections(snakemake.input.hs, snakemake.input.sections)
+    section_of = product_sections(nodes["hs"], chapters)
     nodes["section"] = section_of.to_numpy()
 
     source = net.pci_source(p.pci, p.hs_digits)
@@ -36,7 +37,7 @@ def main(snakemake) -> None:
     sections = net.section_network(links, section_of)
     section_nodes = (
         nodes.groupby("section").size().rename("n_products").reset_index()
-        .assign(section_name=lambda d: names.reindex(d["section"]).fillna(net.UNCLASSIFIED).to_numpy())
+        .assign(section_name=lambda d: names.reindex(d["section"]).fillna(UNCLASSIFIED).to_numpy())
     )
     components = coherence_table(links, n_samples=p.null_samples, seed=p.seed)
 

@@ -5,10 +5,10 @@ says "no links"."""
 
 import pandas as pd
 
-from valuechain.hsnames import name_columns, read_product_names
-from valuechain.links import final_links
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links.methods import final_links
+from valuechain.trade.hs import name_columns, read_product_names
 
 
 def main(snakemake) -> None:

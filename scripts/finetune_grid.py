@@ -4,16 +4,16 @@ import time
 
 import pandas as pd
 
-from valuechain import finetune
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links import finetune, yardstick
 
 
 def main(snakemake) -> None:
     log = setup(snakemake)
     p = snakemake.params
-    E, I, countries, industries = finetune.rca_arrays(pd.read_parquet(snakemake.input.specialisation))
-    L = finetune.label_matrix(pd.read_parquet(snakemake.input.labels), industries)
+    E, I, countries, industries = yardstick.rca_arrays(pd.read_parquet(snakemake.input.specialisation))
+    L = yardstick.label_matrix(pd.read_parquet(snakemake.input.labels), industries)
     start = time.perf_counter()
     grid = finetune.grid_table(finetune.grid_search(E, I, L, p.grid, p.k, p.n_candidates))
     log.info("%d combinations over %d countries x %d industries in %.2f s", len(grid), len(countries), len(industries),

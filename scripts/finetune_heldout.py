@@ -4,9 +4,9 @@ import math
 
 import pandas as pd
 
-from valuechain import finetune
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links import finetune, yardstick
 
 
 def main(snakemake) -> None:
@@ -16,8 +16,8 @@ def main(snakemake) -> None:
 
 
     def arrays(spec_path, labels_path):
-        E, I, _, industries = finetune.rca_arrays(pd.read_parquet(spec_path))
-        return E, I, finetune.label_matrix(pd.read_parquet(labels_path), industries)
+        E, I, _, industries = yardstick.rca_arrays(pd.read_parquet(spec_path))
+        return E, I, yardstick.label_matrix(pd.read_parquet(labels_path), industries)
 
 
     E, I, L = arrays(inp.specialisation, inp.labels)

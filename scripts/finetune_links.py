@@ -4,17 +4,17 @@ import json
 
 import pandas as pd
 
-from valuechain import finetune
-from valuechain.bf import Thresholds
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links import finetune, yardstick
+from valuechain.links.bf import Thresholds
 
 
 def main(snakemake) -> None:
     log = setup(snakemake)
     p = snakemake.params
-    E, I, _, industries = finetune.rca_arrays(pd.read_parquet(snakemake.input.specialisation))
-    L = finetune.label_matrix(pd.read_parquet(snakemake.input.labels), industries)
+    E, I, _, industries = yardstick.rca_arrays(pd.read_parquet(snakemake.input.specialisation))
+    L = yardstick.label_matrix(pd.read_parquet(snakemake.input.labels), industries)
     with open(snakemake.input.thresholds) as fh:
         thresholds = Thresholds.from_mapping(json.load(fh)["thresholds"])
     links = finetune.top_links(E, I, L, industries, thresholds, p.k, p.n_candidates)

@@ -1,5 +1,5 @@
 """Rule finetune_thresholds: the chosen thresholds as JSON, with in-sample and held-out precision beside them
-(valuechain.finetune.threshold_choice).
+(valuechain.links.finetune.threshold_choice).
 
 ``thresholds`` (t1..t4) is what infer_bf_links reads when ``links.thresholds`` is ``tuned``.
 """
@@ -8,9 +8,9 @@ import json
 
 import pandas as pd
 
-from valuechain.finetune import threshold_choice
-from valuechain.provenance import write_atomic
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_atomic
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links.finetune import threshold_choice
 
 
 def main(snakemake) -> None:

@@ -2,7 +2,7 @@
 ``chapter``, the input's HS2 chapter) and its summary. Query it with DuckDB or pyarrow.dataset (README).
 
 The blocks' files are hard-linked, never rewritten, so the dataset is the same bytes whatever the number of blocks,
-and it appears whole or not at all (valuechain.allocation.gather_dataset).
+and it appears whole or not at all (valuechain.flows.allocation.gather_dataset).
 """
 
 from pathlib import Path
@@ -10,9 +10,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from valuechain.allocation import gather_dataset
-from valuechain.provenance import TableWriter
-from valuechain.smk import rule_io, setup
+from valuechain.flows.allocation import gather_dataset
+from valuechain.glue.provenance import TableWriter
+from valuechain.glue.smk import rule_io, setup
 
 
 def main(snakemake) -> None:

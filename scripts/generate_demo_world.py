@@ -1,11 +1,11 @@
-"""Rule generate_demo_world: the deterministic demo world (valuechain.demo) and its planted truth, written block by
+"""Rule generate_demo_world: the deterministic demo world (valuechain.trade.demo) and its planted truth, written block by
 block (an HS6 world has about 100M trade rows)."""
 
 import pandas as pd
 
-from valuechain.demo import DemoSettings, demo_names, generate
-from valuechain.provenance import TableWriter, write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import TableWriter, write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.trade.demo import DemoSettings, demo_names, generate
 
 
 def main(snakemake) -> None:

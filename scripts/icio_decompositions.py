@@ -1,8 +1,8 @@
 """Rule icio_decompositions: one ICIO table -> KWW, WWZ and Borin-Mancini (source, sink) decompositions."""
 
-from valuechain import accounting as ac
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.icio import accounting as ac
 
 
 def main(snakemake) -> None:

@@ -1,9 +1,9 @@
 """Rule icio_participation: one ICIO table -> Borin-Mancini GVC participation (per country, per country-sector)
 and the UIBE production decomposition (per country-sector)."""
 
-from valuechain import accounting as ac
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.icio import accounting as ac
 
 
 def main(snakemake) -> None:

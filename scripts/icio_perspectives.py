@@ -3,10 +3,10 @@ tripartite GVC split, TiVA GVC participation, UIBE production lengths and value 
 exports; every country, then each configured group as one exporter (its own model, internal trade not counted)."""
 
 
-from valuechain import accounting as ac
-from valuechain import perspectives as pv
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.icio import accounting as ac
+from valuechain.icio import perspectives as pv
 
 
 def main(snakemake) -> None:

@@ -1,8 +1,8 @@
 """Rule icio_position: one ICIO table -> upstreamness, downstreamness, GVC production lengths and position."""
 
-from valuechain import accounting as ac
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.icio import accounting as ac
 
 
 def main(snakemake) -> None:

@@ -1,8 +1,8 @@
 """Rule icio_va: one ICIO table -> value added by country-sector of origin and country (or group) of absorption."""
 
-from valuechain import accounting as ac
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.icio import accounting as ac
 
 
 def main(snakemake) -> None:

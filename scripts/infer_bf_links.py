@@ -1,15 +1,15 @@
-"""Rule infer_bf_links: Backward & Forward candidates and top-k input links (valuechain.bf); trade data that cannot
-identify links are refused (valuechain.links.check_identifiable)."""
+"""Rule infer_bf_links: Backward & Forward candidates and top-k input links (valuechain.links.bf); trade data that cannot
+identify links are refused (valuechain.links.methods.check_identifiable)."""
 
 import json
 
 import pandas as pd
 
-from valuechain.bf import Thresholds, backward_forward, top_k
-from valuechain.links import check_identifiable, clipped_k
-from valuechain.provenance import write_table
-from valuechain.rca import rca_matrices
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links.bf import Thresholds, backward_forward, top_k
+from valuechain.links.methods import check_identifiable, clipped_k
+from valuechain.trade.rca import rca_matrices
 
 
 def main(snakemake) -> None:

@@ -1,15 +1,15 @@
 """Rule infer_links_method: every product's top-k inputs by a scoring method (cospec, learned, regional, world,
-fused), with a confidence, and no input where none has evidence or reaches links.min_confidence (valuechain.links);
+fused), with a confidence, and no input where none has evidence or reaches links.min_confidence (valuechain.links.methods);
 trade data that cannot identify links are refused."""
 
 import numpy as np
 import pandas as pd
 
-from valuechain import cospec
-from valuechain.links import check_identifiable, clipped_k, fitted_options, load_world, method_score
-from valuechain.provenance import write_table
-from valuechain.rca import rca_matrices
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links import cospec
+from valuechain.links.methods import check_identifiable, clipped_k, fitted_options, load_world, method_score
+from valuechain.trade.rca import rca_matrices
 
 
 def main(snakemake) -> None:

@@ -1,12 +1,12 @@
 """Rules ingest_links and ingest_published_network: a product network file validated into the canonical links
-table (valuechain.linksio); a bad file stops here with its file, row and column."""
+table (valuechain.reference.links_file); a bad file stops here with its file, row and column."""
 
 import pandas as pd
 
-from valuechain.hsnames import read_goods_codes
-from valuechain.linksio import read_links_file
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.reference.links_file import read_links_file
+from valuechain.trade.hs import read_goods_codes
 
 
 def main(snakemake) -> None:

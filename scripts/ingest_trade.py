@@ -1,15 +1,15 @@
 """Rule ingest_trade: read the trade file(s) in their format and validate them into the canonical form; files
-already in the canonical form are streamed (valuechain.tradeio.ingest_canonical), never held in memory at once.
+already in the canonical form are streamed (valuechain.trade.canonical.ingest_canonical), never held in memory at once.
 The rows dropped (partners that are not countries, national pseudo-products, ...) are recorded with their reason."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from valuechain.hsnames import read_goods_codes
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
-from valuechain.tradeio import ingest_canonical, read_trade, summary, write_dropped
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.trade.canonical import ingest_canonical, read_trade, summary, write_dropped
+from valuechain.trade.hs import read_goods_codes
 
 
 def main(snakemake) -> None:

@@ -1,13 +1,13 @@
 """Rule plot_finetune_network: the tuned industry links, correct ones green and wrong ones red (preprint figure 5),
 industries labelled with their names when the table's classification has a names file (WIOD;
-valuechain.figures.finetune_network)."""
+valuechain.outputs.figures.finetune_network)."""
 
 import json
 
 import pandas as pd
 
-from valuechain.figures import finetune_network
-from valuechain.smk import rule_io, setup
+from valuechain.glue.smk import rule_io, setup
+from valuechain.outputs.figures import finetune_network
 
 
 def main(snakemake) -> None:

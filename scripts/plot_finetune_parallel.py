@@ -1,12 +1,12 @@
 """Rule plot_finetune_parallel: the fine-tuning grid's best threshold combinations in parallel coordinates, the
-chosen one in red (the preprint's figure; valuechain.figures.finetune_parallel)."""
+chosen one in red (the preprint's figure; valuechain.outputs.figures.finetune_parallel)."""
 
 import json
 
 import pandas as pd
 
-from valuechain.figures import finetune_parallel
-from valuechain.smk import rule_io, setup
+from valuechain.glue.smk import rule_io, setup
+from valuechain.outputs.figures import finetune_parallel
 
 
 def main(snakemake) -> None:

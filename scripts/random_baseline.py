@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from valuechain.bf import random_baseline
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links.bf import random_baseline
 
 
 def main(snakemake) -> None:

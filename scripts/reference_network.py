@@ -1,11 +1,11 @@
 """Rule reference_network: reference input shares of every product pair, coverage and end use
-(valuechain.reference)."""
+(valuechain.reference.product)."""
 
 import pandas as pd
 
-from valuechain import reference as ref
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.reference import product as ref
 
 
 def main(snakemake) -> None:

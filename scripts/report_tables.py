@@ -1,9 +1,9 @@
-"""Rule report_tables: the key tables of the report as small HTML pages (valuechain.report)."""
+"""Rule report_tables: the key tables of the report as small HTML pages (valuechain.outputs.report)."""
 
 import pandas as pd
 
-from valuechain import report
-from valuechain.smk import rule_io, setup
+from valuechain.glue.smk import rule_io, setup
+from valuechain.outputs import report
 
 
 def main(snakemake) -> None:

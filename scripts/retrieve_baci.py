@@ -1,11 +1,11 @@
 """Rule retrieve_baci: the BACI release archive, copied from data_mirror/baci/ or downloaded from cepii.fr
-(valuechain.retrieve: streamed, resumable, retried; sha256 logged, and checked when pinned)."""
+(valuechain.glue.retrieve: streamed, resumable, retried; sha256 logged, and checked when pinned)."""
 
 from pathlib import Path
 
-from valuechain.provenance import stamp
-from valuechain.retrieve import pinned_intermediates, retrieve
-from valuechain.smk import rule_io, setup
+from valuechain.glue.provenance import stamp
+from valuechain.glue.retrieve import pinned_intermediates, retrieve
+from valuechain.glue.smk import rule_io, setup
 
 
 def main(snakemake) -> None:

@@ -1,9 +1,9 @@
 """Rule retrieve_icio_table: download one year's ICIO table (from its zip archive when a member is configured);
-its sha256 is recorded beside it, where the rules reading it check it (valuechain.provenance.check_input)."""
+its sha256 is recorded beside it, where the rules reading it check it (valuechain.glue.provenance.check_input)."""
 
-from valuechain.provenance import stamp
-from valuechain.retrieve import retrieve_table
-from valuechain.smk import rule_io, setup
+from valuechain.glue.provenance import stamp
+from valuechain.glue.retrieve import retrieve_table
+from valuechain.glue.smk import rule_io, setup
 
 
 def main(snakemake) -> None:

@@ -1,15 +1,15 @@
 """Rule retrieve_oecd_icio: download the OECD ICIO archive once and extract the configured years' CSVs
-(valuechain.retrieve.retrieve_members: streamed, resumable, retried; each CSV checked against its pinned sha256 and
+(valuechain.glue.retrieve.retrieve_members: streamed, resumable, retried; each CSV checked against its pinned sha256 and
 renamed into place only then).
 
 Runs only when the configured CSVs are absent; Snakemake's ensure() checks each CSV again. The sha256 found is
 logged so it can be pinned, and recorded beside each CSV, where the rules reading it check it
-(valuechain.provenance.check_input).
+(valuechain.glue.provenance.check_input).
 """
 
-from valuechain.provenance import stamp
-from valuechain.retrieve import retrieve_members
-from valuechain.smk import rule_io, setup
+from valuechain.glue.provenance import stamp
+from valuechain.glue.retrieve import retrieve_members
+from valuechain.glue.smk import rule_io, setup
 
 
 def main(snakemake) -> None:

@@ -1,11 +1,11 @@
-"""Rule retrieve_product_truth: one product-truth table from the data mirror or its URL (valuechain.retrieve); its
-sha256 is recorded beside it, where the rules reading it check it (valuechain.provenance.check_input)."""
+"""Rule retrieve_product_truth: one product-truth table from the data mirror or its URL (valuechain.glue.retrieve); its
+sha256 is recorded beside it, where the rules reading it check it (valuechain.glue.provenance.check_input)."""
 
 from pathlib import Path
 
-from valuechain.provenance import stamp
-from valuechain.retrieve import retrieve
-from valuechain.smk import rule_io, setup
+from valuechain.glue.provenance import stamp
+from valuechain.glue.retrieve import retrieve
+from valuechain.glue.smk import rule_io, setup
 
 
 def main(snakemake) -> None:

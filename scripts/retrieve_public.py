@@ -1,14 +1,14 @@
 """Rule retrieve_public: one file of a public regional trade source, downloaded into resources/public/
-(valuechain.retrieve: streamed, resumable, retried; sha256 logged, and checked when pinned); its sha256 is recorded
-beside it, where the rules reading it check it (valuechain.provenance.check_input)."""
+(valuechain.glue.retrieve: streamed, resumable, retried; sha256 logged, and checked when pinned); its sha256 is recorded
+beside it, where the rules reading it check it (valuechain.glue.provenance.check_input)."""
 
 import os
 from pathlib import Path
 
-from valuechain.provenance import stamp
-from valuechain.public_trade import census_answer_problem
-from valuechain.retrieve import RetrieveError, pinned_intermediates, retrieve
-from valuechain.smk import rule_io, setup
+from valuechain.glue.provenance import stamp
+from valuechain.glue.retrieve import RetrieveError, pinned_intermediates, retrieve
+from valuechain.glue.smk import rule_io, setup
+from valuechain.trade.public import census_answer_problem
 
 
 def main(snakemake) -> None:

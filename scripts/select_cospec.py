@@ -1,13 +1,13 @@
 """Rule select_cospec: the co-specialisation variant chosen on the tuning years, held out on the others
-(valuechain.cospec.select_variant)."""
+(valuechain.links.cospec.select_variant)."""
 
 import json
 
 import pandas as pd
 
-from valuechain import cospec, finetune
-from valuechain.provenance import write_atomic, write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_atomic, write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links import cospec, yardstick
 
 
 def main(snakemake) -> None:
@@ -16,9 +16,9 @@ def main(snakemake) -> None:
     inp = snakemake.input
     tables, labels = {}, {}
     for sample in ("tune", "heldout", "all"):
-        E, I, _, industries = finetune.rca_arrays(pd.read_parquet(inp[f"specialisation_{sample}"]))
+        E, I, _, industries = yardstick.rca_arrays(pd.read_parquet(inp[f"specialisation_{sample}"]))
         tables["full" if sample == "all" else sample] = (E, I)
-        labels[sample] = finetune.label_matrix(pd.read_parquet(inp[f"labels_{sample}"]), industries)
+        labels[sample] = yardstick.label_matrix(pd.read_parquet(inp[f"labels_{sample}"]), industries)
     chosen, table = cospec.select_variant(tables, labels["tune"], labels["heldout"], labels["all"], p.k, p.folds, p.seed)
     heldout = table.attrs["heldout"]
     log.info("precision@%d by variant (tune = chosen on, heldout = held-out years, full = all years):\n%s", p.k,

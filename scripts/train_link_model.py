@@ -1,14 +1,14 @@
 """Rule train_link_model: link classifiers trained on ICIO industry pairs and measured held out; the winner,
-refitted on all years, is the model applied to products (valuechain.learned)."""
+refitted on all years, is the model applied to products (valuechain.links.learned)."""
 
 import pickle
 
 import numpy as np
 import pandas as pd
 
-from valuechain import finetune, learned
-from valuechain.provenance import write_atomic, write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_atomic, write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links import learned, yardstick
 
 
 def main(snakemake) -> None:
@@ -17,8 +17,8 @@ def main(snakemake) -> None:
     inp = snakemake.input
     T = {}
     for sample in ("tune", "heldout", "all"):
-        E, I, _, industries = finetune.rca_arrays(pd.read_parquet(inp[f"specialisation_{sample}"]))
-        T[sample] = learned.Table(E, I, finetune.label_matrix(pd.read_parquet(inp[f"labels_{sample}"]), industries))
+        E, I, _, industries = yardstick.rca_arrays(pd.read_parquet(inp[f"specialisation_{sample}"]))
+        T[sample] = learned.Table(E, I, yardstick.label_matrix(pd.read_parquet(inp[f"labels_{sample}"]), industries))
 
     rows = []
     for kind in p.models:
@@ -39,7 +39,7 @@ def main(snakemake) -> None:
     log.info("reliability of %s on held-out pairs:\n%s", winner, reliability.round(3).to_string(index=False))
 
     model = learned.fit(winner, T["all"].F, T["all"].L, p.seed)
-    pred, true = finetune.score_counts(learned.predict(model, T["all"].F), T["all"].L, p.k)
+    pred, true = yardstick.score_counts(learned.predict(model, T["all"].F), T["all"].L, p.k)
     training["in_sample"] = np.where(training["chosen"], true.sum() / pred.sum(), np.nan)  # fitted and scored on all
     log.info("chosen %s; in-sample precision@%d on all years %.4f", winner, p.k, true.sum() / pred.sum())
     write_atomic(snakemake.output.model, pickle.dumps({"model": model, "kind": winner, "features": learned.FEATURES},

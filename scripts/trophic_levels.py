@@ -1,13 +1,13 @@
 """Rule trophic_levels: trophic levels (with product names) and coherence with null-model z-scores
-(valuechain.trophic). A network without links gives no product a level (an empty table, with its columns) and has
+(valuechain.analyses.trophic). A network without links gives no product a level (an empty table, with its columns) and has
 no coherence (its one row says 0 nodes, 0 edges, NaN); the log says "no links"."""
 
 import pandas as pd
 
-from valuechain.hsnames import name_columns, read_product_names
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
-from valuechain.trophic import coherence_table, levels_table
+from valuechain.analyses.trophic import coherence_table, levels_table
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.trade.hs import name_columns, read_product_names
 
 
 def main(snakemake) -> None:

@@ -4,11 +4,11 @@ empty, with their columns, the figure says "no links", and so does the log."""
 
 import pandas as pd
 
-from valuechain.analysis_plots import position_scatter
-from valuechain.provenance import write_table
-from valuechain.rca import country_rca_table, rca_matrices
-from valuechain.smk import meta, rule_io, setup
-from valuechain.trophic import trophic_position
+from valuechain.analyses.trophic import trophic_position
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.outputs.analysis_figures import position_scatter
+from valuechain.trade.rca import country_rca_table, rca_matrices
 
 
 def main(snakemake) -> None:

@@ -1,13 +1,13 @@
-"""Rule validated_fit: the binary specialisation matrices and their two fitted BiCMs (valuechain.validated), the
+"""Rule validated_fit: the binary specialisation matrices and their two fitted BiCMs (valuechain.analyses.validated), the
 input of every block of p-values."""
 
 import json
 
 import pandas as pd
 
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, setup
-from valuechain.validated import SpecialisationFit, specialisation_matrices
+from valuechain.analyses.validated import SpecialisationFit, specialisation_matrices
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, setup
 
 
 def main(snakemake) -> None:

@@ -1,13 +1,13 @@
 """Rule validated_network: gathers the blocks of p-values into the statistically validated co-specialisation
-network, Benjamini-Hochberg over all ordered pairs (valuechain.validated.gather_network)."""
+network, Benjamini-Hochberg over all ordered pairs (valuechain.analyses.validated.gather_network)."""
 
 import json
 
 import pandas as pd
 
-from valuechain.provenance import read_metadata, write_table
-from valuechain.smk import meta, rule_io, setup
-from valuechain.validated import SpecialisationFit, gather_network
+from valuechain.analyses.validated import SpecialisationFit, gather_network
+from valuechain.glue.provenance import read_metadata, write_table
+from valuechain.glue.smk import meta, rule_io, setup
 
 
 def main(snakemake) -> None:

@@ -1,9 +1,9 @@
 """Rule validated_pvalues: one scattered block of input products of the validated network, every pair it tests
-and the p-values at or below alpha (valuechain.validated.block_pvalues)."""
+and the p-values at or below alpha (valuechain.analyses.validated.block_pvalues)."""
 
-from valuechain.provenance import write_table
-from valuechain.smk import meta, rule_io, scatter_part, setup
-from valuechain.validated import SpecialisationFit
+from valuechain.analyses.validated import SpecialisationFit
+from valuechain.glue.provenance import write_table
+from valuechain.glue.smk import meta, rule_io, scatter_part, setup
 
 
 def main(snakemake) -> None:

@@ -1,6 +1,6 @@
 """Rule world_links: the world yardstick. The 2017 exports of every country, the industry prior of two
 input-output tables and export size, combined with weights chosen cross-fitted on folds of output products and
-scored against the product reference at HS4 in both labellings (valuechain.evidence), beside each evidence alone,
+scored against the product reference at HS4 in both labellings (valuechain.links.evidence), beside each evidence alone,
 the paper's published network and random inputs; the end-use check of the networks."""
 
 import json
@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valuechain import evidence as ev
-from valuechain import reference as ref
-from valuechain.cospec import top_links
-from valuechain.evaluate import reference_evaluation
-from valuechain.hsnames import goods_codes, name_columns, read_product_names
-from valuechain.links import WORLD_FILES, world_priors
-from valuechain.linksio import read_links_file
-from valuechain.provenance import write_atomic, write_table
-from valuechain.smk import meta, rule_io, setup
+from valuechain.glue.provenance import write_atomic, write_table
+from valuechain.glue.smk import meta, rule_io, setup
+from valuechain.links import evidence as ev
+from valuechain.links.cospec import top_links
+from valuechain.links.evaluate import reference_evaluation
+from valuechain.links.methods import WORLD_FILES, world_priors
+from valuechain.reference import product as ref
+from valuechain.reference.links_file import read_links_file
+from valuechain.trade.hs import goods_codes, name_columns, read_product_names
 
 
 def main(snakemake) -> None:

@@ -2,8 +2,8 @@
 
 import json
 
-from valuechain.provenance import build_manifest, write_atomic
-from valuechain.smk import rule_io, setup
+from valuechain.glue.provenance import build_manifest, write_atomic
+from valuechain.glue.smk import rule_io, setup
 
 
 def main(snakemake) -> None:

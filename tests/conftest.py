@@ -12,7 +12,7 @@ from data_files import data_folder, no_data_reason
 from hypothesis import HealthCheck, settings
 from readme_blocks import command_of, run
 
-from valuechain import reference as ref
+from valuechain.reference import product as ref
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from valuechain.provenance import stamp
-from valuechain.retrieve import RetrieveError, data_files, retrieve
+from valuechain.glue.provenance import stamp
+from valuechain.glue.retrieve import RetrieveError, data_files, retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
 MIRROR = ROOT.parent / "shared" / "data"

@@ -1,7 +1,7 @@
 """Write one small balanced table in the published layouts of WIOD 2013, Eora26, EXIOBASE 3 and GLORIA.
 
 Each writer follows the layout of the real release (file and member names, header rows, label files, what sits
-outside the intermediate block), so the readers in :mod:`valuechain.icio_formats` are tested on what users
+outside the intermediate block), so the readers in :mod:`valuechain.icio.formats` are tested on what users
 download. The numbers are made up: ``Z`` (G N x G N) and ``Y`` (G N x G F) from :func:`make_table`.
 """
 

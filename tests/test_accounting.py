@@ -1,4 +1,4 @@
-"""Value-added accounting (valuechain.accounting) against decompr 6.8.0's leather oracle, brute-force
+"""Value-added accounting (valuechain.icio.accounting) against decompr 6.8.0's leather oracle, brute-force
 inversions, and the accounting identities on leather and on the vendored WIOD 2011 table."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from data_files import data_file
 
-from valuechain import accounting as ac
-from valuechain import icio
+from valuechain.icio import accounting as ac
+from valuechain.icio import tables as icio
 
 ROOT = Path(__file__).resolve().parents[1]
 LEATHER = ROOT / "tests" / "fixtures" / "leather"
@@ -301,7 +301,7 @@ def test_check_accounting_refuses_what_it_cannot_compute():
 def test_measures_are_reported_for_every_country_and_each_group_as_one_exporter(leather):
     """A group is its own regrouped model: reported as one exporter beside the countries, its members' trade with
     each other not counted as its exports."""
-    from valuechain import perspectives as pv
+    from valuechain.icio import perspectives as pv
 
     first, second = leather.countries[:2]
     units = pv.exporter_units(leather, {"G2": [first, second]})

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain.allocation import allocate_chunk, input_chunks, link_matrix, prepare, summarise_flows
+from valuechain.flows.allocation import allocate_chunk, input_chunks, link_matrix, prepare, summarise_flows
 
 ROWS = [
     # flow, country, region, partner, hs, value
@@ -92,7 +92,7 @@ def test_no_links_means_no_chunks_and_an_empty_chunk_keeps_the_columns():
 
 
 def test_the_blocks_are_linked_into_one_dataset_and_a_stale_temporary_is_removed(tmp_path):
-    from valuechain.allocation import gather_dataset
+    from valuechain.flows.allocation import gather_dataset
 
     for i, chapter in enumerate(["87", "40"]):
         d = tmp_path / "parts" / f"{i + 1}-of-2" / f"chapter={chapter}"

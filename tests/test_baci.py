@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from valuechain.baci import GROUP_REASON, LEGACY_REASON, baci_to_canonical, read_country_codes
-from valuechain.tradeio import TradeDataError, ingest_canonical
+from valuechain.trade.baci import GROUP_REASON, LEGACY_REASON, baci_to_canonical, read_country_codes
+from valuechain.trade.canonical import TradeDataError, ingest_canonical
 
 FIX = Path(__file__).parent / "fixtures" / "baci"
 FLOWS = pd.read_csv(FIX / "BACI_HS92_Y2017_V202501.csv", dtype=str, keep_default_na=False)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain.bf import (
+from valuechain.links.bf import (
     Thresholds,
     backward_forward,
     dense_rank_desc,
@@ -12,7 +12,7 @@ from valuechain.bf import (
     rank_candidates,
     top_k,
 )
-from valuechain.naive import naive_backward_forward
+from valuechain.links.naive import naive_backward_forward
 
 PRODUCTS = ["01", "02", "03", "04"]  # A, B, C, D
 # Specialisation (value 2 > threshold 1) of 5 locations.

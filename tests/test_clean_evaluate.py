@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain.clean import clean_trade
-from valuechain.evaluate import score_links
-from valuechain.provenance import build_manifest, read_metadata, write_table
-from valuechain.tradeio import read_canonical
+from valuechain.glue.provenance import build_manifest, read_metadata, write_table
+from valuechain.links.evaluate import score_links
+from valuechain.trade.canonical import read_canonical
+from valuechain.trade.clean import clean_trade
 
 
 def test_cleaning_drops_pseudo_regions_small_regions_and_years(tmp_path):
@@ -52,8 +52,8 @@ def test_parquet_provenance_and_manifest(tmp_path):
 
 
 def test_at_least_shares_and_a_k_beyond_the_candidates():
-    from valuechain.evaluate import at_least_shares, random_per_output, summarise_random
-    from valuechain.links import clipped_k
+    from valuechain.links.evaluate import at_least_shares, random_per_output, summarise_random
+    from valuechain.links.methods import clipped_k
 
     # outputs with 0, 1, 3 and 2 correct inputs: at least 1, 2, 3 correct
     assert at_least_shares(np.array([0, 1, 3, 2]), 3).tolist() == [0.75, 0.5, 0.25]

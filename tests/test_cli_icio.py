@@ -1,4 +1,4 @@
-"""valuechain-icio command line (valuechain.cli_icio.main) on the leather table and the vendored WIOD."""
+"""valuechain-icio command line (valuechain.icio.cli.main) on the leather table and the vendored WIOD."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from data_files import data_folder
 
-from valuechain import accounting as ac
-from valuechain import icio
-from valuechain import perspectives as pv
-from valuechain.cli_icio import main
+from valuechain.icio import accounting as ac
+from valuechain.icio import perspectives as pv
+from valuechain.icio import tables as icio
+from valuechain.icio.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Generated tests of valuechain-icio (valuechain.cli_icio.main): small random ICIO tables in the OECD CSV and
+"""Generated tests of valuechain-icio (valuechain.icio.cli.main): small random ICIO tables in the OECD CSV and
 the WIOD Parquet layouts, healthy or damaged, under random command lines.
 
 Properties: ``main`` never raises; it returns 0 or 2, and on 2 prints exactly one ``valuechain-icio: error:``
@@ -24,7 +24,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from valuechain.cli_icio import APPLIES, METHODS, main
+from valuechain.icio.cli import APPLIES, METHODS, main
 
 pytestmark = pytest.mark.property
 
@@ -285,3 +285,20 @@ def test_healthy_tables_keep_the_identities(table, layout, method, data, capsys)
             np.testing.assert_allclose(got.DVA + got.DDC + got.FVA + got.FDC, got.GEXP, **close)
             np.testing.assert_allclose(got.VAX, [vax[u] for u in units], **close)
         np.testing.assert_allclose(got.GEXP, [exports[u] for u in units], **close)
+
+
+def test_a_split_part_using_inputs_with_no_output_is_refused_even_when_merged(tmp_path, capsys):
+    """Found by the test above: CN2's third industry buys 5 from MEX and produces nothing; merged with CN1's (final
+    demand 1), China's would look like a heavy column. The damage is in the table as published, so it is refused
+    before the parts are summed, naming the part."""
+    producers, n = ["AUS", "CN1", "CN2", "MEX"], 12
+    Y = np.zeros((n, 3 * len(CATEGORIES)))
+    Y[5, -1] = 1.0  # CN1_S3's final demand
+    path = write(Table(producers, ["S1", "S2", "S3"], np.zeros((n, n)), Y), tmp_path, "oecd",
+                 "inputs_without_output", where=8)
+    for merge in ([], ["--merge-split"]):
+        code, err = run([str(path), "--format", "oecd", "--method", "kww", "--level", "total", *merge], capsys)
+        assert code == 2, merge
+        assert error_lines(err) == [f"valuechain-icio: error: {path}: industries with no output that use "
+                                    "intermediate inputs (which no product would carry): 1, CN2_S3 (5) (inputs); "
+                                    "give them their output or remove their inputs"], merge

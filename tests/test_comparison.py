@@ -1,9 +1,9 @@
-"""The methods table (valuechain.comparison): rows of every yardstick, held-out flags, matched coverage."""
+"""The methods table (valuechain.links.comparison): rows of every yardstick, held-out flags, matched coverage."""
 
 import pandas as pd
 import pytest
 
-from valuechain import comparison as cmp
+from valuechain.links import comparison as cmp
 
 
 def test_icio_rows_name_the_yardsticks_and_label_in_sample_figures():

@@ -8,24 +8,26 @@ import yaml
 from jsonschema import Draft202012Validator
 from snakemake.utils import validate
 
+from valuechain.glue.config import MOVED, move_renamed_keys
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 SCHEMA = yaml.safe_load(SCHEMA_FILE.read_text())
 DEFAULTS = yaml.safe_load((ROOT / "config" / "config.default.yaml").read_text())
 
 # Options of a conversion ($defs/conversion) besides `from`: each conversion gives only the ones its kind needs
-# (valuechain.retrieve.convert_rdata: object, element, layout, rownames, rename, dropna; convert_csv: columns, or
+# (valuechain.glue.retrieve.convert_rdata: object, element, layout, rownames, rename, dropna; convert_csv: columns, or
 # layout published_network with names).
 CONVERSION_OPTIONS = ("object", "element", "layout", "rownames", "rename", "dropna", "columns", "names")
 
 # Schema properties the defaults leave out by design, as generic paths (* stands for any entry of a map), with why.
 OPTIONAL = {
-    # The demo world's calibration constants: valuechain.demo.DemoSettings has their defaults (0.03, 2e6, 1000) and
+    # The demo world's calibration constants: valuechain.trade.demo.DemoSettings has their defaults (0.03, 2e6, 1000) and
     # from_config takes them from the config only when given.
     "demo.partner_floor": "default in DemoSettings",
     "demo.detection": "default in DemoSettings",
     "demo.min_value": "default in DemoSettings",
-    # Keys of a data set that only some data sets need (valuechain.retrieve.data_files, scripts/retrieve_data.py).
+    # Keys of a data set that only some data sets need (valuechain.glue.retrieve.data_files, scripts/retrieve_data.py).
     "data.*.repository": "only the project's own tables, committed in the repository",
     "data.*.countries": "only one-file-per-country entries (wiod2016_niot)",
     "data.*.url_sha256": "only converted downloads, whose file differs from the download; forbidden with countries",
@@ -136,3 +138,26 @@ def test_every_schema_property_has_a_default_unless_optional_by_design():
 def test_the_schema_is_valid_and_the_defaults_validate_against_it():
     Draft202012Validator.check_schema(SCHEMA)
     validate(copy.deepcopy(DEFAULTS), str(SCHEMA_FILE))  # as the workflow does (workflow/rules/common.smk)
+
+
+def test_a_key_at_its_old_place_is_moved_to_its_new_one_with_a_warning():
+    config = {"hs_digits": 4, "clean": {"hs_digits": 6, "years": None}}
+    warnings = move_renamed_keys(config)
+    assert config == {"hs_digits": 6, "clean": {"years": None}}  # the old place wins over the defaults' new one
+    assert warnings == ["config key clean.hs_digits is now hs_digits (same meaning); read 6 from clean.hs_digits: "
+                        "rename it in your config file"]
+    validate(copy.deepcopy(DEFAULTS) | {"hs_digits": config["hs_digits"]}, str(SCHEMA_FILE))
+    assert move_renamed_keys(config) == [] and config["hs_digits"] == 6  # nothing left to move
+    assert move_renamed_keys({"clean": None}) == []  # an unset section holds nothing to move
+
+
+def test_every_moved_key_is_gone_from_its_old_place_and_documented_at_its_new_one():
+    for old, new in MOVED.items():
+        section = SCHEMA
+        for key in old[:-1]:
+            section = section["properties"][key]
+        assert old[-1] not in section["properties"], old
+        node = SCHEMA
+        for key in new:
+            node = node["properties"][key]
+        assert ".".join(old) in node["description"], new

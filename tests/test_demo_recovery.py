@@ -11,7 +11,8 @@ import pytest
 import yaml
 from data_files import data_file
 
-from valuechain import bf, clean, demo, evaluate, rca
+from valuechain.links import bf, evaluate
+from valuechain.trade import clean, demo, rca
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +37,7 @@ def world(hs4_reference):
     trade = pd.concat(list(trade), ignore_index=True)
     c = cfg["clean"]
     cleaned, _, dropped_regions = clean.clean_trade(trade, c["drop_regions"], c["min_region_trade"], c["years"],
-                                                    c["hs_digits"])
+                                                    cfg["hs_digits"])
     return cfg, trade, truth, products, cleaned, dropped_regions, hs4_reference[0]
 
 
@@ -177,8 +178,8 @@ def test_chain_propensity_keeps_unit_variance_and_links_co_located():
 @pytest.mark.slow
 def test_default_colocation_co_locates_planted_links(hs4_reference):
     """On a small real-sized world, the regions that export a product export its planted inputs: their
-    co-location (valuechain.evidence) is clearly above other pairs', as in real data; at 0 it is not."""
-    from valuechain.evidence import colocation
+    co-location (valuechain.links.evidence) is clearly above other pairs', as in real data; at 0 it is not."""
+    from valuechain.links.evidence import colocation
 
     settings = replace(
         demo.DemoSettings.from_config(yaml.safe_load((ROOT / "config/config.default.yaml").read_text())["demo"]),

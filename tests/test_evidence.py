@@ -1,5 +1,5 @@
 """Evidence of product links beyond regional co-specialisation, by hand: co-location, the industry prior, the
-cross-fitted choice of weights, and the Python API (valuechain.evidence, valuechain.links)."""
+cross-fitted choice of weights, and the Python API (valuechain.links.evidence, valuechain.links.methods)."""
 
 from pathlib import Path
 
@@ -9,8 +9,8 @@ import pytest
 import yaml
 from scipy.stats import spearmanr
 
-from valuechain import evidence as ev
-from valuechain import links as api
+from valuechain.links import evidence as ev
+from valuechain.links import methods as api
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from readme_blocks import ROOT
 
-from valuechain import explorer
+from valuechain.outputs import explorer
 
 
 # ------------------------------------------------------------------------------------------ the data

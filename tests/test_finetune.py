@@ -1,4 +1,4 @@
-"""Fine-tuning on ICIO tables (valuechain.finetune): a hand-made 3-country x 3-industry table worked out by hand,
+"""Fine-tuning on ICIO tables (valuechain.links.finetune): a hand-made 3-country x 3-industry table worked out by hand,
 split-country merging on the cleaned table, and the batched grid against a brute-force loop over
 ``rank_candidates``."""
 
@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain import finetune as ft
-from valuechain import icio
-from valuechain.bf import Thresholds, cooccurrence_counts, rank_candidates
+from valuechain.icio import tables as icio
+from valuechain.links import finetune as ft
+from valuechain.links import yardstick
+from valuechain.links.bf import Thresholds, cooccurrence_counts, rank_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 OECD = ROOT / "tests" / "fixtures" / "oecd_icio_small.csv"
@@ -35,7 +36,7 @@ def hand_z(flows: dict, countries=("A", "B", "C")) -> pd.DataFrame:
 
 
 def test_specialisation_by_hand():
-    spec = ft.specialisation(hand_z(FOREIGN | DOMESTIC)).set_index(["country", "industry"])
+    spec = yardstick.specialisation(hand_z(FOREIGN | DOMESTIC)).set_index(["country", "industry"])
     # exports (row sums of foreign flows):  A: x 4+2=6, y 1, z 0 | B: x 0, y 3, z 2 | C: x 2, y 0, z 2  (total 16)
     assert spec["export"].tolist() == [6, 1, 0, 0, 3, 2, 2, 0, 2]
     # imports (what each country buys of industry i abroad):
@@ -52,7 +53,7 @@ def test_specialisation_by_hand():
 
 
 def test_trade_intensity_labels_by_hand():
-    lab = ft.trade_intensity_labels(hand_z(FOREIGN | DOMESTIC)).set_index(["input", "output"])
+    lab = yardstick.trade_intensity_labels(hand_z(FOREIGN | DOMESTIC)).set_index(["input", "output"])
     # X[i, j] over foreign flows: x->y 4 + 2 = 6, x->z 2, y->x 1, y->z 3, z->x 2, z->y 2; diagonal 0.
     #   row sums x 8, y 4, z 4; column sums x 3, y 8, z 5; total 16.
     assert lab["flow"].tolist() == [0, 6, 2, 1, 0, 3, 2, 2, 0]
@@ -61,8 +62,8 @@ def test_trade_intensity_labels_by_hand():
     np.testing.assert_allclose(lab["ti"], [0, 1.5, 0.8, 4 / 3, 0, 2.4, 8 / 3, 1, 0])
     # TI >= 1 is true (z->y sits exactly on 1); x->z (0.8) and the diagonal are false.
     assert lab["label"].tolist() == [False, True, False, True, False, True, True, True, False]
-    L = ft.label_matrix(lab.reset_index(), ["x", "y", "z"])
-    assert ft.base_rate(L) == 5 / 6
+    L = yardstick.label_matrix(lab.reset_index(), ["x", "y", "z"])
+    assert yardstick.base_rate(L) == 5 / 6
 
 
 def test_split_countries_merged_on_the_cleaned_table():
@@ -74,23 +75,23 @@ def test_split_countries_merged_on_the_cleaned_table():
     Z = hand_z(flows, ("A1", "A2", "B", "C"))
     table = icio.IcioTable(Z=Z, Y=pd.DataFrame(index=Z.index), va=pd.Series(0.0, index=Z.index),
                            x=Z.sum(axis=1))
-    cleaned = ft.clean_table(table, {"A1": "A", "A2": "A"}, ["ROW"], [])
+    cleaned = yardstick.clean_table(table, {"A1": "A", "A2": "A"}, ["ROW"], [])
     assert cleaned.countries == ["A", "B", "C"]
     assert cleaned.Z.loc[("A", "x"), ("A", "y")] == 0  # the A1 -> A2 flow is domestic and zeroed
-    pd.testing.assert_frame_equal(ft.specialisation(cleaned.Z), ft.specialisation(hand_z(FOREIGN)))
-    pd.testing.assert_frame_equal(ft.trade_intensity_labels(cleaned.Z), ft.trade_intensity_labels(hand_z(FOREIGN)))
+    pd.testing.assert_frame_equal(yardstick.specialisation(cleaned.Z), yardstick.specialisation(hand_z(FOREIGN)))
+    pd.testing.assert_frame_equal(yardstick.trade_intensity_labels(cleaned.Z), yardstick.trade_intensity_labels(hand_z(FOREIGN)))
     # unmerged, the flow between the parts counts as trade: A1_x exports 3 (to B_y) + 5 (to A2_y) = 8
-    raw = ft.specialisation(Z).set_index(["country", "industry"])
+    raw = yardstick.specialisation(Z).set_index(["country", "industry"])
     assert raw.loc[("A1", "x"), "export"] == 8
 
 
 def test_oecd_fixture_prepared():
-    t = ft.prepare_tables([str(OECD)], "oecd", icio.DEFAULT_SPLIT_COUNTRIES, ["ROW"], ["D97T98"])
+    t = yardstick.prepare_tables([str(OECD)], "oecd", icio.DEFAULT_SPLIT_COUNTRIES, ["ROW"], ["D97T98"])
     assert t.countries == ["AUS", "CHN", "MEX"] and t.industries == ["D01T02", "D10T12"]
     raw = pd.read_csv(OECD, index_col=0)
     # CHN exports of D01T02: CN1 and CN2 rows into AUS and MX1/MX2 columns (not CN1 <-> CN2, not ROW).
     cols = [f"{c}_{j}" for c in ("AUS", "MX1", "MX2") for j in ("D01T02", "D10T12")]
-    spec = ft.specialisation(t.Z).set_index(["country", "industry"])
+    spec = yardstick.specialisation(t.Z).set_index(["country", "industry"])
     assert spec.loc[("CHN", "D01T02"), "export"] == raw.loc[["CN1_D01T02", "CN2_D01T02"], cols].to_numpy().sum()
 
 
@@ -98,7 +99,7 @@ def test_bad_flows_rejected():
     Z = hand_z(FOREIGN)
     Z.loc[("B", "y"), ("A", "z")] = -1.0
     with pytest.raises(ValueError, match=r"negative intermediate flows, in rows \['B_y'\]"):
-        ft.specialisation(Z)
+        yardstick.specialisation(Z)
 
 
 def brute_force_grid(E, I, L, values, k, n_candidates):
@@ -160,7 +161,7 @@ def test_heldout_schemes():
     assert list(folds["fold"]) == ["0", "1", "2", "3", "4", "pooled"]
     per_fold = folds.iloc[:5]
     assert folds.iloc[5]["heldout_true"] == per_fold["heldout_true"].sum()
-    assert folds.iloc[5]["heldout_base_rate"] == ft.base_rate(L)
+    assert folds.iloc[5]["heldout_base_rate"] == yardstick.base_rate(L)
     # each fold is scored on 2 outputs with 3 links each when all outputs have candidates
     assert per_fold["scored_on"].eq("2 outputs").all()
     assert per_fold["heldout_predicted"].eq(6).all() and folds.iloc[5]["heldout_predicted"] == 30
@@ -175,7 +176,7 @@ def test_heldout_schemes():
 def test_the_threshold_choice_links_enough_outputs_and_reports_the_unconstrained_best():
     """Of two combinations, the more precise one links 1 of 3 output industries: with min_output_share 0.6 the other
     (2 of 3) is chosen, and the more precise one is reported beside it; the held-out rows of both schemes follow."""
-    from valuechain.finetune import threshold_choice
+    from valuechain.links.finetune import threshold_choice
 
     grid = pd.DataFrame({"t1": [1.0, 2.0], "t2": [1.0, 2.0], "t3": [1.0, 2.0], "t4": [1.0, 2.0],
                          "precision": [0.5, 0.9], "recall": [0.4, 0.1], "n_predicted": [6, 1], "n_true": [3, 1],
@@ -193,7 +194,7 @@ def test_the_threshold_choice_links_enough_outputs_and_reports_the_unconstrained
 
 
 def test_an_atomic_write_leaves_nothing_half_written(tmp_path):
-    from valuechain.provenance import write_atomic
+    from valuechain.glue.provenance import write_atomic
 
     path = write_atomic(tmp_path / "sub" / "x.json", '{"a": 1}')
     write_atomic(path, b"\x00\x01")

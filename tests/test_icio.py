@@ -1,4 +1,4 @@
-"""ICIO readers and cleaning (valuechain.icio): OECD layout fixture, vendored WIOD, a hand-made table."""
+"""ICIO readers and cleaning (valuechain.icio.tables): OECD layout fixture, vendored WIOD, a hand-made table."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from data_files import data_file
 
-from valuechain import icio
+from valuechain.icio import tables as icio
 
 ROOT = Path(__file__).resolve().parents[1]
 OECD = ROOT / "tests" / "fixtures" / "oecd_icio_small.csv"

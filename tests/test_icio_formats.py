@@ -1,4 +1,4 @@
-"""Tables in their published layouts (valuechain.icio_formats): pymrio's parsers on fixtures written in the real
+"""Tables in their published layouts (valuechain.icio.formats): pymrio's parsers on fixtures written in the real
 WIOD 2013, Eora26, EXIOBASE 3 and GLORIA layouts (tests/mrio_layouts.py); the OECD reader beside pymrio's; the
 messages for a wrong format; the retrieval of a table out of its archive."""
 
@@ -14,11 +14,11 @@ import pymrio
 import pytest
 from mrio_layouts import make_table, write_eora26_zip, write_exiobase3_zip, write_gloria, write_wiod2013_xlsx
 
-from valuechain import accounting as ac
-from valuechain import icio
-from valuechain.cli_icio import main
-from valuechain.icio_formats import FORMATS, read_table, table_files
-from valuechain.retrieve import RetrieveError, retrieve_members, retrieve_table
+from valuechain.glue.retrieve import RetrieveError, retrieve_members, retrieve_table
+from valuechain.icio import accounting as ac
+from valuechain.icio import tables as icio
+from valuechain.icio.cli import main
+from valuechain.icio.formats import FORMATS, read_table, table_files
 
 OECD = Path(__file__).resolve().parent / "fixtures" / "oecd_icio_small.csv"
 SMALL = make_table(["DEU", "USA", "CHN"], ["A", "B", "C", "D"], ["HFCE", "GFCF"], seed=3)

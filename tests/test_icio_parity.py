@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain import accounting as ac
-from valuechain import icio
-from valuechain import perspectives as pv
+from valuechain.icio import accounting as ac
+from valuechain.icio import perspectives as pv
+from valuechain.icio import tables as icio
 
 ORACLE = Path(__file__).resolve().parents[2] / "shared" / "oracles" / "exvatools"
 GROUPS = {"NAFTA": ["USA", "MEX"], "EU27": ["ESP", "FRA"]}  # the members present in iciotest

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from valuechain.tradeio import CANONICAL_COLUMNS, TradeDataError, ingest_canonical, read_canonical
+from valuechain.trade.canonical import CANONICAL_COLUMNS, TradeDataError, ingest_canonical, read_canonical
 
 pytestmark = pytest.mark.property
 

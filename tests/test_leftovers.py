@@ -1,6 +1,6 @@
 """Inputs Snakemake cannot judge: it reruns a rule when an output is missing or older than its inputs, never
 because a file's content changed. A retrieved data set edited in place, or a Parquet artifact cut short, must be
-refused by the rules that read it (valuechain.provenance.check_input, through the provenance stamp), with a message
+refused by the rules that read it (valuechain.glue.provenance.check_input, through the provenance stamp), with a message
 naming the file and saying to delete it and rerun."""
 
 import hashlib
@@ -19,8 +19,8 @@ from conftest import WORKFLOW_FILES
 from hypothesis import given
 from hypothesis import strategies as st
 
-from valuechain.provenance import DamagedInputError, build_manifest, check_input, provenance, stamp, write_table
-from valuechain.retrieve import retrieve
+from valuechain.glue.provenance import DamagedInputError, build_manifest, check_input, provenance, stamp, write_table
+from valuechain.glue.retrieve import retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
 

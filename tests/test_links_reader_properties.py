@@ -1,4 +1,4 @@
-"""Generated tests of the user-network reader (valuechain.linksio.read_links_file): a clean random network is
+"""Generated tests of the user-network reader (valuechain.reference.links_file.read_links_file): a clean random network is
 written as CSV or Parquet, damaged in one way, and read back. A damage that keeps the network (another encoding,
 spaces around codes, self-loops added, odd characters in an extra column) must give exactly what the clean file
 gives; a damage that breaks it must raise LinksDataError naming the file (and the column at fault), never anything
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from valuechain.linksio import LINK_COLUMNS, MAX_RANK, LinksDataError, read_links_file
+from valuechain.reference.links_file import LINK_COLUMNS, MAX_RANK, LinksDataError, read_links_file
 
 pytestmark = pytest.mark.property
 

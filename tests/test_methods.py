@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from data_files import data_file
 
-from valuechain import cospec, finetune, learned
-from valuechain.evaluate import method_scores, precision_at_coverage
-from valuechain.validated import fit_bicm
+from valuechain.analyses.validated import fit_bicm
+from valuechain.links import cospec, learned, yardstick
+from valuechain.links.evaluate import method_scores, precision_at_coverage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,9 +115,9 @@ def test_abstaining_counts_as_wrong_and_matched_coverage():
 def _wiod(years):
 
     tables = [str(data_file(f"wiod2013/wiot_{y}.parquet")) for y in years]
-    table = finetune.prepare_tables(tables, "wiod", {}, ["RoW"], ["c35"])
-    E, I_, _, industries = finetune.rca_arrays(finetune.specialisation(table.Z))
-    return learned.Table(E, I_, finetune.label_matrix(finetune.trade_intensity_labels(table.Z), industries))
+    table = yardstick.prepare_tables(tables, "wiod", {}, ["RoW"], ["c35"])
+    E, I_, _, industries = yardstick.rca_arrays(yardstick.specialisation(table.Z))
+    return learned.Table(E, I_, yardstick.label_matrix(yardstick.trade_intensity_labels(table.Z), industries))
 
 
 def test_learned_model_is_calibrated_on_held_out_pairs():
@@ -149,7 +149,7 @@ def test_variant_choice_uses_the_tuning_years_only():
 def test_final_bf_links_abstain_below_the_confidence_and_rank_again():
     """B&F's final links: confidence 2 / (rb + rf); below links.min_confidence a link is dropped and the output's
     remaining inputs are ranked again from 1."""
-    from valuechain.links import FINAL_COLUMNS, final_links
+    from valuechain.links.methods import FINAL_COLUMNS, final_links
 
     bf = pd.DataFrame({"output": ["8703", "8703", "8703", "8708"], "input": ["8708", "4011", "7208", "7208"],
                        "rank": [1, 2, 3, 1], "score": [2.0, 8.0, 4.0, 10.0]})

@@ -8,22 +8,21 @@ import pandas as pd
 import pytest
 from data_files import data_file
 
-from valuechain.network import (
+from valuechain.analyses.network import (
     betweenness,
     chain_complexity,
     complexity_along_chain,
     extended_links,
     level_bins,
-    load_hs_sections,
     load_pci,
     node_table,
     pci_eigenvector,
     pci_source,
-    product_sections,
     section_network,
     summarise_complexity,
     to_graphml,
 )
+from valuechain.trade.hs import load_hs_sections, product_sections
 
 ROOT = Path(__file__).resolve().parents[1]
 

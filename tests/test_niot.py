@@ -1,4 +1,4 @@
-"""WIOD 2016 national input-output tables (valuechain.niot): a hand-made file in the real textual format, errors
+"""WIOD 2016 national input-output tables (valuechain.reference.niot): a hand-made file in the real textual format, errors
 that name the file, line and column, the 43 real tables of the data mirror, the ISIC mappings against the
 HS -> ISIC concordances, and the config entry that stands for 43 files."""
 
@@ -12,8 +12,9 @@ import pytest
 import yaml
 from data_files import DATA
 
-from valuechain import finetune, niot
-from valuechain.retrieve import data_files, retrieve
+from valuechain.glue.retrieve import data_files, retrieve
+from valuechain.links import yardstick
+from valuechain.reference import niot
 
 ROOT = Path(__file__).resolve().parents[1]
 NIOT = DATA / "wiod2016_niot"
@@ -104,13 +105,13 @@ def test_hand_exports_imports_and_specialisation(hand):
     assert s.loc[("BBB", "C29"), "rca_export"] == pytest.approx((600 / 1050) / (675 / 1185))
     # imports: country totals 95, 250; product totals 40, 270, 35; world 345
     assert s.loc[("AAA", "G46"), "rca_import"] == pytest.approx((15 / 95) / (35 / 345))
-    # the layout of finetune.specialisation, which finetune.rca_arrays reads
+    # the layout of yardstick.specialisation, which yardstick.rca_arrays reads
     Z = pd.DataFrame(np.ones((6, 6)), index=pd.MultiIndex.from_product([["AAA", "BBB"], IND]),
                      columns=pd.MultiIndex.from_product([["AAA", "BBB"], IND]))
-    reference = finetune.specialisation(Z)
+    reference = yardstick.specialisation(Z)
     assert list(spec.columns) == list(reference.columns) and (spec.dtypes == reference.dtypes).all()
     assert spec[["country", "industry"]].equals(reference[["country", "industry"]])
-    E, I, countries, industries = finetune.rca_arrays(spec)
+    E, I, countries, industries = yardstick.rca_arrays(spec)
     assert countries == ["AAA", "BBB"] and industries == list(IND) and E.shape == I.shape == (2, 3)
 
 
@@ -130,10 +131,10 @@ def test_hand_labels(hand):
     assert set(map(tuple, labels.loc[labels["label"], ["input", "output"]].to_numpy())) == {("G46", "A01")}
     Z = pd.DataFrame(np.ones((6, 6)), index=pd.MultiIndex.from_product([["AAA", "BBB"], IND]),
                      columns=pd.MultiIndex.from_product([["AAA", "BBB"], IND]))
-    reference = finetune.trade_intensity_labels(Z)
+    reference = yardstick.trade_intensity_labels(Z)
     assert list(labels.columns) == list(reference.columns) and (labels.dtypes == reference.dtypes).all()
     assert labels[["input", "output"]].equals(reference[["input", "output"]])
-    L = finetune.label_matrix(labels, list(IND))
+    L = yardstick.label_matrix(labels, list(IND))
     assert L.tolist() == [[False] * 3, [False] * 3, [True, False, False]]
 
 
@@ -222,7 +223,7 @@ def test_real_tables_read_for_all_43_countries(real):
 @needs_niot
 def test_real_specialisation_labels_and_coefficients(real):
     spec = niot.niot_specialisation(real, [2014])
-    E, I, countries, industries = finetune.rca_arrays(spec)
+    E, I, countries, industries = yardstick.rca_arrays(spec)
     assert E.shape == (43, 56) and industries == list(niot.INDUSTRIES) and (spec["export"] >= 0).all()
     assert (spec.set_index(["country", "industry"]).loc[("FIN", "L68"), ["export", "rca_export"]] == 0).all()
     labels = niot.niot_labels(real, [2014])

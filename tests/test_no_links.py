@@ -12,9 +12,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from valuechain import cospec
-from valuechain.bf import top_k
-from valuechain.links import NoLinkEvidence, clipped_k, infer, links_from_rca
+from valuechain.links import cospec
+from valuechain.links.bf import top_k
+from valuechain.links.methods import NoLinkEvidence, clipped_k, infer, links_from_rca
 
 PRODUCTS = np.array(["0101", "4011", "8407", "8703"])
 
@@ -180,7 +180,7 @@ def test_a_run_that_links_nothing_says_no_links_and_writes_empty_tables(tmp_path
     files = sorted((run / "flows/dataset").rglob("*.parquet"))
     assert [f.relative_to(run / "flows/dataset").as_posix() for f in files] == ["chapter=00/chunk-00000.parquet"]
     assert pq.read_table(files[0]).num_rows == 0
-    from valuechain.query import query_flows
+    from valuechain.flows.query import query_flows
 
     assert query_flows(run / "flows/dataset", "SELECT count(*) AS n, sum(value) AS v FROM flows")["n"].item() == 0
     for f in FIGURES:
@@ -188,7 +188,7 @@ def test_a_run_that_links_nothing_says_no_links_and_writes_empty_tables(tmp_path
 
 
 def test_figures_of_an_empty_network_say_no_links(tmp_path):
-    from valuechain import analysis_plots as plots
+    from valuechain.outputs import analysis_figures as plots
 
     links = pd.DataFrame({"output": pd.Series([], dtype="str"), "input": pd.Series([], dtype="str"),
                           "confidence": pd.Series([], dtype=float)})

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import valuechain
-from valuechain.hsnames import name_columns, product_names
-from valuechain.optional import require
+from valuechain.glue.optional import require
+from valuechain.trade.hs import name_columns, product_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,3 +71,18 @@ def test_product_names_prefer_the_atlas_and_fill_in_from_the_nomenclature():
     assert list(named.columns) == ["output", "output_name", "input", "input_name", "rank"]
     assert named["output_name"].tolist() == ["Cars", ""] and named["input_name"].tolist() == ["Electric accumulators",
                                                                                                "Cars"]
+
+
+def test_every_library_module_has_one_stage_and_is_on_the_architecture_page():
+    """The library is one subpackage per stage, nothing flat beside them but the package's own __init__; every
+    module is named in docs/architecture.md's table, where a newcomer looks for a stage."""
+    lib = ROOT / "workflow" / "valuechain"
+    flat = sorted(p.name for p in lib.glob("*.py") if p.name != "__init__.py")
+    assert flat == [], f"modules outside a stage subpackage: {flat}"
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    modules = sorted(p.relative_to(lib).as_posix() for p in lib.glob("*/*.py") if p.name != "__init__.py")
+    assert len(modules) > 30
+    missing = [m for m in modules if f"`{m}`" not in page]
+    assert missing == [], f"modules the architecture page does not name: {missing}"
+    for package in {p.parent for p in lib.glob("*/*.py")}:
+        assert (package / "__init__.py").read_text().startswith('"""'), f"{package.name} has no docstring"

@@ -8,16 +8,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import valuechain.retrieve as r
-from valuechain.public_trade import (
+import valuechain.glue.retrieve as r
+from valuechain.glue.retrieve import RetrieveError, redact, retrieve
+from valuechain.trade.canonical import AGGREGATE_REASON, NATIONAL_REASON, TradeDataError
+from valuechain.trade.public import (
     CENSUS_TOTAL_REASON,
     census_url,
     public_trade,
     read_census,
     read_schedule_c,
 )
-from valuechain.retrieve import RetrieveError, redact, retrieve
-from valuechain.tradeio import AGGREGATE_REASON, NATIONAL_REASON, TradeDataError
 
 FIX = Path(__file__).parent / "fixtures" / "public"
 
@@ -174,7 +174,7 @@ def test_schedule_c_entries_without_an_iso_code(tmp_path):
     (b"error: unknown variable", True, "the Census API sent no JSON array but text starting b'error: unknown"),
 ])
 def test_what_a_census_answer_shows_is_named(head, key_given, problem):
-    from valuechain.public_trade import census_answer_problem
+    from valuechain.trade.public import census_answer_problem
 
     got = census_answer_problem(head, key_given)
     assert got is None if problem is None else problem in got

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain.rca import balassa_rca, country_rca_table, rca_table, trade_matrices
+from valuechain.trade.rca import balassa_rca, country_rca_table, rca_table, trade_matrices
 
 
 def test_balassa_hand_example():

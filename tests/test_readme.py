@@ -32,7 +32,7 @@ def test_the_flow_query_prints_what_the_readme_shows(demo):
 
 
 def test_the_python_api_gives_the_runs_links(demo):
-    """valuechain.links.infer on the run's cleaned trade prints what the README shows and returns the run's final
+    """valuechain.links.methods.infer on the run's cleaned trade prints what the README shows and returns the run's final
     links, row for row."""
     import pandas as pd
 

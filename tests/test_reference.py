@@ -9,19 +9,19 @@ import pytest
 from data_files import MIRROR, data_file
 from scipy.stats import hypergeom
 
-import valuechain.retrieve as r
-from valuechain import reference as ref
-from valuechain.demo import plant_links
-from valuechain.evaluate import (
+import valuechain.glue.retrieve as r
+from valuechain.glue.retrieve import RetrieveError, data_files, retrieve
+from valuechain.links.evaluate import (
     random_per_output,
     ranked,
     reference_evaluation,
     reference_per_output,
     summarise_per_output,
 )
-from valuechain.hsnames import goods_codes
-from valuechain.linksio import LinksDataError, read_links_file
-from valuechain.retrieve import RetrieveError, data_files, retrieve
+from valuechain.reference import product as ref
+from valuechain.reference.links_file import LinksDataError, read_links_file
+from valuechain.trade.demo import plant_links
+from valuechain.trade.hs import goods_codes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -315,7 +315,7 @@ def test_download_retries_converts_r_data_and_checks_the_download(tmp_path, flak
 
     import rdata
 
-    import valuechain.retrieve as r
+    import valuechain.glue.retrieve as r
 
     monkeypatch.setattr(r.time, "sleep", lambda s: None)  # no real back-off in a test
     root, base = flaky_server
@@ -341,7 +341,7 @@ def test_a_wiod_table_in_r_data_becomes_the_mirror_layout(tmp_path):
     intermediate columns CCC_cN country-major, each economy's five final uses in WIOD's order, then GO."""
     import rdata
 
-    from valuechain.icio import read_wiod
+    from valuechain.icio.tables import read_wiod
 
     inter = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]], dtype=np.int32)
     final = np.arange(40, dtype=np.int32).reshape(4, 10) - 3  # a negative inventory change in row 0

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from valuechain.provenance import config_hash, provenance
-from valuechain.retrieve import scrub
+from valuechain.glue.provenance import config_hash, provenance
+from valuechain.glue.retrieve import scrub
 
 FIX = Path(__file__).parent / "fixtures" / "public"
 KEY = "Zk4sEcReT7qP2vW9xL"  # nothing else the runs write contains it

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from valuechain.rca import rca_table
-from valuechain.smk import rule_from_command_line, rule_io, scatter_part, setup
+from valuechain.glue.smk import rule_from_command_line, rule_io, scatter_part, setup
+from valuechain.trade.rca import rca_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

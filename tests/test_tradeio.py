@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from valuechain.tradeio import (
+from valuechain.trade.canonical import (
     AGGREGATE_REASON,
     COARSE_REASON,
     DROPPED_COLUMNS,
@@ -334,7 +334,7 @@ def test_every_dropped_row_is_recorded_with_its_reason_in_memory_and_streamed(tm
 
 
 def test_goods_codes_of_every_vintage_without_national_chapters():
-    from valuechain.hsnames import goods_codes
+    from valuechain.trade.hs import goods_codes
 
     known = goods_codes(pd.Series(["01", "0101", "010121", "9999", "999999", "9801", "9999AA"]),
                         pd.Series(["870323", None]))
@@ -487,4 +487,4 @@ def test_partners_of_countries_that_no_longer_exist_are_mapped_to_todays(tmp_pat
     t = read_canonical(path)
     assert t["partner"].tolist() == ["CUW", "SRB", "CUW", "USA"]
     assert ("3 rows of partners with codes of countries that no longer exist mapped to today's "
-            "(valuechain.tradeio.HISTORIC_ISO3): ANT -> CUW (2), SCG -> SRB (1)") in caplog.text
+            "(valuechain.trade.canonical.HISTORIC_ISO3): ANT -> CUW (2), SCG -> SRB (1)") in caplog.text

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
-from valuechain.trophic import (
+from valuechain.analyses.trophic import (
     NullTest,
     adjacency_from_edges,
     as_adjacency,

@@ -5,8 +5,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binom, poisson_binom
 
-from valuechain.smk import scatter_part
-from valuechain.validated import (
+from valuechain.analyses.validated import (
     SpecialisationFit,
     benjamini_hochberg,
     fit_bicm,
@@ -17,6 +16,7 @@ from valuechain.validated import (
     specialisation_matrices,
     validated_network,
 )
+from valuechain.glue.smk import scatter_part
 
 
 def test_poisson_binomial_sf_equals_scipy():

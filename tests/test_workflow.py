@@ -12,12 +12,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from valuechain.allocation import allocate_chunk, link_matrix, prepare
-from valuechain.baci import GROUP_REASON, LEGACY_REASON
-from valuechain.clean import PSEUDO_REASON
-from valuechain.public_trade import CENSUS_TOTAL_REASON
-from valuechain.query import query_flows
-from valuechain.tradeio import AGGREGATE_REASON, NATIONAL_REASON
+from valuechain.flows.allocation import allocate_chunk, link_matrix, prepare
+from valuechain.flows.query import query_flows
+from valuechain.trade.baci import GROUP_REASON, LEGACY_REASON
+from valuechain.trade.canonical import AGGREGATE_REASON, NATIONAL_REASON
+from valuechain.trade.clean import PSEUDO_REASON
+from valuechain.trade.public import CENSUS_TOTAL_REASON
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml"]
 pytestmark = pytest.mark.workflow

@@ -18,14 +18,14 @@ import networkx as nx
 import numpy as np
 from scipy.stats import poisson_binom
 
-from valuechain.trophic import (
+from valuechain.analyses.trophic import (
     adjacency_from_edges,
     configuration_edges,
     erdos_renyi_edges,
     trophic_levels,
     trophic_levels_dense,
 )
-from valuechain.validated import fit_bicm, pairwise_upper_tail
+from valuechain.analyses.validated import fit_bicm, pairwise_upper_tail
 
 
 def timed(f, *a, **k):

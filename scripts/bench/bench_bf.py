@@ -1,5 +1,5 @@
-"""Benchmark of Backward & Forward: the naive per-product loop (valuechain.naive, as the paper's notebook
-works) against the matrix version (valuechain.bf), side by side in one run.
+"""Benchmark of Backward & Forward: the naive per-product loop (valuechain.links.naive, as the paper's notebook
+works) against the matrix version (valuechain.links.bf), side by side in one run.
 
     python scripts/bench/bench_bf.py [--naive-products 2]
 
@@ -18,9 +18,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from valuechain.bf import Thresholds, backward_forward
-from valuechain.naive import naive_backward_forward
-from valuechain.rca import balassa_rca
+from valuechain.links.bf import Thresholds, backward_forward
+from valuechain.links.naive import naive_backward_forward
+from valuechain.trade.rca import balassa_rca
 
 THRESHOLDS = Thresholds(2.0, 1.5, 3.5, 2.0)
 

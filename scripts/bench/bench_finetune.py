@@ -2,11 +2,11 @@
 
 Three ways to score all 10,000 combinations of t1..t4 in 1, 1.5, ..., 5.5 (top-3 links per output industry):
 
-1. notebook-style: one :func:`valuechain.naive.naive_backward_forward` call (pandas pivots per output and
+1. notebook-style: one :func:`valuechain.links.naive.naive_backward_forward` call (pandas pivots per output and
    candidate) per combination; a few combinations are timed and the time extrapolated to 10,000;
 2. per-combination loop: counts recomputed with ``cooccurrence_counts`` and one ``rank_candidates`` call per
    combination; a random sample is timed and extrapolated;
-3. batched: :func:`valuechain.finetune.grid_search` on all 10,000 (counts once per threshold pair, keys broadcast,
+3. batched: :func:`valuechain.links.finetune.grid_search` on all 10,000 (counts once per threshold pair, keys broadcast,
    one partial sort per chunk), timed whole.
 
 The sampled combinations of (2) are checked against (3). Run: ``python scripts/bench/bench_finetune.py``.
@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valuechain import finetune
-from valuechain.bf import Thresholds, cooccurrence_counts, rank_candidates
-from valuechain.icio import DEFAULT_ROW_COUNTRIES, DEFAULT_SPLIT_COUNTRIES
-from valuechain.naive import naive_backward_forward
+from valuechain.icio.tables import DEFAULT_ROW_COUNTRIES, DEFAULT_SPLIT_COUNTRIES
+from valuechain.links import finetune, yardstick
+from valuechain.links.bf import Thresholds, cooccurrence_counts, rank_candidates
+from valuechain.links.naive import naive_backward_forward
 
 ROOT = Path(__file__).resolve().parents[2]
 # WIOD 2013 as the workflow retrieves it, else straight from the data mirror
@@ -64,14 +64,14 @@ def main() -> None:
     args = ap.parse_args()
 
     start = time.perf_counter()
-    table = finetune.prepare_tables(
+    table = yardstick.prepare_tables(
         [str(WIOD / f"wiot_{y}.parquet") for y in args.years], "wiod", DEFAULT_SPLIT_COUNTRIES,
         DEFAULT_ROW_COUNTRIES, ["c35"],
     )
-    spec = finetune.specialisation(table.Z)
-    labels = finetune.trade_intensity_labels(table.Z)
-    E, I, countries, industries = finetune.rca_arrays(spec)
-    L = finetune.label_matrix(labels, industries)
+    spec = yardstick.specialisation(table.Z)
+    labels = yardstick.trade_intensity_labels(table.Z)
+    E, I, countries, industries = yardstick.rca_arrays(spec)
+    L = yardstick.label_matrix(labels, industries)
     t_prepare = time.perf_counter() - start
     combos = finetune.threshold_combinations()
     n_combos = len(combos)
@@ -123,7 +123,7 @@ def main() -> None:
     best = finetune.best_combination(finetune.grid_table(counts), len(industries))
     print(f"best with links for every output: {best[['t1', 't2', 't3', 't4']].tolist()} precision "
           f"{best['precision']:.4f} ({int(best['n_true'])}/{int(best['n_predicted'])}); base rate "
-          f"{finetune.base_rate(L):.4f}")
+          f"{yardstick.base_rate(L):.4f}")
 
 
 if __name__ == "__main__":

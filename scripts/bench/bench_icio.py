@@ -4,7 +4,7 @@ Builds a random balanced table of G countries x N industries plus split parts (d
 two countries, 81 producers x 45 = 3,645 rows, the OECD ICIO 2021 layout with CN1/CN2/MX1/MX2), then times, in
 one run:
 
-- block: valuechain.accounting as used by the workflow (one LU of I - A, B reused, batched local inverses,
+- block: valuechain.icio.accounting as used by the workflow (one LU of I - A, B reused, batched local inverses,
   block folds): model + KWW + WWZ (16 terms, bilateral-sectoral) + Borin-Mancini source and sink + GVC
   participation + UIBE production decomposition + position + UIBE lengths + every Borin-Mancini perspective
   (7 source, 2 sink) + tripartite GVC + TiVA GVC;
@@ -28,9 +28,9 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from valuechain import accounting as ac
-from valuechain import perspectives as pv
-from valuechain.icio import IcioTable
+from valuechain.icio import accounting as ac
+from valuechain.icio import perspectives as pv
+from valuechain.icio.tables import IcioTable
 
 
 def synthetic_table(G: int, N: int, parts: int = 0, seed: int = 0) -> tuple[IcioTable, dict[str, str]]:

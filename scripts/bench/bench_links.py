@@ -47,7 +47,7 @@ def hs_codes(n: int) -> np.ndarray:
 
 def world(n_products: int, n_regions: int, seed: int = 0):
     """RCA matrices and the planted labels ``L[q, p]``."""
-    from valuechain.rca import balassa_rca
+    from valuechain.trade.rca import balassa_rca
 
     rng = np.random.default_rng(seed)
     exports = rng.lognormal(0, 1.6, (n_regions, n_products))
@@ -62,8 +62,8 @@ def world(n_products: int, n_regions: int, seed: int = 0):
 def _run(method: str, n_products: int, n_regions: int, model_path: str, queue) -> None:
     import pandas as pd
 
-    from valuechain import cospec
-    from valuechain.bf import Thresholds, backward_forward
+    from valuechain.links import cospec
+    from valuechain.links.bf import Thresholds, backward_forward
 
     E, I, L = world(n_products, n_regions)
     products = hs_codes(n_products)
@@ -74,7 +74,7 @@ def _run(method: str, n_products: int, n_regions: int, model_path: str, queue) -
                                 Thresholds(1.0, 1.5, 1.5, 3.5), 240)
         top = cand[cand["rank"] <= 3]
     else:
-        from valuechain.links import default_config, load_world, method_score
+        from valuechain.links.methods import default_config, load_world, method_score
 
         options = {}
         if method == "learned":
@@ -107,13 +107,13 @@ def run(method: str, n_products: int, n_regions: int, model_path: str):
 
 def train(path: str) -> float:
     """Train the learned model on WIOD 2009-2011 as the workflow does (features, both years summed, fit)."""
-    from valuechain import finetune, learned
+    from valuechain.links import learned, yardstick
 
     t0 = time.perf_counter()
     tables = [str(WIOD / f"wiot_{y}.parquet") for y in (2009, 2010, 2011)]
-    table = finetune.prepare_tables(tables, "wiod", {}, ["RoW"], ["c35"])
-    E, I, _, industries = finetune.rca_arrays(finetune.specialisation(table.Z))
-    L = finetune.label_matrix(finetune.trade_intensity_labels(table.Z), industries)
+    table = yardstick.prepare_tables(tables, "wiod", {}, ["RoW"], ["c35"])
+    E, I, _, industries = yardstick.rca_arrays(yardstick.specialisation(table.Z))
+    L = yardstick.label_matrix(yardstick.trade_intensity_labels(table.Z), industries)
     model = learned.fit("logistic", learned.pair_features(E, I), L, seed=0)
     seconds = time.perf_counter() - t0
     with open(path, "wb") as fh:

@@ -5,9 +5,9 @@ Sizes (rows of one year; --scale multiplies them): the Census's state trade at H
 with its totals and groupings), about 1.0M export and 1.3M import rows; Comex Stat's municipality files
 (month x municipality x SH4 x partner), about 1.0M export and 1.5M import rows; BACI HS92, about 9M flows of a
 recent year. Each step runs in its own process (its peak is its own): the public sources combined
-(valuechain.public_trade), BACI in the canonical form (valuechain.baci), the ingestion of both with the US and
-Brazilian regions replacing their country (valuechain.tradeio.ingest_canonical) and the cleaning
-(valuechain.clean).
+(valuechain.trade.public), BACI in the canonical form (valuechain.trade.baci), the ingestion of both with the US and
+Brazilian regions replacing their country (valuechain.trade.canonical.ingest_canonical) and the cleaning
+(valuechain.trade.clean).
 
 Run: python scripts/bench/bench_sources.py [--scale 1.0] [--dir /tmp/bench_sources] [--keep]
 """
@@ -112,12 +112,12 @@ def generate(folder: Path, scale: float) -> None:
 
 def step(name: str, folder: Path) -> dict:
     """One step, in this process; returns its rows and output bytes."""
-    from valuechain.baci import baci_to_canonical
-    from valuechain.clean import clean_trade_file
-    from valuechain.hsnames import read_goods_codes
-    from valuechain.provenance import write_table
-    from valuechain.public_trade import public_trade
-    from valuechain.tradeio import ingest_canonical, write_dropped
+    from valuechain.glue.provenance import write_table
+    from valuechain.trade.baci import baci_to_canonical
+    from valuechain.trade.canonical import ingest_canonical, write_dropped
+    from valuechain.trade.clean import clean_trade_file
+    from valuechain.trade.hs import read_goods_codes
+    from valuechain.trade.public import public_trade
 
     out = folder / "out"
     out.mkdir(exist_ok=True)

@@ -3,7 +3,7 @@ side in one run (docs/method.md section 2, "The demo world's co-location").
 
     python scripts/bench/demo_colocation.py [--strengths 0 0.1 0.18 0.25] [--seeds 2017] [--reference PATH]
 
-Co-location (valuechain.evidence.colocation) is the Spearman correlation across locations of two products'
+Co-location (valuechain.links.evidence.colocation) is the Spearman correlation across locations of two products'
 export RCA. Rows:
 
 - ``real, reference``: the 2017 exports of 224 countries x HS4 (countries are the locations), every scorable
@@ -39,8 +39,8 @@ import yaml
 from scipy.sparse.csgraph import shortest_path
 from scipy.stats import rankdata
 
-from valuechain import clean, demo, rca
-from valuechain.evidence import colocation
+from valuechain.links.evidence import colocation
+from valuechain.trade import clean, demo, rca
 
 ROOT = Path(__file__).resolve().parents[2]
 K = 3

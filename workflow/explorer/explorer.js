@@ -1,5 +1,5 @@
 // The value-chain explorer's page script (docs/explorer.md). Data: the JSON document embedded in the page by
-// valuechain.explorer; drawing: d3 and d3-sankey, inlined beside this script. Pages are addressed by the URL
+// valuechain.outputs.explorer; drawing: d3 and d3-sankey, inlined beside this script. Pages are addressed by the URL
 // fragment (#/product/8703, #/region/BRA/BRA-01, #/regions, #/), so they can be bookmarked and shared.
 // Names come from the user's data (regions, products, sections): every one reaches the page as a text node or
 // through setAttribute (d3's .text and .attr), never as markup, so no name can run a script or break the page.

@@ -2,6 +2,56 @@
 # levels and coherence, trophic position of regions and countries, the extended B&F network, figures.
 
 
+# The network the analyses read: the user's (links_file), the validated one, or the final links of links.method.
+ANALYSED_NETWORK = (
+    "user" if LINKS_FILE else ("validated" if config["link_method"] == "validated" else config["links"]["method"])
+)
+
+
+ANALYSIS = config["analysis"]
+
+
+def analysed_links(wildcards):
+    """The product network the analyses read: the user's links_file, else the final links (links.method) or
+    the validated network (config link_method)."""
+    if LINKS_FILE:
+        return res("links/user/links.parquet")
+    if ANALYSED_NETWORK == "validated":
+        return res("links/validated/links.parquet")
+    return res("links/final.parquet")
+
+
+def drawn_sections(wildcards):
+    """The HS-section network drawn: the extended B&F network's (the paper's fig. 3B) when there is trade data,
+    else the analysed network's."""
+    if HAS_TRADE:
+        return {
+            "sections": rules.extended_network.output.sections,
+            "section_nodes": rules.extended_network.output.section_nodes,
+        }
+    return {
+        "sections": rules.section_network.output.sections,
+        "section_nodes": rules.section_network.output.section_nodes,
+    }
+
+
+# The report's key tables (workflow/report/).
+REPORT_TABLES = ["reference", "trophic_levels"] + (
+    ["link_methods", "trophic_position", "icio_gvc"] if HAS_TRADE else []
+)
+
+
+def report_table_inputs(wildcards):
+    inputs = {"reference": res("evaluation/reference.parquet"), "levels": res("analysis/trophic_levels.parquet")}
+    if HAS_TRADE:
+        inputs.update(
+            methods=res("evaluation/methods.parquet"),
+            countries=res("analysis/trophic_position_countries.parquet"),
+            gvc=ICIO_SHARED.out(f"{ICIO_YEARS[-1]}/gvc_total.parquet"),
+        )
+    return inputs
+
+
 rule ingest_links:
     """A user-supplied product network (config links_file), validated into the canonical links table."""
     input:
@@ -20,7 +70,7 @@ rule ingest_links:
         mem_mb=2000,
         runtime=5,
     params:
-        digits=config["clean"]["hs_digits"],
+        digits=config["hs_digits"],
     message:
         "Reading and validating the product network {input.links}"
     script:
@@ -196,7 +246,7 @@ rule extended_network:
     params:
         max_score=config["links"]["extended_max_score"],
         pci=ANALYSIS["extended"]["pci"],
-        hs_digits=config["clean"]["hs_digits"],
+        hs_digits=config["hs_digits"],
         rca_threshold=ANALYSIS["trophic"]["rca_threshold"],
         level_bins=ANALYSIS["extended"]["level_bins"],
         null_samples=ANALYSIS["trophic"]["null_samples"],

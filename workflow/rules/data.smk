@@ -1,6 +1,40 @@
 # Regional trade in: the generated demo world (default) or the user's file, validated into canonical form.
 
 
+def trade_files(wildcards):
+    """The regional trade file(s) to ingest: the generated demo world, the public sources combined, the user's, or
+    none (a world run of BACI alone)."""
+    if DEMO:
+        return [rules.generate_demo_world.output.trade]
+    if PUBLIC_SOURCE:
+        return [res("data/public_trade.parquet")]
+    trade = config["trade"] or []
+    return trade if isinstance(trade, list) else [trade]
+
+
+def world_file(wildcards):
+    """BACI's countries in the canonical form, read after the regional files (source: baci), or none."""
+    return [res("data/baci_trade.parquet")] if BACI_SOURCE else []
+
+
+def dropped_before_cleaning(wildcards):
+    """The records of rows dropped before cleaning, in the order of the stages that dropped them."""
+    before = [res("data/public_dropped.parquet")] if PUBLIC_SOURCE else []
+    before += [res("data/baci_dropped.parquet")] if BACI_SOURCE else []
+    return before + [res("data/ingest_dropped.parquet")]
+
+
+def trade_format(wildcards):
+    return config["format"] if config["trade"] is not None else "canonical"
+
+
+def comexstat_countries(wildcards):
+    # Without a PAIS table the ingestion stops with the library's message saying how to get one.
+    if config["trade"] is None or config["format"] != "comexstat":
+        return []
+    return config["comexstat_countries"] or []
+
+
 rule generate_demo_world:
     """The demo world: regional trade of 8 countries generated around input links planted from the BEA reference."""
     input:
@@ -24,7 +58,7 @@ rule generate_demo_world:
         runtime=10,
     params:
         demo=config["demo"],
-        hs_digits=config["clean"]["hs_digits"],
+        hs_digits=config["hs_digits"],
     message:
         "Generating the demo world of regional trade with a planted input-output graph"
     script:
@@ -84,6 +118,7 @@ rule clean_trade:
         runtime=by_input_size(10, 0.03),
     params:
         clean=config["clean"],
+        hs_digits=config["hs_digits"],
     message:
         "Cleaning trade: years, pseudo-regions, HS level, regional size filter"
     script:

@@ -3,6 +3,64 @@
 # sector), as Parquet under results/shared/icio-<key>/<year>/ (shared by runs with the same icio section).
 
 
+ICIO = config["icio"]
+
+
+PERSPECTIVES = ["exporter", "sectexp", "bilateral", "sectbil", "importer", "sectimp", "world"]
+
+
+ICIO_YEARS = [int(y) for y in ICIO["years"]]
+
+
+# Shared by every run with the same icio section; the years only say which tables to compute.
+ICIO_SHARED = Shared("icio", {k: v for k, v in ICIO.items() if k != "years"})
+
+
+ICIO_TABLES = {
+    "decompositions": ["kww", "wwz", "bm_source", "bm_sink"],
+    "participation": ["gvc_total", "gvc_sectoral", "production"],
+    "position": ["position"],
+    "va": ["va_origin_destination"],
+    "perspectives": [f"perspectives/{p}_source" for p in PERSPECTIVES]
+    + [
+        "perspectives/exporter_sink",
+        "perspectives/world_sink",
+        "tripartite",
+        "tiva_gvc",
+        "length",
+        "va_origin_exports",
+    ],
+}
+
+
+# Outputs of icio_perspectives, named as the script reads them (perspectives/exporter_source -> perspectives_...).
+ICIO_PERSPECTIVE_OUTPUTS = {
+    "_".join(PurePosixPath(name).parts): ICIO_SHARED.out(f"{{icio_year}}/{name}.parquet")
+    for name in ICIO_TABLES["perspectives"]
+}
+ICIO_ARTIFACTS = [
+    ICIO_SHARED.out(f"{year}/{name}.parquet") for year in ICIO_YEARS for names in ICIO_TABLES.values() for name in names
+]
+
+
+def icio_table(wildcards):
+    return ICIO["path"].format(year=wildcards.icio_year)
+
+
+def icio_params():
+    """The config subset every accounting rule uses to read the table."""
+    return {
+        "format": ICIO["format"],
+        "split_countries": ICIO["split_countries"],
+        "merge_split": ICIO["merge_split"],
+        "balance": ICIO["balance"],
+    }
+
+
+def _two_digit(year):
+    return f"{int(year) % 100:02d}"
+
+
 wildcard_constraints:
     icio_year=r"\d{4}",
 

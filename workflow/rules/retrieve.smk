@@ -1,4 +1,4 @@
-# Retrieval: every file the workflow fetches, one rule per kind, all through valuechain.retrieve (streamed,
+# Retrieval: every file the workflow fetches, one rule per kind, all through valuechain.glue.retrieve (streamed,
 # resumed, retried, checked against a pinned sha256 before it is renamed into place, stamped for the rules that
 # read it). Run by Snakemake itself, never on a cluster's compute nodes (localrules in the Snakefile).
 

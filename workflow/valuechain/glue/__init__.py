@@ -1,0 +1,3 @@
+"""What every rule shares: its inputs, outputs and log (``smk``), config keys that moved (``config``), Parquet
+with provenance and the manifest (``provenance``), downloads from mirrors or URLs (``retrieve``) and optional
+dependencies (``optional``)."""

@@ -1,0 +1,2 @@
+"""What people read: figures (``figures``, ``analysis_figures``), the report's tables (``report``) and the explorer
+page (``explorer``)."""

@@ -1,0 +1,190 @@
+"""Figures of the core stages (matplotlib, Agg backend: no screen needed)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from valuechain.outputs.analysis_figures import save_figure, short_label  # noqa: E402
+
+
+def link_recovery(evaluation: pd.DataFrame, path) -> None:
+    """The paper's Fig. 2(C): share of outputs with at least 1, 2 and all k inputs correct, per method."""
+    share_cols = [c for c in evaluation.columns if c.startswith("share_")]
+    labels = [c.replace("share_", "").replace("_correct", "").replace("_", " ") for c in share_cols]
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.6 * len(evaluation)))
+    height = 0.8 / len(share_cols)
+    y = np.arange(len(evaluation))
+    for i, (col, label) in enumerate(zip(share_cols, labels)):
+        ax.barh(y + i * height, evaluation[col], height, label=label)
+    ax.set_yticks(y + height * (len(share_cols) - 1) / 2, evaluation["method"])
+    ax.set_xlabel("share of outputs")
+    ax.set_xlim(0, 1)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(f"Inputs correctly identified (top {int(evaluation['k'].iloc[0])})")
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share: float, sections, path) -> None:
+    """Networks against the product reference at ``min_share``: (C) shares of outputs with at least 1, 2 and
+    all k inputs correct (all labels), with the precision in both labellings; (D) share with at least one correct
+    by HS section of the output, in the order of ``sections`` (unknown groups last)."""
+    at = table[table["min_share"] == min_share]
+    cross = at[at["labels"] == "cross_commodity"].set_index("network")["precision"]
+    t = at[at["labels"] == "all"].reset_index(drop=True)
+    k = int(t["k"].iloc[0])
+    cols = [c for c in t.columns if c.startswith("at_least_")] + ["all_k"]
+    labels = [c.replace("at_least_", "at least ").replace("all_k", f"all {k}") for c in cols]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 1.6 + 0.45 * len(t)), gridspec_kw={"width_ratios": [1, 1.3]})
+    height = 0.8 / len(cols)
+    y = np.arange(len(t))
+    for i, (col, label) in enumerate(zip(cols, labels)):
+        ax.barh(y + i * height, t[col], height, label=label)
+    ax.set_yticks(y + height * (len(cols) - 1) / 2,
+                  [f"{n}  (precision {p:.2f}, cross-commodity {cross.get(n, np.nan):.2f}, {s} links)"
+                   for n, p, s in zip(t["network"], t["precision"], t["scored_links"])], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of scored outputs")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(f"(C) Inputs correct against the BEA reference (share >= {min_share:g}, top {k})", fontsize=9)
+
+    g = by_group[(by_group["min_share"] == min_share) & (by_group["grouping"] == "section")
+                 & (by_group["labels"] == "all")]
+    pivot = g.pivot_table(index="group", columns="network", values="at_least_1")
+    pivot = pivot[[n for n in t["network"] if n in pivot.columns]]
+    order = {section: i for i, section in enumerate(sections)}
+    pivot = pivot.loc[sorted(pivot.index, key=lambda g: (order.get(g, len(order)), g))]
+    im = ax2.imshow(pivot.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
+    ax2.set_yticks(range(len(pivot)), pivot.index, fontsize=7)
+    ax2.set_xticks(range(pivot.shape[1]), pivot.columns, rotation=40, ha="right", fontsize=7)
+    fig.colorbar(im, ax=ax2, label="share with at least one input correct")
+    ax2.set_title("(D) By HS section of the output", fontsize=9)
+    save_figure(fig, path)
+
+
+def end_use_levels(levels: pd.DataFrame, path) -> None:
+    """Mean trophic level by end-use class, one row of points per network, with the consumption-intermediate
+    gap and coherence in the labels."""
+    classes = [c for c in ("intermediate", "capital", "consumption") if c in set(levels["end_use"])]
+    rows = levels.drop_duplicates(["network", "weight"])[["network", "weight", "gap", "coherence"]]
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.42 * len(rows)))
+    markers = {"intermediate": "o", "capital": "s", "consumption": "D"}
+    for i, (name, weight) in enumerate(zip(rows["network"], rows["weight"])):
+        part = levels[(levels["network"] == name) & (levels["weight"] == weight)].set_index("end_use")
+        for c in classes:
+            if c in part.index:
+                ax.plot(part.loc[c, "mean_level"], i, markers[c], color=f"C{classes.index(c)}",
+                        label=c if i == 0 else None)
+    ax.set_yticks(range(len(rows)), [
+        f"{n}{' (weighted)' if w != 'none' else ''}: gap {g:+.2f}, coherence {c:.2f}"
+        for n, w, g, c in zip(rows["network"], rows["weight"], rows["gap"], rows["coherence"])], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("mean trophic level")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title("Mean trophic level by end use (UN BEC): intermediate goods should sit lowest", fontsize=9)
+    save_figure(fig, path)
+
+
+def precision_coverage(curves: dict, path) -> None:
+    """Precision against coverage (outputs kept by their best link's confidence), one panel per yardstick, one
+    line per method: ``curves[(yardstick, method)] = [(coverage, precision), ...]``."""
+    yardsticks = list(dict.fromkeys(y for y, _ in curves))
+    fig, axes = plt.subplots(1, len(yardsticks), figsize=(5.2 * len(yardsticks), 4), squeeze=False)
+    for ax, y in zip(axes[0], yardsticks):
+        for (yy, method), pts in curves.items():
+            if yy == y:
+                c, prec = zip(*pts)
+                ax.plot(c, prec, marker=".", label=method)
+        ax.set_xlabel("coverage (share of outputs, most confident first)")
+        ax.set_ylabel("precision of their top links")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"against {y}", fontsize=9)
+        ax.legend(fontsize=8)
+    save_figure(fig, path)
+
+
+# ------------------------------------------------------------------------------------------------ fine-tuning
+FINETUNE_AXES = {"t1": "t1 (export, backward)", "t2": "t2 (import, backward)", "t3": "t3 (import, forward)",
+                 "t4": "t4 (export, forward)", "precision": "precision"}
+
+
+def finetune_parallel(grid: pd.DataFrame, chosen: dict, top_n: int, path) -> tuple[int, float, float]:
+    """The preprint's parallel-coordinates figure of the fine-tuning grid: the ``top_n`` best threshold
+    combinations (t1..t4 and their precision), coloured by precision, the chosen one in red (``chosen``: the
+    fine-tuning stage's thresholds.json). Returns ``(combinations drawn, lowest, highest precision)``."""
+    from matplotlib.collections import LineCollection
+
+    axes_cols = list(FINETUNE_AXES)
+    top = (grid.dropna(subset=["precision"]).sort_values(["precision", "n_true"], ascending=False).head(top_n)
+           .iloc[::-1])  # best drawn last, on top
+    lo = np.array([grid[c].min() for c in axes_cols[:4]] + [top["precision"].min()])
+    hi = np.array([grid[c].max() for c in axes_cols[:4]] + [top["precision"].max()])
+    span = np.where(hi > lo, hi - lo, 1.0)
+    y = (top[axes_cols].to_numpy() - lo) / span
+    x = np.arange(len(axes_cols))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    lines = LineCollection(np.stack([np.broadcast_to(x, y.shape), y], axis=-1), cmap="viridis", linewidths=0.8,
+                           alpha=0.6)
+    lines.set_array(top["precision"].to_numpy())
+    ax.add_collection(lines)
+    t = chosen["thresholds"]
+    best = (np.array([t["t1"], t["t2"], t["t3"], t["t4"], chosen["precision"]]) - lo) / span
+    ax.plot(x, best, color="crimson", linewidth=2.5, label=f"chosen: {t['t1']:g}, {t['t2']:g}, {t['t3']:g}, {t['t4']:g} "
+            f"(precision {chosen['precision']:.2f})")
+    for i, col in enumerate(axes_cols):
+        ax.axvline(i, color="black", linewidth=0.8)
+        ticks = np.linspace(lo[i], hi[i], 5) if col == "precision" else np.unique(grid[col])
+        for v in ticks:
+            ax.text(i + 0.03, (v - lo[i]) / span[i], f"{v:.2f}" if col == "precision" else f"{v:g}", fontsize=7,
+                    va="center")
+    ax.set_xticks(x, list(FINETUNE_AXES.values()), fontsize=8)
+    ax.set_yticks([])
+    ax.set_xlim(-0.1, len(axes_cols) - 0.6)
+    ax.set_ylim(-0.05, 1.05)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    fig.colorbar(lines, ax=ax, label="precision", pad=0.02)
+    ins = chosen["in_sample"]
+    ax.set_title(f"Best {len(top)} of {len(grid)} threshold combinations, top-{ins['k']} links, "
+                 f"{ins['source'].upper()} {', '.join(map(str, ins['years']))}", fontsize=10)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    fig.tight_layout()
+    save_figure(fig, path)
+    return len(top), float(lo[-1]), float(hi[-1])
+
+
+def finetune_network(links: pd.DataFrame, chosen: dict, names: dict, layout_seed: int, path) -> tuple[int, int]:
+    """The preprint's figure 5: the tuned industry links (``links``: ``input, output, label``), true ones green and
+    false ones red, industries labelled with ``names`` where given. Returns ``(nodes, edges)``."""
+    import networkx as nx
+    from matplotlib.lines import Line2D
+
+    G = nx.DiGraph()
+    G.add_nodes_from(sorted(set(links["input"]) | set(links["output"]), key=lambda s: (len(s), s)))
+    G.add_edges_from((r.input, r.output, {"label": bool(r.label)}) for r in links.itertuples())
+    pos = nx.spring_layout(G, seed=layout_seed, k=1.5 / max(len(G), 1) ** 0.5)
+    colors = ["tab:green" if d["label"] else "tab:red" for _, _, d in G.edges(data=True)]
+    fig, ax = plt.subplots(figsize=(10, 9))
+    nx.draw_networkx_nodes(G, pos, ax=ax, node_size=900, node_color="#dddddd", edgecolors="#555555")
+    labels = {n: short_label(names[n], 16, lines=2) if n in names else n for n in G}
+    nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=5.5)
+    nx.draw_networkx_edges(G, pos, ax=ax, edge_color=colors, arrows=True, arrowsize=10, width=1.2, alpha=0.8,
+                           connectionstyle="arc3,rad=0.1", node_size=900)
+    n_true = int(links["label"].sum())
+    t = chosen["thresholds"]
+    ax.legend(handles=[Line2D([], [], color="tab:green", label=f"true (TI >= 1): {n_true}"),
+                       Line2D([], [], color="tab:red", label=f"false: {len(links) - n_true}")],
+              loc="lower left", frameon=False)
+    ax.set_title(f"Top-{chosen['in_sample']['k']} B&F input links at t = ({t['t1']:g}, {t['t2']:g}, {t['t3']:g}, "
+                 f"{t['t4']:g}), arrows input -> output; precision {chosen['precision']:.2f}", fontsize=10)
+    ax.axis("off")
+    fig.tight_layout()
+    save_figure(fig, path)
+    return G.number_of_nodes(), G.number_of_edges()
