@@ -11,45 +11,10 @@ ANALYSED_NETWORK = (
 ANALYSIS = config["analysis"]
 
 
-def analysed_links(wildcards):
-    """The product network the analyses read: the user's links_file, else the final links (links.method) or
-    the validated network (config link_method)."""
-    if LINKS_FILE:
-        return res("links/user/links.parquet")
-    if ANALYSED_NETWORK == "validated":
-        return res("links/validated/links.parquet")
-    return res("links/final.parquet")
-
-
-def drawn_sections(wildcards):
-    """The HS-section network drawn: the extended B&F network's (the paper's fig. 3B) when there is trade data,
-    else the analysed network's."""
-    if HAS_TRADE:
-        return {
-            "sections": rules.extended_network.output.sections,
-            "section_nodes": rules.extended_network.output.section_nodes,
-        }
-    return {
-        "sections": rules.section_network.output.sections,
-        "section_nodes": rules.section_network.output.section_nodes,
-    }
-
-
 # The report's key tables (workflow/report/).
 REPORT_TABLES = ["reference", "trophic_levels"] + (
     ["link_methods", "trophic_position", "icio_gvc"] if HAS_TRADE else []
 )
-
-
-def report_table_inputs(wildcards):
-    inputs = {"reference": res("evaluation/reference.parquet"), "levels": res("analysis/trophic_levels.parquet")}
-    if HAS_TRADE:
-        inputs.update(
-            methods=res("evaluation/methods.parquet"),
-            countries=res("analysis/trophic_position_countries.parquet"),
-            gvc=ICIO_SHARED.out(f"{ICIO_YEARS[-1]}/gvc_total.parquet"),
-        )
-    return inputs
 
 
 rule ingest_links:

@@ -1,40 +1,6 @@
 # Regional trade in: the generated demo world (default) or the user's file, validated into canonical form.
 
 
-def trade_files(wildcards):
-    """The regional trade file(s) to ingest: the generated demo world, the public sources combined, the user's, or
-    none (a world run of BACI alone)."""
-    if DEMO:
-        return [rules.generate_demo_world.output.trade]
-    if PUBLIC_SOURCE:
-        return [res("data/public_trade.parquet")]
-    trade = config["trade"] or []
-    return trade if isinstance(trade, list) else [trade]
-
-
-def world_file(wildcards):
-    """BACI's countries in the canonical form, read after the regional files (source: baci), or none."""
-    return [res("data/baci_trade.parquet")] if BACI_SOURCE else []
-
-
-def dropped_before_cleaning(wildcards):
-    """The records of rows dropped before cleaning, in the order of the stages that dropped them."""
-    before = [res("data/public_dropped.parquet")] if PUBLIC_SOURCE else []
-    before += [res("data/baci_dropped.parquet")] if BACI_SOURCE else []
-    return before + [res("data/ingest_dropped.parquet")]
-
-
-def trade_format(wildcards):
-    return config["format"] if config["trade"] is not None else "canonical"
-
-
-def comexstat_countries(wildcards):
-    # Without a PAIS table the ingestion stops with the library's message saying how to get one.
-    if config["trade"] is None or config["format"] != "comexstat":
-        return []
-    return config["comexstat_countries"] or []
-
-
 rule generate_demo_world:
     """The demo world: regional trade of 8 countries generated around input links planted from the BEA reference."""
     input:
@@ -82,7 +48,7 @@ rule ingest_trade:
         bench("ingest_trade.tsv")
     conda:
         "../envs/base.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=by_input_size(1500, 8),
         runtime=by_input_size(10, 0.05),
@@ -112,7 +78,7 @@ rule clean_trade:
         bench("clean_trade.tsv")
     conda:
         "../envs/base.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=by_input_size(1000, 4),
         runtime=by_input_size(10, 0.03),

@@ -2,37 +2,6 @@
 # the JavaScript libraries installed from the npm registry.
 
 
-def explorer_file(name):
-    """A file of the explorer's page template (workflow/explorer/)."""
-    return str(Path(workflow.basedir) / "workflow" / "explorer" / name)
-
-
-def explorer_inputs(wildcards):
-    """The run's outputs the explorer summarises; the trade-data parts only when the run has trade data."""
-    inputs = {
-        "links": analysed_links(wildcards),
-        "levels": res("analysis/trophic_levels.parquet"),
-        "section_nodes": res("analysis/section_nodes.parquet"),
-        "section_links": res("analysis/sections.parquet"),
-        "reference": REFERENCE.out("product_io.parquet"),
-        "coverage": REFERENCE.out("coverage.parquet"),
-        "reference_evaluation": res("evaluation/reference.parquet"),
-        "hs": "resources/hs/harmonized-system.csv",
-        "sections": "resources/hs/sections.csv",
-    }
-    if HAS_TRADE:
-        inputs.update(
-            methods=res("evaluation/methods.parquet"),
-            nodes=res("analysis/extended_nodes.parquet"),
-            flows=res("flows/dataset"),
-            country_flows=res("flows/summary.parquet"),
-            regions=res("analysis/trophic_position_regions.parquet"),
-            countries=res("analysis/trophic_position_countries.parquet"),
-            rca=res(f"rca/{RECONCILE}/rca.parquet"),
-        )
-    return inputs
-
-
 rule install_explorer_libraries:
     """d3 and d3-sankey from the npm registry, at the versions and integrity hashes of the explorer's lock file."""
     input:

@@ -16,41 +16,7 @@ FINETUNE_HELDOUT = FINETUNE["heldout"]["schemes"]
 FT = Shared("finetune", FINETUNE)
 
 
-def _finetune_year_sets():
-    """Years of each sample: all (in-sample grid), tune and heldout (the `years` held-out scheme)."""
-    years = list(FINETUNE_SOURCE["years"])
-    held = list(FINETUNE_SOURCE["heldout_years"])
-    tune = [y for y in years if y not in held]
-    if "years" in FINETUNE_HELDOUT and (not tune or not set(held) <= set(years)):
-        raise ValueError(
-            f"finetune.{FINETUNE['source']}: heldout_years {held} must be a strict subset of years {years} "
-            "for the `years` held-out scheme"
-        )
-    return {"all": years, "tune": tune, "heldout": held}
-
-
 FINETUNE_YEARS = _finetune_year_sets()
-
-
-def finetune_tables(wildcards):
-    return [FINETUNE_SOURCE["path"].format(year=y) for y in FINETUNE_YEARS[wildcards.sample]]
-
-
-def finetune_heldout_inputs(wildcards):
-    inputs = {
-        "specialisation": FT.out("all/specialisation.parquet"),
-        "labels": FT.out("all/labels.parquet"),
-    }
-    if "years" in FINETUNE_HELDOUT:
-        for sample in ("tune", "heldout"):
-            inputs[f"{sample}_specialisation"] = FT.out(f"{sample}/specialisation.parquet")
-            inputs[f"{sample}_labels"] = FT.out(f"{sample}/labels.parquet")
-    return inputs
-
-
-def _oecd_sha256(year):
-    sums = FINETUNE["oecd"]["sha256"]
-    return sums.get(str(year), sums.get(year))
 
 
 rule finetune_prepare:

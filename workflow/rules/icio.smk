@@ -43,24 +43,6 @@ ICIO_ARTIFACTS = [
 ]
 
 
-def icio_table(wildcards):
-    return ICIO["path"].format(year=wildcards.icio_year)
-
-
-def icio_params():
-    """The config subset every accounting rule uses to read the table."""
-    return {
-        "format": ICIO["format"],
-        "split_countries": ICIO["split_countries"],
-        "merge_split": ICIO["merge_split"],
-        "balance": ICIO["balance"],
-    }
-
-
-def _two_digit(year):
-    return f"{int(year) % 100:02d}"
-
-
 wildcard_constraints:
     icio_year=r"\d{4}",
 

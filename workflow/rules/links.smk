@@ -1,20 +1,6 @@
 # Backward & Forward link inference, the random baseline, and their evaluation against a known truth.
 
 
-def truth_file(wildcards):
-    """Known input links to score against: the demo world's planted graph, or config `truth`."""
-    if config.get("truth"):
-        return config["truth"]
-    return rules.generate_demo_world.output.truth if DEMO else []
-
-
-def links_inputs(wildcards):
-    inputs = {"rca": res(f"rca/{wildcards.reconcile}/rca.parquet")}
-    if config["links"]["thresholds"] == "tuned":
-        inputs["thresholds"] = FT.out("thresholds.json")
-    return inputs
-
-
 rule infer_bf_links:
     """Backward & Forward: the top-k inputs of every product from export and import RCA co-occurrence."""
     input:

@@ -8,15 +8,6 @@
 LEARNED = Shared("learned", FINETUNE, LINKS["learned"])
 
 
-def finetune_samples():
-    """Specialisation and labels of the tuning years, the held-out years and all years."""
-    return {
-        f"{kind}_{sample}": FT.out(f"{sample}/{kind}.parquet")
-        for sample in ("tune", "heldout", "all")
-        for kind in ("specialisation", "labels")
-    }
-
-
 # The world yardstick and evidence (world_links): shared by runs with the same world and reference sections.
 WORLD = Shared("world", config["world"], config["reference"])
 # Methods that read the world evidence, and those that read the chosen cospec variant.
@@ -24,75 +15,6 @@ WORLD_METHODS = ("world", "fused")
 # The countries of the WIOD 2016 national tables (their world input coefficients are the ISIC rev. 4 prior).
 WORLD_COUNTRIES = config["data"]["wiod2016_niot"]["countries"]
 VARIANT_METHODS = ("cospec", "regional", "fused")
-
-
-def world_data():
-    """The data sets of the world evidence under resources/: the 2017 exports, the HS -> ISIC concordances, the
-    WIOD 2013 tables of the configured years with their industries, and the WIOD 2016 national tables."""
-    years = {f"wiod2013/wiot_{y}.parquet" for y in config["world"]["wiod2013_years"]}
-    keep = [
-        path
-        for path in DATA_FILES
-        if path.startswith(("concordance/", "wiod2016_niot/"))
-        or path in years
-        or path in ("world2017/exports_country_hs4_2017.parquet", "wiod2013/industries.csv")
-    ]
-    return [f"resources/{path}" for path in sorted(keep)]
-
-
-def method_inputs(wildcards):
-    """What infer_links_method reads for a method besides the RCA table."""
-    inputs = {}
-    if wildcards.method in VARIANT_METHODS:
-        inputs["variant"] = FT.out("cospec/variant.json")
-    if wildcards.method == "learned":
-        inputs["model"] = LEARNED.out("model.pkl")
-    if wildcards.method in WORLD_METHODS:
-        inputs["weights"] = WORLD.out("weights.json")
-        inputs["world"] = world_data()
-    return inputs
-
-
-def method_links(method):
-    return res(f"links/{RECONCILE}/links.parquet") if method == "bf" else res(f"links/{method}/links.parquet")
-
-
-def methods_inputs(wildcards):
-    inputs = {
-        "bf_heldout": FT.out("heldout.parquet"),
-        "bf_grid": FT.out("grid.parquet"),
-        "bf_thresholds": FT.out("thresholds.json"),
-        "reference": REFERENCE.out("product_io.parquet"),
-        "coverage": REFERENCE.out("coverage.parquet"),
-        "universe": product_universe(),
-        "links": [method_links(m) for m in COMPARED],
-    }
-    if "cospec" in COMPARED:
-        inputs["cospec_selection"] = rules.select_cospec.output.selection
-    if "learned" in COMPARED:
-        inputs["learned_training"] = rules.train_link_model.output.training
-    if "regional" in COMPARED:
-        inputs["cospec_variant"] = FT.out("cospec/variant.json")
-        inputs.update(
-            {
-                f"{sample}_{kind}": FT.out(f"{sample}/{kind}.parquet")
-                for sample in ("heldout", "all")
-                for kind in ("specialisation", "labels")
-            }
-        )
-    if set(WORLD_METHODS) & set(COMPARED):
-        inputs["world"] = WORLD.out("evaluation.parquet")
-    inputs["niot"] = [f"resources/{path}" for path in DATA_FILES if path.startswith("wiod2016_niot/")]
-    if "cospec" in COMPARED or "regional" in COMPARED:
-        inputs["cospec_variant"] = FT.out("cospec/variant.json")
-    if "learned" in COMPARED:
-        inputs["learned_model"] = LEARNED.out("model.pkl")
-    if PUBLISHED:
-        inputs["published"] = REFERENCE.out("published_kh2025.parquet")
-    truth = truth_file(wildcards)
-    if truth:
-        inputs["truth"] = truth
-    return inputs
 
 
 wildcard_constraints:

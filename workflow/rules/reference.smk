@@ -12,46 +12,6 @@ REF_DIR = "resources/product_truth"
 REF_BY_NAME = {f["name"]: key for key, f in REF["files"].items()}
 
 
-def ref_file(key):
-    return f"{REF_DIR}/{REF['files'][key]['name']}"
-
-
-def scored_networks():
-    """The product networks of the run scored against the reference, by name (their link files)."""
-    nets = {}
-    if HAS_TRADE:
-        nets.update({f"bf_{m}": res(f"links/{m}/links.parquet") for m in RECONCILE_MODES})
-        nets.update({m: res(f"links/{m}/links.parquet") for m in COMPARED if m != "bf"})
-        nets["validated"] = res("links/validated/links.parquet")
-        nets["baseline"] = res("links/baseline.parquet")
-    if LINKS_FILE:
-        nets["user"] = res("links/user/links.parquet")
-    if DEMO:
-        nets["demo_truth"] = res("data/truth_links.parquet")
-    elif config.get("truth"):
-        nets["truth"] = config["truth"]
-    if PUBLISHED:
-        nets["published_kh2025"] = REFERENCE.out("published_kh2025.parquet")
-    return nets
-
-
-def product_universe():
-    """The run's products (where random inputs are drawn from): the RCA table's, or the given network's."""
-    return res(f"rca/{RECONCILE}/rca.parquet") if HAS_TRADE else res("links/user/links.parquet")
-
-
-def reference_inputs(wildcards):
-    return {
-        "reference": REFERENCE.out("product_io.parquet"),
-        "coverage": REFERENCE.out("coverage.parquet"),
-        "end_use": REFERENCE.out("end_use.parquet"),
-        "hs": "resources/hs/harmonized-system.csv",
-        "sections": "resources/hs/sections.csv",
-        "universe": product_universe(),
-        "networks": list(scored_networks().values()),
-    }
-
-
 rule ingest_published_network:
     """The paper's published HS4 network, validated like any user network."""
     input:
