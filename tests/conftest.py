@@ -2,7 +2,10 @@
 mirror (../shared/data, how tests and CI run offline) or retrieved with their pinned checksums, and the HS4
 reference network built from them."""
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +31,9 @@ WORKFLOW_FILES = ("Snakefile", "workflow", "config", "scripts", "profiles", "REA
 
 
 # Test tiers (README, "Tests"): workflow, the tests that run Snakemake (any test using a copy of the workflow);
-# slow, the heavy computations marked so; unit, the rest, which a contributor runs before pushing.
-TIERS = ("workflow", "slow")
+# slurm, the workflow on a real one-node SLURM cluster; slow, the heavy computations marked so; unit, the rest,
+# which a contributor runs before pushing.
+TIERS = ("workflow", "slow", "slurm")
 
 
 def pytest_collection_modifyitems(items):
@@ -40,15 +44,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.unit)
 
 
-@pytest.fixture(scope="session")
-def work(tmp_path_factory) -> Path:
+def workflow_copy(tmp_path_factory, name: str = "workflow") -> Path:
     """A copy of the workflow in a temporary folder, so that test runs write nothing under the repository's
     results/, logs/, benchmarks/ or resources/. Its config/config.yaml points data_mirror at the repository's
     mirror (the default is relative to the working directory); without a mirror the runs download the reference
     data, and without the network either the tests that run the workflow are skipped, saying so."""
     if no_data_reason():
         pytest.skip(no_data_reason())
-    work = tmp_path_factory.mktemp("workflow")
+    work = tmp_path_factory.mktemp(name)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     for name in WORKFLOW_FILES:
         src = ROOT / name
@@ -57,6 +60,28 @@ def work(tmp_path_factory) -> Path:
     mirror = (ROOT / cfg["data_mirror"]).resolve()
     # replaces the developer's own config/config.yaml, if any
     (work / "config" / "config.yaml").write_text(f"data_mirror: {str(mirror) if mirror.is_dir() else 'null'}\n")
+    return work
+
+
+@pytest.fixture(scope="session")
+def work(tmp_path_factory) -> Path:
+    """The workflow copy most workflow tests share (:func:`workflow_copy`)."""
+    return workflow_copy(tmp_path_factory)
+
+
+def manifest_sha256(work: Path, run: str) -> dict[str, str]:
+    """path -> sha256 of every artifact in a run's manifest."""
+    manifest = json.loads((work / "results" / run / "MANIFEST.json").read_text())
+    return {a["path"]: a["sha256"] for a in manifest["artifacts"]}
+
+
+@pytest.fixture(scope="session")
+def small_local(tmp_path_factory) -> Path:
+    """The small configuration run locally on 2 cores, in a copy of its own: the run that the same run on 1 core and
+    on a SLURM cluster must reproduce byte for byte."""
+    work = workflow_copy(tmp_path_factory, "small-local")
+    subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml"],
+                   cwd=work, check=True, capture_output=True, timeout=1800)
     return work
 
 

@@ -4,11 +4,14 @@
 # Snakemake's linter keeps functions apart from rules.
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path, PurePosixPath
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
+from valuechain.glue.cluster import capped_threads, largest_node_cpus, slurm_resources, unset_variables
 from valuechain.glue.config import move_renamed_keys
 from valuechain.glue.provenance import config_hash
 from valuechain.glue.retrieve import data_files
@@ -24,6 +27,29 @@ for _warning in move_renamed_keys(config):
 validate(config, schema="../schemas/config.schema.yaml")
 
 RESULTS = f"results/{config['run']}"
+
+# The SLURM profile (profiles/slurm) reads the account and partition from the environment: checked here, before
+# anything is submitted, so that a dry run names what is missing. Threads are capped at the largest node of the
+# cluster (sinfo), since a job asking for more CPUs than any node has would stay pending for ever.
+_SLURM = slurm_resources(getattr(workflow.resource_settings.default_resources, "args", None) or [])
+if _SLURM:
+    _unset = unset_variables(_SLURM, os.environ)
+    if _unset:
+        raise WorkflowError(
+            f"the SLURM profile reads the account and partition from the environment: set {' and '.join(_unset)} "
+            "(export NAME=value; an empty value uses the cluster's default; docs/cluster.md)"
+        )
+    if shutil.which("sinfo"):
+        _partition = os.environ.get("VALUECHAIN_SLURM_PARTITION")
+        _sinfo = subprocess.run(
+            ["sinfo", "-h", "-o", "%c", *(["-p", _partition] if _partition else [])],
+            capture_output=True,
+            text=True,
+        )
+        _max = capped_threads(workflow.resource_settings.max_threads, largest_node_cpus(_sinfo.stdout))
+        if _max != workflow.resource_settings.max_threads:
+            logger.info(f"threads capped at {_max}: the largest node of the partition has {_max} CPUs")
+            workflow.resource_settings.max_threads = _max
 LOGS = f"logs/{config['run']}"
 BENCHMARKS = f"benchmarks/{config['run']}"
 

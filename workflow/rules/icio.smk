@@ -1,6 +1,9 @@
 # Value-added accounting on inter-country input-output tables (docs/method.md section 10): for every configured
 # year of the table (default: the WIOD 2013 tables 2009-2011), every measure for every country (and
 # sector), as Parquet under results/shared/icio-<key>/<year>/ (shared by runs with the same icio section).
+# Each rule runs on 1 thread: the Leontief inverses and matrix products of a multi-threaded BLAS differ in the
+# last bits with its thread count (measured: every accounting table differed between 1 and 2 threads, nothing
+# else did), and the years' and measures' jobs run side by side anyway.
 
 
 ICIO = config["icio"]
@@ -62,7 +65,7 @@ rule icio_decompositions:
         ICIO_SHARED.bench("{icio_year}/decompositions.tsv")
     conda:
         "../envs/icio.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=15,
@@ -88,7 +91,7 @@ rule icio_participation:
         ICIO_SHARED.bench("{icio_year}/participation.tsv")
     conda:
         "../envs/icio.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=10,
@@ -112,7 +115,7 @@ rule icio_position:
         ICIO_SHARED.bench("{icio_year}/position.tsv")
     conda:
         "../envs/icio.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=10,
@@ -136,7 +139,7 @@ rule icio_va:
         ICIO_SHARED.bench("{icio_year}/va.tsv")
     conda:
         "../envs/icio.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=10,
@@ -163,7 +166,7 @@ rule icio_perspectives:
         ICIO_SHARED.bench("{icio_year}/perspectives.tsv")
     conda:
         "../envs/icio.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=15,

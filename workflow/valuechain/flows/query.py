@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
+
+from valuechain.glue.threads import duckdb_connect
 
 
 def query_flows(dataset: str | Path, sql: str) -> pd.DataFrame:
     """Run ``sql`` against the flows dataset, visible in the query as the view ``flows``."""
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         pattern = str(Path(dataset) / "**" / "*.parquet")
         con.execute(

@@ -25,6 +25,7 @@ from typing import Any, Iterable, Mapping, Self
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 META_PREFIX = "valuechain."
@@ -226,9 +227,16 @@ def encode_codes(batch: pa.RecordBatch | pa.Table, columns) -> pa.Table:
 
 
 class TableWriter:
-    """Write one Parquet table in pieces (pandas frames of the same columns and types), with ``meta`` merged into
-    the schema metadata, atomically: the file appears under ``path`` only when the ``with`` block ends without an
-    error. For tables too large to hold at once (one row group per piece of ``row_group`` rows at most)."""
+    """Write one Parquet table in pieces (pandas frames or Arrow tables of the same columns and types), with ``meta``
+    merged into the schema metadata, atomically: the file appears under ``path`` only when the ``with`` block ends
+    without an error. For tables too large to hold at once.
+
+    The file's layout depends on its rows only, never on how they were cut into pieces (a DuckDB reader's batches
+    vary with its threads): row groups of exactly ``row_group`` rows (the last one shorter), each column one chunk,
+    and a row group made of several pieces, or part of one, has its dictionary columns encoded again in the order
+    values first appear in it. A row group that is one whole piece is written as it came, so a table written at
+    once keeps its dictionaries (pandas categories and their order) as they were.
+    """
 
     def __init__(self, path: str | Path, meta: Mapping[str, str], row_group: int = 1 << 20):
         self.path = Path(path)
@@ -237,6 +245,8 @@ class TableWriter:
         self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     def __enter__(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -247,12 +257,30 @@ class TableWriter:
         if self.writer is None:
             schema = table.schema.with_metadata({**(table.schema.metadata or {}), **self.meta})
             self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
-        self.writer.write_table(table.cast(self.writer.schema), row_group_size=self.row_group)
-        self.rows += len(df)
+        self._pending.append(table.cast(self.writer.schema))
+        self._pending_rows += len(table)
+        self.rows += len(table)
+        while self._pending_rows >= self.row_group:
+            self._write_group(self.row_group)
+
+    def _write_group(self, n: int) -> None:
+        """Write the first ``n`` pending rows as one row group."""
+        if len(self._pending) == 1 and len(self._pending[0]) == n:
+            group = self._pending.pop()
+        else:
+            joined = pa.concat_tables(self._pending)
+            group, rest = _encoded_again(joined.slice(0, n)), joined.slice(n)
+            self._pending = [_encoded_again(rest)] if len(rest) else []  # no longer a whole piece
+        self._pending_rows -= n
+        self.writer.write_table(group.combine_chunks(), row_group_size=n)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if self.writer is not None:
+                if self._pending_rows:
+                    self._write_group(self._pending_rows)
+                elif self.rows == 0:  # only empty pieces: the file holds the schema
+                    self.writer.write_table(self._pending[0])
                 self.writer.close()
             if exc_type is None:
                 if self.writer is None:
@@ -260,6 +288,18 @@ class TableWriter:
                 os.replace(self.tmp, self.path)
         finally:
             self.tmp.unlink(missing_ok=True)
+
+
+def _encoded_again(table: pa.Table) -> pa.Table:
+    """``table`` with every dictionary column encoded afresh: its dictionary holds the values of these rows, in the
+    order they first appear."""
+    columns = []
+    for field, column in zip(table.schema, table.columns):
+        if pa.types.is_dictionary(field.type):
+            values = column.cast(field.type.value_type).combine_chunks()
+            column = pc.dictionary_encode(values).cast(field.type)
+        columns.append(column)
+    return pa.table(columns, schema=table.schema)
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:

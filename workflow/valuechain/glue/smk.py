@@ -25,6 +25,7 @@ import numpy as np
 import yaml
 
 from valuechain.glue.provenance import check_input, provenance
+from valuechain.glue.threads import use_threads
 
 
 class Named(list):
@@ -156,6 +157,7 @@ def setup(snakemake: Any) -> logging.Logger:
         logger.error("%s: %s", exc_type.__name__, exc, exc_info=(exc_type, exc, tb))
 
     sys.excepthook = excepthook
+    use_threads(getattr(snakemake, "threads", None))
     for path in input_files(snakemake):  # a retrieved file edited since, a Parquet file cut short: refused before use
         check_input(path)
     if logs and sys.stderr is sys.__stderr__:  # a rule's own process (not a test that captures the terminal)

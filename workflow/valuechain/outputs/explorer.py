@@ -24,10 +24,10 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from valuechain.glue.threads import duckdb_connect
 from valuechain.trade.hs import load_hs_sections, product_sections
 
 # Reference labels of a link, as the page shows them (docs/reference.md).
@@ -73,7 +73,7 @@ def top_region_flows(dataset: str | Path, n: int, memory_mb: int = 2000) -> pd.D
         WHERE position <= {int(n)}
         ORDER BY input, output, value DESC, country_from, region_from, country_to, region_to
     """
-    with duckdb.connect() as con:
+    with duckdb_connect() as con:
         con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         return con.execute(query, [files]).df()
 

@@ -21,10 +21,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from valuechain.glue.provenance import TableWriter
+from valuechain.glue.threads import duckdb_connect
 from valuechain.trade.canonical import (
     HISTORIC_ISO3,
     TradeDataError,
@@ -117,7 +117,7 @@ def baci_to_canonical(archive: str | Path, years: list[int], dest: str | Path, d
         countries = read_country_codes(_extract(archive, country_member, staging / "countries.csv"),
                                        f"{archive}:{country_member}")
         codes = pd.DataFrame({"code": list(countries), "iso3": list(countries.values())})
-        with duckdb.connect() as con:
+        with duckdb_connect() as con:
             con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
             con.execute(f"SET temp_directory = '{staging}'")
             # a table, not a registered frame: the queries below run on cursors, which see the connection's tables

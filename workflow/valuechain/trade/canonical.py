@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from valuechain.glue.provenance import TableWriter, encode_codes
+from valuechain.glue.threads import duckdb_connect
 from valuechain.trade.hs import NATIONAL_CHAPTERS
 
 CANONICAL_COLUMNS = ["year", "flow", "country", "region", "partner", "hs", "value"]
@@ -688,7 +689,8 @@ def check_table(con, table: str, source: str, duplicates: str = "error", hs_over
     coarse_rows = (f"SELECT {', '.join(CANONICAL_COLUMNS)}, '{COARSE_REASON}' AS reason FROM {table} WHERE row IN "
                    f"{drop} ORDER BY row") if n_coarse else None
     if n_dup:
-        return f"SELECT {keys}, sum(value) AS value FROM {kept} GROUP BY {keys} ORDER BY min(row)", coarse_rows
+        # the repeated keys summed in the files' order, whatever the threads
+        return f"SELECT {keys}, sum(value ORDER BY row) AS value FROM {kept} GROUP BY {keys} ORDER BY min(row)", coarse_rows
     if n_coarse:
         return f"SELECT {keys}, value FROM {kept} ORDER BY row", coarse_rows
     return f"SELECT {keys}, value FROM {table}", None  # a plain scan keeps the rows' order (preserve_insertion_order)
@@ -701,14 +703,13 @@ def validate_canonical(df: pd.DataFrame, source: str, duplicates: str = "error",
     :func:`check_table`); raise :class:`TradeDataError` on the first bad column. Code columns come back
     categorical. ``place`` names the rows of a table concatenated from several files. The rows dropped, with their
     reason (:data:`DROPPED_COLUMNS`), are appended to ``dropped`` when it is given."""
-    import duckdb
 
     if len(df) == 0:
         raise TradeDataError(f"{source}: no data rows (only a header)")
     checked = check_rows(df, source, **rules)
     keep = ~checked.dropped
     rows = checked.rows[keep].assign(row=np.flatnonzero(keep) + 1)
-    with duckdb.connect() as con:
+    with duckdb_connect() as con:
         con.register("checked", _plain(rows))
         kept, coarse = check_table(con, "checked", source, duplicates, hs_overlap, place)
         out = con.execute(kept).df()
@@ -805,7 +806,6 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
     """
     import shutil
 
-    import duckdb
 
     paths = [Path(p) for p in paths]
     dest = Path(dest)
@@ -847,7 +847,7 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
             if world is not None and regional:
                 log.info("%s: %d rows of %s left out: their regions replace them", world, replaced,
                          ", ".join(sorted(regional)))
-        with duckdb.connect() as con:
+        with duckdb_connect() as con:
             con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
             con.execute(f"SET temp_directory = '{staging}'")
             con.execute(f"CREATE VIEW checked AS SELECT * FROM read_parquet('{staged}')")
@@ -868,9 +868,8 @@ def ingest_canonical(paths: Sequence[str | Path], dest: str | Path, meta: dict[s
 
 def summary(path: str | Path) -> str:
     """Rows, countries, regions and products of a canonical or cleaned Parquet table (DuckDB, streamed)."""
-    import duckdb
 
-    with duckdb.connect() as con:
+    with duckdb_connect() as con:
         con.execute("SET memory_limit = '1GB'")
         n, countries, regions, products = con.execute(
             f"SELECT count(*), count(DISTINCT country), count(DISTINCT (country, region)), count(DISTINCT hs) "

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from valuechain.glue.provenance import TableWriter, encode_codes
+from valuechain.glue.threads import duckdb_connect
 from valuechain.trade.canonical import CODE_COLUMNS, DROPPED_COLUMNS, KEY_COLUMNS
 
 CLEAN_COLUMNS = ["flow", "country", "region", "partner", "hs", "value"]
@@ -61,14 +62,17 @@ def clean_queries(con: duckdb.DuckDBPyConnection, table: str, drop_regions: dict
         raise ValueError(f"HS codes {[h for (h,) in short]} have fewer than {hs_digits} digits; choose "
                          "hs_digits <= their length")
     # a table, not a view: the region totals and the clean table both read it, and the sum over years is the
-    # costly step (it spills to disk beyond the connection's memory limit)
+    # costly step (it spills to disk beyond the connection's memory limit). Every sum adds its values in a fixed
+    # order: a parallel sum adds them in the order its threads meet them, and floating-point addition is not
+    # associative, so the last bits would depend on the threads.
     con.execute(f"""CREATE OR REPLACE TABLE summed AS SELECT CAST(flow AS VARCHAR) AS flow,
                     CAST(country AS VARCHAR) AS country, CAST(region AS VARCHAR) AS region,
                     CAST(partner AS VARCHAR) AS partner, left(CAST(hs AS VARCHAR), {int(hs_digits)}) AS hs,
-                    sum(value) AS value FROM reasons WHERE reason IS NULL GROUP BY ALL""")
+                    sum(value ORDER BY year, CAST(hs AS VARCHAR)) AS value FROM reasons WHERE reason IS NULL
+                    GROUP BY ALL""")
     con.execute("""CREATE OR REPLACE TABLE totals AS SELECT country, region,
-                   coalesce(sum(value) FILTER (WHERE flow = 'export'), 0.0) AS exports,
-                   coalesce(sum(value) FILTER (WHERE flow = 'import'), 0.0) AS imports
+                   coalesce(sum(value ORDER BY partner, hs) FILTER (WHERE flow = 'export'), 0.0) AS exports,
+                   coalesce(sum(value ORDER BY partner, hs) FILTER (WHERE flow = 'import'), 0.0) AS imports
                    FROM summed GROUP BY country, region""")
     small = f"(exports < {float(min_region_trade)!r} OR imports < {float(min_region_trade)!r})"
     n_regions, n_kept = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT {small}) FROM totals").fetchall()[0]
@@ -107,7 +111,7 @@ def clean_trade(
     ``dropped_regions``: ``country, region, exports, imports, reason`` for regions removed by step 5.
     """
     plain = trade.assign(**{c: trade[c].astype(object) for c in CODE_COLUMNS})
-    with duckdb.connect() as con:
+    with duckdb_connect() as con:
         con.register("trade", plain)
         queries = clean_queries(con, "trade", drop_regions, min_region_trade, years, hs_digits)
         out = {name: con.execute(sql).df() for name, sql in queries.items()}
@@ -123,7 +127,7 @@ def clean_trade_file(src: str | Path, outputs: dict[str, str | Path], meta: dict
     ``dropped_rows``, ``dropped_regions``), streamed through DuckDB within ``memory_mb``; returns their rows.
     ``dropped_rows`` also holds the rows of ``dropped_before`` (see :func:`clean_queries`)."""
     rows = {}
-    with duckdb.connect() as con:
+    with duckdb_connect() as con:
         if memory_mb:
             con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
         con.execute(f"CREATE VIEW trade AS SELECT * FROM read_parquet('{src}')")
