@@ -38,7 +38,7 @@ TIERS = ("workflow", "slow", "slurm")
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "work" in item.fixturenames and not item.get_closest_marker("workflow"):
+        if "work" in item.fixturenames and not (item.get_closest_marker("workflow") or item.get_closest_marker("slurm")):
             item.add_marker(pytest.mark.workflow)
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(pytest.mark.unit)
@@ -69,20 +69,23 @@ def work(tmp_path_factory) -> Path:
     return workflow_copy(tmp_path_factory)
 
 
-def manifest_sha256(work: Path, run: str) -> dict[str, str]:
-    """path -> sha256 of every artifact in a run's manifest."""
-    manifest = json.loads((work / "results" / run / "MANIFEST.json").read_text())
+def manifest_sha256(results: Path) -> dict[str, str]:
+    """path -> sha256 of every artifact in the manifest of the run whose results are in ``results``."""
+    manifest = json.loads((results / "MANIFEST.json").read_text())
     return {a["path"]: a["sha256"] for a in manifest["artifacts"]}
 
 
 @pytest.fixture(scope="session")
-def small_local(tmp_path_factory) -> Path:
-    """The small configuration run locally on 2 cores, in a copy of its own: the run that the same run on 1 core and
-    on a SLURM cluster must reproduce byte for byte."""
-    work = workflow_copy(tmp_path_factory, "small-local")
+def small_run(work) -> Path:
+    """The small configuration run locally on 2 cores (results/test-small of the shared copy): the run most
+    workflow tests read, and the one that the same run on 1 core and on a SLURM cluster must reproduce byte for
+    byte. A temporary folder is left in it first, as a killed allocate_flows leaves one."""
+    stale = work / "results" / "test-small" / "flows" / ".dataset.tmp-1"
+    stale.mkdir(parents=True)
+    (stale / "chunk-00000-0.parquet").write_bytes(b"partial")
     subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/test/small.yaml"],
                    cwd=work, check=True, capture_output=True, timeout=1800)
-    return work
+    return work / "results" / "test-small"
 
 
 @pytest.fixture(scope="session")

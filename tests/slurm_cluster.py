@@ -15,13 +15,13 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo")
+TOOLS = ("munged", "slurmctld", "slurmd", "sbatch", "srun", "squeue", "sinfo")
 PACKAGES = "slurmctld slurmd munge slurm-client"
 
 
 def missing_reason() -> str | None:
     """Why no cluster can start here (the tools it needs that are not installed), or None."""
-    missing = [tool for tool in DAEMONS if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()]
+    missing = [tool for tool in TOOLS if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()]
     if missing:
         return f"no SLURM here ({', '.join(missing)} missing; apt-get install {PACKAGES}, as .ci/run does)"
     return None
@@ -59,9 +59,10 @@ def _wait(check, what: str, timeout: float = 30.0, logs: list[Path] = ()) -> Non
 
 
 @contextmanager
-def slurm_cluster(folder: Path):
+def slurm_cluster(folder: Path, cpus: int | None = None):
     """Start munged, slurmctld and slurmd in ``folder``; yield the environment that points sbatch, squeue and
-    sinfo at them (``SLURM_CONF``). One node with this machine's CPUs and memory, one default partition."""
+    sinfo at them (``SLURM_CONF``). One node with this machine's memory and ``cpus`` of its CPUs (default all),
+    one default partition."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "state").mkdir()
     (folder / "spool").mkdir()
@@ -97,10 +98,17 @@ JobCompType=jobcomp/none
 SlurmctldLogFile={folder}/slurmctld.log
 SlurmdLogFile={folder}/slurmd.log
 MinJobAge=600
-NodeName={host} CPUs={os.cpu_count()} RealMemory={_memory_mb() - 512} State=UNKNOWN
+NodeName={host} CPUs={cpus or os.cpu_count()} RealMemory={_memory_mb() - 512} State=UNKNOWN
 PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """)
-    env = {**os.environ, "SLURM_CONF": str(conf)}
+    # Snakemake's job step runs each job through srun with the job's SLURM_* variables removed, so srun looks for
+    # the configuration where a real cluster keeps it (/etc/slurm, or configless); this one names it instead.
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    srun = bin_dir / "srun"
+    srun.write_text(f'#!/bin/sh\nSLURM_CONF={conf} exec {shutil.which("srun") or "/usr/bin/srun"} "$@"\n')
+    srun.chmod(0o755)
+    env = {**os.environ, "SLURM_CONF": str(conf), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     pids = []
     try:
         subprocess.run([_tool("munged"), f"--key-file={key}", f"--socket={folder}/munge.sock",

@@ -1,16 +1,12 @@
 """The same rows give the same bytes, whatever the pieces they were written in (a DuckDB reader's batches vary with
-its threads) and whatever the number of threads a stage runs with."""
+its threads). The whole workflow on 1 thread against 2 is tests/test_slurm.py's comparison."""
 
 import hashlib
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
-from conftest import manifest_sha256, workflow_copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,15 +76,3 @@ def test_only_empty_pieces_give_a_file_with_the_schema(tmp_path):
     empty = pa.table({"hs": pa.array([], pa.string()), "value": pa.array([], pa.float64())})
     written(tmp_path / "t.parquet", [empty, empty])
     assert pq.read_table(tmp_path / "t.parquet").schema.names == ["hs", "value"]
-
-
-@pytest.mark.workflow
-def test_the_small_run_on_one_core_gives_the_bytes_of_two(small_local, tmp_path_factory):
-    """Every rule capped at 1 thread (DuckDB, BLAS: the rule's threads) against the run where ingestion,
-    cleaning, the link models and the accounting take 2: every artifact of the manifest, byte for byte."""
-    work = workflow_copy(tmp_path_factory, "small-one-core")
-    subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config/test/small.yaml"],
-                   cwd=work, check=True, capture_output=True, timeout=1800)
-    one, two = manifest_sha256(work, "test-small"), manifest_sha256(small_local, "test-small")
-    assert len(two) > 100
-    assert [path for path in two if one.get(path) != two[path]] == [] and one.keys() == two.keys()

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -23,8 +24,8 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", 
 pytestmark = pytest.mark.workflow
 
 
-def snakemake(work, *args, check=True):
-    proc = subprocess.run([*SNAKEMAKE, *args], cwd=work, capture_output=True, text=True, timeout=900)
+def snakemake(work, *args, check=True, env=None):
+    proc = subprocess.run([*SNAKEMAKE, *args], cwd=work, capture_output=True, text=True, timeout=900, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc
@@ -37,15 +38,6 @@ def planned_jobs(work, *args) -> set[str]:
         return set()
     stats = out.split("Job stats:")[1].split("Reasons:")[0] if "Reasons:" in out else out.split("Job stats:")[1]
     return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+$", stats, re.M)} - {"total"}
-
-
-@pytest.fixture(scope="module")
-def small_run(work):
-    stale = work / "results" / "test-small" / "flows" / ".dataset.tmp-1"  # as a killed allocate_flows leaves it
-    stale.mkdir(parents=True)
-    (stale / "chunk-00000-0.parquet").write_bytes(b"partial")
-    snakemake(work)
-    return work / "results" / "test-small"
 
 
 def test_a_killed_allocation_leaves_no_temporary_behind(small_run, work):
@@ -184,13 +176,22 @@ def test_scattered_jobs_give_the_bytes_of_one_job(work):
 def test_the_slurm_profile_scatters_the_heavy_stages(small_run, work):
     # a dry run of the small run with the cluster profile: the scattered jobs and what each asks SLURM for (the
     # resources come from the input sizes; some Snakemake versions show them as <TBD> until the job is submitted)
+    slurm = {**os.environ, "VALUECHAIN_SLURM_ACCOUNT": "", "VALUECHAIN_SLURM_PARTITION": ""}
     out = snakemake(work, "-n", "--workflow-profile", "profiles/slurm", "--forcerun", "allocate_flows",
-                    "validated_pvalues").stdout
+                    "validated_pvalues", env=slurm).stdout
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", out.split("Job stats:")[1].split("Reasons:")[0], re.MULTILINE))
     assert (stats["allocate_flows"], stats["validated_pvalues"], stats["gather_flows"]) == ("8", "8", "1")
     size = r"(\d+|<TBD>)"
     assert re.search(rf"block 8-of-8 \({size} MB, {size} min\)", out)
     assert re.search(rf"p-values of block 8-of-8 \(2 threads, {size} MB, {size} min\)", out)  # 4, capped by --cores 2
+
+
+def test_a_dry_run_with_the_slurm_profile_names_the_unset_account_and_partition(work):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VALUECHAIN_SLURM_")}
+    proc = snakemake(work, "-n", "--workflow-profile", "profiles/slurm", env=env, check=False)
+    assert proc.returncode != 0
+    assert ("the SLURM profile reads the account and partition from the environment: set VALUECHAIN_SLURM_ACCOUNT "
+            "and VALUECHAIN_SLURM_PARTITION") in proc.stdout + proc.stderr
 
 
 def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path, work):

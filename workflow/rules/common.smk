@@ -48,7 +48,7 @@ if _SLURM:
         )
         _max = capped_threads(workflow.resource_settings.max_threads, largest_node_cpus(_sinfo.stdout))
         if _max != workflow.resource_settings.max_threads:
-            logger.info(f"threads capped at {_max}: the largest node of the partition has {_max} CPUs")
+            logger.info(f"threads capped at {_max}, the CPUs of the largest node of the partition")
             workflow.resource_settings.max_threads = _max
 LOGS = f"logs/{config['run']}"
 BENCHMARKS = f"benchmarks/{config['run']}"
