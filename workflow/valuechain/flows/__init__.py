@@ -1,2 +1,2 @@
-"""Trade flows from region to region along the links: allocation (``allocation``) and queries of the flows
-dataset (``query``)."""
+"""Trade flows from region to region along the links: allocation (``allocation``), the flows as three factors
+that grow linearly with the regions (``factors``) and queries of the flows dataset (``query``)."""
