@@ -560,6 +560,7 @@ def final_artifacts(wildcards):
         res("links/baseline.parquet"),
         res("flows/dataset"),
         res("flows/summary.parquet"),
+        *rules.flow_factors.output,
     ]
     files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS + TRADE_ANALYSIS_ARTIFACTS + METHOD_ARTIFACTS
     if DEMO:

@@ -33,6 +33,34 @@ rule allocate_flows:
         rule_script("allocate_flows.py")
 
 
+rule flow_factors:
+    """The allocation's three factors (exporters' shares, importers' imports, users' output shares), whose join
+    is the flows: tables that grow with the regions, not with their pairs."""
+    input:
+        trade=rules.clean_trade.output.trade,
+        links=res("links/user/links.parquet") if LINKS_FILE else res("links/final.parquet"),
+    output:
+        exporters=res("flows/factors/exporters.parquet"),
+        importers=res("flows/factors/importers.parquet"),
+        users=res("flows/factors/users.parquet"),
+    log:
+        logfile("flow_factors.log"),
+    benchmark:
+        bench("flow_factors.tsv")
+    conda:
+        "../envs/base.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_input_size(1000, 20),
+        runtime=by_input_size(10, 0.1),
+    params:
+        min_value=config["flows"]["min_value"],
+    message:
+        "The flows' three factors"
+    script:
+        rule_script("flow_factors.py")
+
+
 rule gather_flows:
     """The flows dataset (partitioned by the input's HS2 chapter) and its summary by link and country pair, from the
     blocks of allocate_flows: their files hard-linked, so the bytes do not depend on the number of blocks."""
