@@ -37,8 +37,8 @@ rule flow_factors:
     """The allocation's three factors (exporters' shares, importers' imports, users' output shares), whose join
     is the flows: tables that grow with the regions, not with their pairs."""
     input:
-        trade=rules.clean_trade.output.trade,
-        links=res("links/user/links.parquet") if LINKS_FILE else res("links/final.parquet"),
+        trade=rules.allocate_flows.input.trade,
+        links=rules.allocate_flows.input.links,
     output:
         exporters=res("flows/factors/exporters.parquet"),
         importers=res("flows/factors/importers.parquet"),

@@ -111,16 +111,29 @@ def link_matrix(links: pd.DataFrame, products: np.ndarray) -> np.ndarray:
     return L
 
 
-def allocate_chunk(data: AllocationData, L: np.ndarray, inputs: np.ndarray, min_value: float = 0.0) -> pd.DataFrame:
-    """Flows for the input products with indices ``inputs``; columns :data:`FLOW_COLUMNS`, codes categorical (their
-    categories every product, country and region name of ``data``, so chunks share them)."""
+def exporter_shares(data: AllocationData, inputs: np.ndarray) -> np.ndarray:
+    """``s1[p, r1, c2]``: r1's share of its country's exports of the input product ``inputs[p]`` to country c2
+    (0 where r1 exports none), as a ``[P, R, C]`` array."""
     rc = data.region_country
     exp_to = data.exp_to[inputs]  # [P, R, C]
     # Country totals of exports of p1 to c2 by all regions of c1: [P, C1, C2].
     membership = (rc[None, :] == np.arange(len(data.countries))[:, None]).astype(float)  # [C1, R]
     country_tot = np.einsum("cr,prk->pck", membership, exp_to)
     with np.errstate(divide="ignore", invalid="ignore"):
-        s1 = np.where(exp_to > 0, exp_to / country_tot[:, rc, :], 0.0)  # [P, R1, C2]
+        return np.where(exp_to > 0, exp_to / country_tot[:, rc, :], 0.0)
+
+
+def export_totals(data: AllocationData, Lc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The denominators of the output shares: ``used[r2, p] = sum_p2 X[r2, p2] L[p1, p2]``, r2's exports of the
+    products that use the input ``p`` (rows ``Lc`` of the link matrix), and ``total[r2]``, all its exports."""
+    return data.exp_total @ Lc.T.astype(float), data.exp_total.sum(axis=1)
+
+
+def allocate_chunk(data: AllocationData, L: np.ndarray, inputs: np.ndarray, min_value: float = 0.0) -> pd.DataFrame:
+    """Flows for the input products with indices ``inputs``; columns :data:`FLOW_COLUMNS`, codes categorical (their
+    categories every product, country and region name of ``data``, so chunks share them)."""
+    rc = data.region_country
+    s1 = exporter_shares(data, inputs)  # [P, R1, C2]
     # base[p, r1, r2] = s1[p, r1, c(r2)] * M[p, r2, c(r1)], zero within a country.
     base = s1[:, :, rc] * data.imp_from[inputs][:, :, rc].transpose(0, 2, 1)
     base[:, rc[:, None] == rc[None, :]] = 0.0
@@ -138,8 +151,7 @@ def allocate_chunk(data: AllocationData, L: np.ndarray, inputs: np.ndarray, min_
     p2 = flat_outputs[offsets[p_loc_e] + within]
 
     x_r2p2 = data.exp_total[r2_e, p2]
-    used = data.exp_total @ Lc.T.astype(float)  # [R, P]: sum_p2' X[r2, p2'] L[p1, p2']
-    total = data.exp_total.sum(axis=1)
+    used, total = export_totals(data, Lc)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where(x_r2p2 > 0, x_r2p2 / used[r2_e, p_loc_e], 0.0)
         s2_lower = np.where(x_r2p2 > 0, x_r2p2 / total[r2_e], 0.0)

@@ -11,7 +11,7 @@ A flow of :mod:`valuechain.flows.allocation` is a product of three factors (docs
 
 Each table has at most products x regions x countries (or links x regions) rows, where the flows have up to
 links x regions squared. :data:`FLOWS_SQL` joins them back into exactly the rows, values and bounds that
-:func:`valuechain.flows.allocation.allocate_chunk` writes (the factors are computed by the same expressions, and
+:func:`valuechain.flows.allocation.allocate_chunk` writes (the factors are computed by the same functions, and
 the products taken in the same order, so every number is the same to the last bit).
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from valuechain.flows.allocation import AllocationData
+from valuechain.flows.allocation import AllocationData, export_totals, exporter_shares
 
 #: The flows (columns of :data:`valuechain.flows.allocation.FLOW_COLUMNS`) from the three factor tables,
 #: ``exporters``, ``importers`` and ``users``, for links whose upper bound reaches ``{min_value}``.
@@ -40,19 +40,14 @@ def flow_factors(data: AllocationData, L: np.ndarray, inputs: np.ndarray) -> dic
     countries of the pair (the join keys); domestic pairs are left out, as the allocation leaves them out."""
     rc = data.region_country
     n_c = len(data.countries)
-    exp_to = data.exp_to[inputs]  # [P, R, C]
-    membership = (rc[None, :] == np.arange(n_c)[:, None]).astype(float)  # [C1, R]
-    country_tot = np.einsum("cr,prk->pck", membership, exp_to)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s1 = np.where(exp_to > 0, exp_to / country_tot[:, rc, :], 0.0)  # [P, R1, C2]
+    s1 = exporter_shares(data, inputs)  # [P, R1, C2]
     s1[:, rc[:, None] == np.arange(n_c)[None, :]] = 0.0  # a region's own country is no destination
     p, r1, c2 = np.nonzero(s1)
     imp = data.imp_from[inputs]  # [P, R2, C1]
     imp = np.where(rc[None, :, None] == np.arange(n_c)[None, None, :], 0.0, imp)
     q, r2, c1 = np.nonzero(imp)
     Lc = L[inputs]
-    used = data.exp_total @ Lc.T.astype(float)  # [R, P]: sum_p2' X[r2, p2'] L[p1, p2'], as the allocation
-    total = data.exp_total.sum(axis=1)
+    used, total = export_totals(data, Lc)
     link_p, link_out = np.nonzero(Lc)
     # every (link, region) where the region exports the output: the model's support
     reg, k = np.nonzero(data.exp_total[:, link_out] > 0)
