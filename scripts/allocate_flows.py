@@ -2,7 +2,7 @@
 scattered block of chunks of input products (config scatter.flows).
 
 Each chunk is written as one file per HS2 chapter of its inputs, ``chapter=XX/chunk-NNNNN.parquet`` (chunks are
-numbered over all blocks), and summarised by link and country pair; gather_flows puts the blocks together. With no
+numbered over all blocks); gather_flows puts the blocks together. With no
 links there are no flows: the first block writes one empty file, ``chapter=00/chunk-00000.parquet`` (no HS chapter
 is 00), so that the dataset still has its columns and provenance, and the log says "no links".
 """
@@ -11,18 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from valuechain.flows.allocation import allocate_chunk, input_chunks, link_matrix, prepare, summarise_flows
+from valuechain.flows.allocation import allocate_chunk, input_chunks, link_matrix, prepare
 from valuechain.glue.provenance import TableWriter
 from valuechain.glue.smk import meta, rule_io, scatter_part, setup
 
 
 def main(snakemake) -> None:
-    SUMMARY_SCHEMA = pa.schema([("input", pa.string()), ("output", pa.string()), ("country_from", pa.string()),
-                                ("country_to", pa.string()), ("value", pa.float64()), ("lower", pa.float64()),
-                                ("upper", pa.float64()), ("pairs", pa.int64())])
-
     log = setup(snakemake)
     p = snakemake.params
     data = prepare(pd.read_parquet(snakemake.input.trade))
@@ -36,11 +31,10 @@ def main(snakemake) -> None:
 
     out = Path(snakemake.output.part)
     flows_meta = meta(snakemake, "flows/1")  # the same in every block: trade, links and params, not the block
-    summaries, rows = [], 0
+    rows = 0
     for n, i in enumerate(mine, 1):
         flows = allocate_chunk(data, L, chunks[i], p.min_value)
         rows += len(flows)
-        summaries.append(summarise_flows(flows))
         chapter = chapter_of[flows["input"].cat.codes.to_numpy()]
         for ch in np.unique(chapter):  # a few chapters per chunk
             with TableWriter(out / f"chapter={ch}" / f"chunk-{i:05d}.parquet", flows_meta) as f:
@@ -50,10 +44,7 @@ def main(snakemake) -> None:
         log.warning("no links: no flows to allocate; the flows dataset is one empty file with its columns")
         with TableWriter(out / "chapter=00" / "chunk-00000.parquet", flows_meta) as f:
             f.write(allocate_chunk(data, L, np.array([], dtype=np.int64), p.min_value))
-    summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(columns=SUMMARY_SCHEMA.names)
-    with TableWriter(out / "summary.parquet", meta(snakemake, "flows_summary/1")) as f:
-        f.write(pa.Table.from_pandas(summary, schema=SUMMARY_SCHEMA, preserve_index=False))
-    log.info("%d flow rows; summary by country pair and link: %d rows", rows, len(summary))
+    log.info("%d flow rows", rows)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ def main(snakemake) -> None:
     cfg = p.explorer
 
     tables = explorer.read_run(dict(inp.items()), cfg["top_flows"], cfg["top_country_flows"], cfg["top_trade"],
-                               p.min_share, snakemake.resources.mem_mb // 2)
+                               p.min_share)
     has_trade = "region_flows" in tables
     if has_trade:
         log.info("flows kept: %d region pairs (top %d per link) and %d country pairs (top %d per link)",

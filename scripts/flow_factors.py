@@ -1,25 +1,60 @@
-"""Rule flow_factors: the allocation's three factors (valuechain.flows.factors), the flows in a form that grows
-with the regions, not with their pairs: ``flows/factors/{exporters,importers,users}.parquet``. The flows themselves
-are their join (``valuechain.flows.query.query_factored_flows``), row for row those of the flows dataset."""
+"""Rule flow_factors: the flows as the allocation's three factors (valuechain.flows.factors), tables that grow with the
+regions, not with their pairs (``flows/factors/{exporters,importers,users}.parquet``), and what is kept of the flows
+themselves at any scale: their sums by link and country pair (``flows/summary.parquet``) and each link's largest
+region pairs (``flows/largest.parquet``). Any other flow query runs on the factors' join
+(``valuechain.flows.query.query_flows``), row for row the flows dataset.
+
+The work goes by the allocation's chunks of input products, so memory follows one chunk, not the run.
+"""
+
+from contextlib import ExitStack
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from valuechain.flows.allocation import link_matrix, prepare
-from valuechain.flows.factors import flow_factors
-from valuechain.glue.provenance import write_table
+from valuechain.flows.allocation import FLOW_COLUMNS, input_chunks, link_matrix, prepare
+from valuechain.flows.factors import SUMMARY_COLUMNS, flow_factors, link_flows
+from valuechain.glue.provenance import TableWriter
 from valuechain.glue.smk import meta, rule_io, setup
+
+CODE = pa.string()
+SCHEMAS = {
+    "summary": pa.schema([*((c, CODE) for c in SUMMARY_COLUMNS[:4]), *((c, pa.float64()) for c in SUMMARY_COLUMNS[4:7]),
+                          ("pairs", pa.int64())]),
+    "largest": pa.schema([*((c, CODE) for c in FLOW_COLUMNS[:6]), *((c, pa.float64()) for c in FLOW_COLUMNS[6:])]),
+}
 
 
 def main(snakemake) -> None:
     log = setup(snakemake)
+    p = snakemake.params
     data = prepare(pd.read_parquet(snakemake.input.trade))
     L = link_matrix(pd.read_parquet(snakemake.input.links), data.products)
-    tables = flow_factors(data, L, np.flatnonzero(L.any(axis=1)))
-    for name, table in tables.items():
-        write_table(table, snakemake.output[name], meta(snakemake, f"flow_factors_{name}/1"))
-    log.info("flow factors of %d regions, %d links: %s rows", len(data.regions), int(L.sum()),
-             ", ".join(f"{name} {len(table)}" for name, table in tables.items()))
+    chunks = input_chunks(L, p.chunk_products)
+    log.info("%d regions in %d countries, %d links: %d chunks of input products", len(data.regions),
+             len(data.countries), int(L.sum()), len(chunks))
+    names = ("exporters", "importers", "users", "summary", "largest")
+    rows = dict.fromkeys(names, 0)
+    with ExitStack() as files:  # every file appears whole when all chunks are done, or none
+        writers = {name: files.enter_context(TableWriter(snakemake.output[name], meta(snakemake, f"flow_{name}/1")))
+                   for name in names}
+        for n, chunk in enumerate(chunks or [np.array([], dtype=np.int64)], 1):
+            tables = flow_factors(data, L, chunk)
+            summary, top = link_flows(tables, p.min_value, p.largest)
+            parts = {**tables,
+                     "summary": pa.Table.from_pandas(summary, schema=SCHEMAS["summary"], preserve_index=False),
+                     "largest": pa.Table.from_pandas(top[FLOW_COLUMNS], schema=SCHEMAS["largest"],
+                                                     preserve_index=False)}
+            for name, part in parts.items():
+                writers[name].write(part)
+                rows[name] += len(part)
+            if n % 25 == 0 or n == len(chunks):
+                log.info("chunk %d/%d: %s rows so far", n, len(chunks), ", ".join(f"{k} {v}" for k, v in rows.items()))
+    if not chunks:
+        log.warning("no links: no flows; the factor tables are empty, with their columns")
+    log.info("flows of %d link(s) and country pair(s), %d region pairs at most %d per link", rows["summary"],
+             rows["largest"], p.largest)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Rule gather_flows: the blocks of allocate_flows put together into the Hive-partitioned flows dataset (partition
-``chapter``, the input's HS2 chapter) and its summary. Query it with DuckDB or pyarrow.dataset (README).
+``chapter``, the input's HS2 chapter). Query it with DuckDB or pyarrow.dataset (README).
 
 The blocks' files are hard-linked, never rewritten, so the dataset is the same bytes whatever the number of blocks,
 and it appears whole or not at all (valuechain.flows.allocation.gather_dataset).
@@ -7,11 +7,7 @@ and it appears whole or not at all (valuechain.flows.allocation.gather_dataset).
 
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from valuechain.flows.allocation import gather_dataset
-from valuechain.glue.provenance import TableWriter
 from valuechain.glue.smk import rule_io, setup
 
 
@@ -19,12 +15,7 @@ def main(snakemake) -> None:
     log = setup(snakemake)
     parts = [Path(p) for p in snakemake.input.parts]
     files = gather_dataset(parts, snakemake.output.flows)
-
-    # The blocks' summaries in order, with their provenance (the same in every block): the trade, links and params.
-    summary = pa.concat_tables([pq.read_table(p / "summary.parquet") for p in parts]).combine_chunks()
-    with TableWriter(snakemake.output.summary, {}) as f:
-        f.write(summary)
-    log.info("%d blocks: %d files, %d summary rows", len(parts), files, summary.num_rows)
+    log.info("%d blocks: %d files", len(parts), files)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuechain.flows.allocation import allocate_chunk, input_chunks, link_matrix, prepare, summarise_flows
+from valuechain.flows.allocation import allocate_chunk, input_chunks, link_matrix, prepare
+from valuechain.flows.factors import flow_factors, link_flows
 
 ROWS = [
     # flow, country, region, partner, hs, value
@@ -67,14 +68,33 @@ def test_chunks_hold_the_inputs_with_links_and_the_summary_sums_region_pairs():
                     data.products)
     assert [c.tolist() for c in input_chunks(L, 1)] == [[0], [3]]  # products 01 and 04 (02, 03 have no outputs)
     assert [c.tolist() for c in input_chunks(L, 5)] == [[0, 3]]
-    flows = allocate_chunk(data, L, np.array([0]))
-    summary = summarise_flows(flows).set_index(["input", "output", "country_from", "country_to"])
+    summary, top = link_flows(flow_factors(data, L, np.array([0])), min_value=0.0, largest=1)
+    summary = summary.set_index(["input", "output", "country_from", "country_to"])
     # a1 and a2 to b1: 02 gets 60 / 100 of (75 + 25), 03 gets 40 / 100 of it; two region pairs each
     assert summary.loc[("01", "02", "AAA", "BBB"), "value"] == pytest.approx(60.0)
     assert summary.loc[("01", "03", "AAA", "BBB"), "value"] == pytest.approx(40.0)
     assert summary.loc[("01", "03", "AAA", "BBB"), "upper"] == pytest.approx(100.0)
+    assert summary.loc[("01", "03", "AAA", "BBB"), "lower"] == pytest.approx(100 * 40 / 200)
     assert summary["pairs"].tolist() == [2, 2]
     assert not isinstance(summary.index.get_level_values(0).dtype, pd.CategoricalDtype)  # plain strings
+    # the largest pair of each link: a1 -> b1 (0.75 of the imports)
+    assert top[["output", "region_from", "region_to"]].values.tolist() == [["02", "a1", "b1"], ["03", "a1", "b1"]]
+    assert top["value"].tolist() == pytest.approx([45.0, 30.0])
+    # terms whose upper bound is under min_value are left out of the sums, as from the flows dataset: a2's 25
+    summary, top = link_flows(flow_factors(data, L, np.array([0])), min_value=50.0, largest=5)
+    assert summary["pairs"].tolist() == [1, 1] and summary["upper"].tolist() == [75.0, 75.0]
+    assert set(top["region_from"]) == {"a1"}
+
+
+def test_the_largest_region_pairs_break_ties_by_the_regions():
+    # two exporters of equal size: their flows tie, and the region named first comes first
+    trade = pd.DataFrame([("export", "AAA", "a2", "BBB", "01", 10.0), ("export", "AAA", "a1", "BBB", "01", 10.0),
+                          ("import", "BBB", "b1", "AAA", "01", 100.0), ("export", "BBB", "b1", "AAA", "02", 5.0)],
+                         columns=["flow", "country", "region", "partner", "hs", "value"])
+    data = prepare(trade)
+    L = link_matrix(pd.DataFrame([("01", "02")], columns=["input", "output"]), data.products)
+    _, top = link_flows(flow_factors(data, L, np.array([0])), min_value=0.0, largest=1)
+    assert top[["region_from", "value"]].values.tolist() == [["a1", 50.0]]
 
 
 def test_no_links_means_no_chunks_and_an_empty_chunk_keeps_the_columns():

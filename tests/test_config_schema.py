@@ -22,9 +22,10 @@ CONVERSION_OPTIONS = ("object", "element", "layout", "rownames", "rename", "drop
 
 # Schema properties the defaults leave out by design, as generic paths (* stands for any entry of a map), with why.
 OPTIONAL = {
-    # The demo world's calibration constants: valuechain.trade.demo.DemoSettings has their defaults (0.03, 2e6, 1000) and
-    # from_config takes them from the config only when given.
+    # The demo world's calibration constants: valuechain.trade.demo.DemoSettings has their defaults (0.03, 2e6, 1000,
+    # 1.2) and from_config takes them from the config only when given.
     "demo.partner_floor": "default in DemoSettings",
+    "demo.region_sigma": "default in DemoSettings",
     "demo.detection": "default in DemoSettings",
     "demo.min_value": "default in DemoSettings",
     # Keys of a data set that only some data sets need (valuechain.glue.retrieve.data_files, scripts/retrieve_data.py).

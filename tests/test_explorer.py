@@ -13,8 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -37,21 +35,14 @@ def test_reference_labels_true_false_and_unscorable():
     assert got["ref_share"][3] == 0.0
 
 
-def test_top_region_flows_keep_the_largest_pairs_of_each_link(tmp_path):
-    rows = pd.DataFrame({
-        "input": ["4011"] * 4 + ["8708"] * 2, "output": ["8703"] * 6,
-        "country_from": ["BRA", "BRA", "USA", "USA", "CHN", "CHN"], "region_from": ["SP", "RJ", "TX", "CA", "GD", "JS"],
-        "country_to": ["USA"] * 6, "region_to": ["MI"] * 6,
-        "value": [5.0, 9.0, 9.0, 1.0, 3.0, 4.0], "lower": [1.0] * 6, "upper": [10.0] * 6})
-    rows["chapter"] = rows["input"].str[:2]
-    pq.write_to_dataset(pa.Table.from_pandas(rows), tmp_path / "dataset", partition_cols=["chapter"])
-    got = explorer.top_region_flows(tmp_path / "dataset", 2)
-    # 4011: the two 9.0 flows (tie broken by country, region); 8708: both
+def test_top_region_flows_keep_the_first_pairs_of_each_link():
+    largest = pd.DataFrame({  # as flows/largest.parquet orders them: by link, then decreasing value
+        "input": ["4011"] * 3 + ["8708"] * 2, "output": ["8703"] * 5,
+        "region_from": ["RJ", "TX", "SP", "JS", "GD"], "value": [9.0, 9.0, 5.0, 4.0, 3.0]})
+    got = explorer.top_region_flows(largest, 2)
     assert got[["input", "region_from", "value"]].values.tolist() == [
         ["4011", "RJ", 9.0], ["4011", "TX", 9.0], ["8708", "JS", 4.0], ["8708", "GD", 3.0]]
-    (tmp_path / "empty").mkdir()
-    empty = explorer.top_region_flows(tmp_path / "empty", 2)
-    assert empty.empty and list(empty.columns) == list(got.columns)
+    assert explorer.top_region_flows(largest.iloc[:0], 2).empty
 
 
 def test_region_trade_lists_each_regions_largest_exports_and_imports():
@@ -378,7 +369,7 @@ def markup_tables(markup_run) -> dict:
               "section_nodes": run / "analysis/extended_section_nodes.parquet",
               "section_links": run / "analysis/extended_sections.parquet",
               "nodes": run / "analysis/extended_nodes.parquet", "methods": run / "evaluation/methods.parquet",
-              "rca": run / "rca/outer/rca.parquet", "flows": run / "flows/dataset",
+              "rca": run / "rca/outer/rca.parquet", "flows": run / "flows/largest.parquet",
               "country_flows": run / "flows/summary.parquet",
               "regions": run / "analysis/trophic_position_regions.parquet",
               "countries": run / "analysis/trophic_position_countries.parquet"}

@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from valuechain.flows.allocation import allocate_chunk, link_matrix, prepare
-from valuechain.flows.query import query_factored_flows, query_flows
+from valuechain.flows.query import query_flows
+from valuechain.glue.provenance import read_metadata
 from valuechain.trade.baci import GROUP_REASON, LEGACY_REASON
 from valuechain.trade.canonical import AGGREGATE_REASON, NATIONAL_REASON
 from valuechain.trade.clean import PSEUDO_REASON
@@ -142,7 +143,7 @@ def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_
 
 
 
-SCATTERED = ("flows/dataset", "flows/summary.parquet", "links/validated/fit.parquet", "links/validated/links.parquet")
+SCATTERED = ("flows/dataset", "links/validated/fit.parquet", "links/validated/links.parquet")
 
 
 def digests(root):
@@ -171,6 +172,21 @@ def test_scattered_jobs_give_the_bytes_of_one_job(work):
     got, whole = (f.astype({c: str for c in keys + ["country_from", "country_to"]}).sort_values(keys)
                   .reset_index(drop=True) for f in (got, whole))
     pd.testing.assert_frame_equal(got, whole, check_exact=True)
+
+
+def test_without_the_flows_dataset_the_flows_are_their_factors_only(small_run, work, tmp_path):
+    # a run with flows.dataset: false plans no allocation of every flow, only the factors and what is kept of them
+    override = tmp_path / "factors.yaml"
+    override.write_text("flows:\n  dataset: false\n")
+    jobs = planned_jobs(work, "--forcerun", "flow_factors", "--configfile", "config/test/small.yaml", str(override))
+    assert "flow_factors" in jobs and "build_explorer" in jobs
+    assert not jobs & {"allocate_flows", "gather_flows"}
+    # the explorer cannot show more region pairs per link than the flows keep
+    override.write_text("flows:\n  largest: 5\nexplorer:\n  top_flows: 6\n")
+    proc = snakemake(work, "-n", "--configfile", "config/test/small.yaml", str(override), check=False)
+    assert proc.returncode != 0
+    assert "explorer.top_flows (6) is more than the region pairs flows.largest keeps of each link (5)" in (
+        proc.stdout + proc.stderr)
 
 
 def test_the_slurm_profile_scatters_the_heavy_stages(small_run, work):
@@ -506,12 +522,13 @@ def test_public_sources_run_the_workflow(tmp_path, public_server, work):
 
 def test_the_flow_factors_give_the_flows_dataset_row_for_row(small_run):
     """The flows computed from the three factor tables equal the materialised dataset: every row, value and bound;
-    and a query by link, by region pair and by country pair gives the same numbers from either."""
+    a query by link, by region pair and by country pair gives the same numbers from either; and the sums by link and
+    country pair and each link's largest region pairs, kept from the factors, are the dataset's."""
     keys = ["input", "output", "country_from", "region_from", "country_to", "region_to"]
     factors, dataset = small_run / "flows" / "factors", small_run / "flows" / "dataset"
     every = "SELECT input, output, country_from, region_from, country_to, region_to, value, lower, upper FROM flows"
     got, want = (f.astype({c: str for c in keys}).sort_values(keys).reset_index(drop=True)
-                 for f in (query_factored_flows(factors, every), query_flows(dataset, every)))
+                 for f in (query_flows(factors, every), query_flows(dataset, every)))
     assert len(want) > 1000
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     link = want.iloc[0]
@@ -520,5 +537,17 @@ def test_the_flow_factors_give_the_flows_dataset_row_for_row(small_run):
                 f"SELECT input, output, value FROM flows WHERE region_from = '{link.region_from}' AND "
                 f"region_to = '{link.region_to}' ORDER BY value DESC, input, output LIMIT 20",
                 "SELECT country_from, country_to, count(*) AS pairs FROM flows GROUP BY ALL ORDER BY ALL"):
-        pd.testing.assert_frame_equal(query_factored_flows(factors, sql), query_flows(dataset, sql),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(query_flows(factors, sql), query_flows(dataset, sql), check_dtype=False)
+
+    pair = ["input", "output", "country_from", "country_to"]
+    summary = pd.read_parquet(small_run / "flows" / "summary.parquet")
+    sums = want.groupby(pair, as_index=False).agg(value=("value", "sum"), lower=("lower", "sum"),
+                                                  upper=("upper", "sum"), pairs=("value", "size"))
+    pd.testing.assert_frame_equal(summary, sums, check_exact=False, rtol=1e-12)
+    largest = pd.read_parquet(small_run / "flows" / "largest.parquet")
+    n = json.loads(read_metadata(small_run / "flows" / "largest.parquet")["config"])["largest"]
+    order = want.sort_values(["input", "output", "value", "country_from", "region_from", "country_to", "region_to"],
+                             ascending=[True, True, False, True, True, True, True])
+    top = order.groupby(["input", "output"]).head(n).reset_index(drop=True)
+    assert len(largest) < len(want) and largest.groupby(["input", "output"]).size().max() == n
+    pd.testing.assert_frame_equal(largest, top, check_exact=True)

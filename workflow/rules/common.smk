@@ -65,6 +65,13 @@ for _name, _count in workflow._scatter.items():
     if not isinstance(_count, int) or _count < 1:
         raise WorkflowError(f"--set-scatter {_name}={_count}: a stage is split into at least 1 job")
 
+# The explorer shows region pairs from flows/largest.parquet, so it cannot show more than that keeps.
+if config["explorer"]["top_flows"] > config["flows"]["largest"]:
+    raise WorkflowError(
+        f"config: explorer.top_flows ({config['explorer']['top_flows']}) is more than the region pairs "
+        f"flows.largest keeps of each link ({config['flows']['largest']}): raise flows.largest"
+    )
+
 
 wildcard_constraints:
     reconcile="outer|inner",
@@ -530,8 +537,8 @@ def explorer_inputs(wildcards):
         inputs.update(
             methods=res("evaluation/methods.parquet"),
             nodes=res("analysis/extended_nodes.parquet"),
-            flows=res("flows/dataset"),
-            country_flows=res("flows/summary.parquet"),
+            flows=rules.flow_factors.output.largest,
+            country_flows=rules.flow_factors.output.summary,
             regions=res("analysis/trophic_position_regions.parquet"),
             countries=res("analysis/trophic_position_countries.parquet"),
             rca=res(f"rca/{RECONCILE}/rca.parquet"),
@@ -558,8 +565,7 @@ def final_artifacts(wildcards):
         *expand(res("links/{reconcile}/links.parquet"), reconcile=RECONCILE_MODES),
         *expand(res("links/{reconcile}/candidates.parquet"), reconcile=RECONCILE_MODES),
         res("links/baseline.parquet"),
-        res("flows/dataset"),
-        res("flows/summary.parquet"),
+        *([res("flows/dataset")] if config["flows"]["dataset"] else []),
         *rules.flow_factors.output,
     ]
     files += FINETUNE_ARTIFACTS + ICIO_ARTIFACTS + TRADE_ANALYSIS_ARTIFACTS + METHOD_ARTIFACTS

@@ -1,5 +1,7 @@
-# Region-to-region flows along the inferred links (proportional allocation): scattered blocks of chunks of input
-# products (config scatter.flows), gathered into one partitioned dataset.
+# Region-to-region flows along the inferred links (proportional allocation): always as their three factors, with
+# their sums by link and country pair and each link's largest region pairs (flow_factors); with flows.dataset, also
+# every flow, in scattered blocks of chunks of input products (config scatter.flows) gathered into one partitioned
+# dataset.
 
 
 rule allocate_flows:
@@ -35,7 +37,8 @@ rule allocate_flows:
 
 rule flow_factors:
     """The allocation's three factors (exporters' shares, importers' imports, users' output shares), whose join
-    is the flows: tables that grow with the regions, not with their pairs."""
+    is the flows: tables that grow with the regions, not with their pairs; and from them the flows' sums by link
+    and country pair and each link's largest region pairs."""
     input:
         trade=rules.allocate_flows.input.trade,
         links=rules.allocate_flows.input.links,
@@ -43,6 +46,8 @@ rule flow_factors:
         exporters=res("flows/factors/exporters.parquet"),
         importers=res("flows/factors/importers.parquet"),
         users=res("flows/factors/users.parquet"),
+        summary=res("flows/summary.parquet"),
+        largest=res("flows/largest.parquet"),
     log:
         logfile("flow_factors.log"),
     benchmark:
@@ -55,20 +60,22 @@ rule flow_factors:
         runtime=by_input_size(10, 0.1),
     params:
         min_value=config["flows"]["min_value"],
+        chunk_products=config["flows"]["chunk_products"],
+        largest=config["flows"]["largest"],
     message:
-        "The flows' three factors"
+        "The flows' three factors, their sums by link and country pair and the {params.largest} largest region "
+        "pairs of each link"
     script:
         rule_script("flow_factors.py")
 
 
 rule gather_flows:
-    """The flows dataset (partitioned by the input's HS2 chapter) and its summary by link and country pair, from the
-    blocks of allocate_flows: their files hard-linked, so the bytes do not depend on the number of blocks."""
+    """The flows dataset (partitioned by the input's HS2 chapter), from the blocks of allocate_flows: their files
+    hard-linked, so the bytes do not depend on the number of blocks."""
     input:
         parts=gather.flows(res("flows/parts/{scatteritem}")),
     output:
         flows=directory(res("flows/dataset")),
-        summary=res("flows/summary.parquet"),
     log:
         logfile("gather_flows.log"),
     benchmark:

@@ -182,17 +182,6 @@ def input_chunks(L: np.ndarray, chunk_products: int) -> list[np.ndarray]:
     return [inputs[i : i + chunk_products] for i in range(0, len(inputs), chunk_products)]
 
 
-SUMMARY_KEYS = ["input", "output", "country_from", "country_to"]
-
-
-def summarise_flows(flows: pd.DataFrame) -> pd.DataFrame:
-    """Flows summed by link and country pair: ``input, output, country_from, country_to`` (strings), ``value,
-    lower, upper`` and ``pairs`` (region pairs), in the order of the keys."""
-    summary = flows.groupby(SUMMARY_KEYS, as_index=False, observed=True).agg(
-        value=("value", "sum"), lower=("lower", "sum"), upper=("upper", "sum"), pairs=("value", "size"))
-    return summary.astype({c: str for c in SUMMARY_KEYS})
-
-
 def gather_dataset(parts: Sequence[str | Path], out: str | Path) -> int:
     """The blocks of the allocation (each a folder of ``chapter=*/*.parquet``) as one Hive-partitioned dataset at
     ``out``: their files hard-linked (copied where the file system cannot link), never rewritten, so the dataset is

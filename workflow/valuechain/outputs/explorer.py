@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valuechain.glue.threads import duckdb_connect
 from valuechain.trade.hs import load_hs_sections, product_sections
 
 # Reference labels of a link, as the page shows them (docs/reference.md).
@@ -51,31 +50,10 @@ def reference_labels(links: pd.DataFrame, product_io: pd.DataFrame, coverage: pd
     return pd.DataFrame({"ref": ref.astype(np.int8), "ref_share": share}, index=links.index)
 
 
-def top_region_flows(dataset: str | Path, n: int, memory_mb: int = 2000) -> pd.DataFrame:
-    """The ``n`` largest region-to-region flows of every ``input -> output`` link of the flows dataset.
-
-    Read by DuckDB straight from the partitioned Parquet files (never the whole dataset in pandas), within
-    ``memory_mb`` (DuckDB spills to disk beyond it: an HS6 dataset has 100M rows); ties are broken by the region
-    codes, so the same dataset gives the same rows.
-    """
-    columns = ["input", "output", "country_from", "region_from", "country_to", "region_to", "value", "lower", "upper"]
-    if not any(Path(dataset).rglob("*.parquet")):  # a run whose links carry no trade has an empty dataset
-        return pd.DataFrame({c: pd.Series(dtype=float if c in ("value", "lower", "upper") else str)
-                             for c in columns})
-    files = str(Path(dataset) / "**" / "*.parquet")
-    query = f"""
-        SELECT {", ".join(columns)}
-        FROM (
-            SELECT *, row_number() OVER (
-                PARTITION BY input, output
-                ORDER BY value DESC, country_from, region_from, country_to, region_to) AS position
-            FROM read_parquet(?, hive_partitioning = true))
-        WHERE position <= {int(n)}
-        ORDER BY input, output, value DESC, country_from, region_from, country_to, region_to
-    """
-    with duckdb_connect() as con:
-        con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
-        return con.execute(query, [files]).df()
+def top_region_flows(largest: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` largest region-to-region flows of every ``input -> output`` link, from the flows' largest region
+    pairs (``flows/largest.parquet``: by link and decreasing value, ties broken by the regions)."""
+    return largest.groupby(["input", "output"], sort=False).head(n).reset_index(drop=True)
 
 
 def top_rows(df: pd.DataFrame, by: list[str], value: str, n: int, ties: list[str]) -> pd.DataFrame:
@@ -155,7 +133,7 @@ def reference_rows(evaluation: pd.DataFrame, min_share: float) -> pd.DataFrame:
 
 
 def read_run(inputs: dict[str, str | Path], top_flows: int, top_country_flows: int, top_trade: int,
-             min_share: float, memory_mb: int = 2000) -> dict:
+             min_share: float) -> dict:
     """The run's outputs as :func:`build_payload`'s tables (every argument but ``meta``).
 
     ``inputs`` names the files as rule build_explorer does: ``links, levels, hs, sections, reference, coverage,
@@ -183,7 +161,7 @@ def read_run(inputs: dict[str, str | Path], top_flows: int, top_country_flows: i
     tables["methods"] = pd.read_parquet(inputs["methods"])
     rca = pd.read_parquet(inputs["rca"])
     return {**out,
-            "region_flows": top_region_flows(inputs["flows"], top_flows, memory_mb),
+            "region_flows": top_region_flows(pd.read_parquet(inputs["flows"]), top_flows),
             "country_flows": top_rows(pd.read_parquet(inputs["country_flows"]), ["input", "output"], "value",
                                       top_country_flows, ["country_from", "country_to"]),
             "regions": pd.read_parquet(inputs["regions"]),

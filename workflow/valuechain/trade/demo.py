@@ -83,6 +83,10 @@ class DemoSettings:
     # reaches along the planted graph.
     colocation: float = 0.18
     colocation_reach: float = 0.9
+    # Spread of the regions' sizes within their country (lognormal sigma of their shares of its exports): 1.2 for
+    # states and provinces; municipalities are far more unequal (a few ports and industrial towns, thousands of
+    # small places).
+    region_sigma: float = 1.2
 
     @classmethod
     def from_config(cls, cfg: dict, digits: int = 4) -> "DemoSettings":
@@ -95,7 +99,7 @@ class DemoSettings:
             n_other_partners=int(cfg["n_other_partners"]),
             inputs_per_product=tuple(int(v) for v in cfg["inputs_per_product"]),
             reference_pool=int(cfg["reference_pool"]),
-            **{k: float(cfg[k]) for k in ("partner_floor", "detection", "min_value", "colocation") if k in cfg},
+            **{k: float(cfg[k]) for k in ("partner_floor", "detection", "min_value", "colocation", "region_sigma") if k in cfg},
         )
 
 
@@ -225,10 +229,10 @@ def generate(world: pd.DataFrame, names: pd.DataFrame, reference: pd.DataFrame,
     others = [c for c in country_size.sort_values(ascending=False).index if c not in reporters]
     partners = np.array(sorted(reporters + others[: s.n_other_partners]))
 
-    # Regions: lognormal shares of their country's exports; names like "BRA-07"; pseudo-regions added.
+    # Regions: lognormal shares of their country's exports (sigma demo.region_sigma); names like "BRA-07"; pseudo-regions added.
     reg_country, reg_name, reg_size = [], [], []
     for c, n in s.regions.items():
-        share = rng.lognormal(0.0, 1.2, n)
+        share = rng.lognormal(0.0, s.region_sigma, n)
         share /= share.sum()
         reg_country += [c] * n
         reg_name += [f"{c}-{i + 1:02d}" for i in range(n)]
