@@ -4,7 +4,8 @@ themselves at any scale: their sums by link and country pair (``flows/summary.pa
 region pairs (``flows/largest.parquet``). Any other flow query runs on the factors' join
 (``valuechain.flows.query.query_flows``), row for row the flows dataset.
 
-The work goes by the allocation's chunks of input products, so memory follows one chunk, not the run.
+The work goes by the allocation's chunks of input products: a chunk's flows are allocated, summed and ranked, and
+let go, so memory follows one chunk, not the run.
 """
 
 from contextlib import ExitStack
@@ -13,8 +14,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from valuechain.flows.allocation import FLOW_COLUMNS, input_chunks, link_matrix, prepare
-from valuechain.flows.factors import SUMMARY_COLUMNS, flow_factors, link_flows
+from valuechain.flows.allocation import (
+    FLOW_COLUMNS,
+    SUMMARY_COLUMNS,
+    allocate_chunk,
+    input_chunks,
+    link_flows,
+    link_matrix,
+    prepare,
+)
+from valuechain.flows.factors import flow_factors
 from valuechain.glue.provenance import TableWriter
 from valuechain.glue.smk import meta, rule_io, setup
 
@@ -41,7 +50,7 @@ def main(snakemake) -> None:
                    for name in names}
         for n, chunk in enumerate(chunks or [np.array([], dtype=np.int64)], 1):
             tables = flow_factors(data, L, chunk)
-            summary, top = link_flows(tables, p.min_value, p.largest)
+            summary, top = link_flows(allocate_chunk(data, L, chunk, p.min_value), p.largest)
             parts = {**tables,
                      "summary": pa.Table.from_pandas(summary, schema=SCHEMAS["summary"], preserve_index=False),
                      "largest": pa.Table.from_pandas(top[FLOW_COLUMNS], schema=SCHEMAS["largest"],

@@ -17,9 +17,10 @@ Choices made here (docs/method.md is silent): rows are written only inside the m
 point estimate is positive (r2 exports p2; a region cannot use p1 to make a product it does not make), so
 the upper bound is given for those rows; rows whose upper bound is below ``min_value`` are not written.
 
-The 4-D tensor is never materialised: :func:`allocate_chunk` works on a block of input products at a time,
-with dense ``[products x regions x regions]`` arrays of the ``s1 * M`` base and a sparse expansion along
-the links, and the rule writes each block to a partitioned Parquet dataset.
+The 4-D tensor is never materialised: :func:`allocate_chunk` works on a block of input products at a time, pairs
+each exporting region with the importing regions of its destination country (:func:`pair_bases`, sparse: memory
+follows the pairs that trade, not regions squared) and expands them along the links; the rule writes each block to
+a partitioned Parquet dataset.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 
 FLOW_COLUMNS = ["input", "output", "country_from", "region_from", "country_to", "region_to",
                 "value", "lower", "upper"]
+KEY_COLUMNS = FLOW_COLUMNS[:6]
+#: Columns of the flows' sums by link and country pair (``pairs``: the region pairs summed).
+SUMMARY_COLUMNS = ["input", "output", "country_from", "country_to", "value", "lower", "upper", "pairs"]
 
 
 @dataclass
@@ -129,18 +133,45 @@ def export_totals(data: AllocationData, Lc: np.ndarray) -> tuple[np.ndarray, np.
     return data.exp_total @ Lc.T.astype(float), data.exp_total.sum(axis=1)
 
 
+def pair_bases(data: AllocationData, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The region pairs with a positive ``base = s1[p, r1, c(r2)] * M[p, r2, c(r1)]`` for the input products
+    ``inputs``, as ``(p, r1, r2, base)`` ordered by ``p, r1, r2`` (``p`` indexes ``inputs``), countries apart.
+
+    Built sparsely: each exporting region's share is paired with the regions of the destination country that import
+    from its country (a sort of the importers by input, their country and the exporting country, then one repeat),
+    so memory follows the pairs that trade, not regions squared. Regions are numbered country by country, so the
+    pairs come out in ``p, r1, r2`` order.
+    """
+    rc = data.region_country
+    n_c = len(data.countries)
+    s1 = exporter_shares(data, inputs)  # [P, R1, C2]
+    s1[:, rc[:, None] == np.arange(n_c)[None, :]] = 0.0  # a region's own country is no destination
+    p, r1, c2 = np.nonzero(s1)
+    imp = data.imp_from[inputs]  # [P, R2, C1]
+    q, r2, c1 = np.nonzero(imp)
+    keep = rc[r2] != c1
+    q, r2, c1 = q[keep], r2[keep], c1[keep]
+    # importers sorted by (input, their country, the exporting country), r2 ascending within a key
+    key_imp = (q * n_c + rc[r2]) * n_c + c1
+    order = np.lexsort((r2, key_imp))
+    q_m = imp[q[order], r2[order], c1[order]]
+    key_imp, r2 = key_imp[order], r2[order]
+    key_exp = (p * n_c + c2) * n_c + rc[r1]
+    lo = np.searchsorted(key_imp, key_exp, side="left")
+    count = np.searchsorted(key_imp, key_exp, side="right") - lo
+    idx = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
+    rep = lambda a: np.repeat(a, count)  # noqa: E731
+    base = rep(s1[p, r1, c2]) * q_m[idx]
+    pos = base > 0
+    return rep(p)[pos], rep(r1)[pos], r2[idx][pos], base[pos]
+
+
 def allocate_chunk(data: AllocationData, L: np.ndarray, inputs: np.ndarray, min_value: float = 0.0) -> pd.DataFrame:
     """Flows for the input products with indices ``inputs``; columns :data:`FLOW_COLUMNS`, codes categorical (their
     categories every product, country and region name of ``data``, so chunks share them)."""
-    rc = data.region_country
-    s1 = exporter_shares(data, inputs)  # [P, R1, C2]
-    # base[p, r1, r2] = s1[p, r1, c(r2)] * M[p, r2, c(r1)], zero within a country.
-    base = s1[:, :, rc] * data.imp_from[inputs][:, :, rc].transpose(0, 2, 1)
-    base[:, rc[:, None] == rc[None, :]] = 0.0
+    p_loc, r1, r2, b = pair_bases(data, inputs)
 
     # Expand along the links p1 -> p2 where r2 exports p2 (the model's support).
-    p_loc, r1, r2 = np.nonzero(base)
-    b = base[p_loc, r1, r2]
     Lc = L[inputs]  # [P, P_all]
     link_rows, flat_outputs = np.nonzero(Lc)  # CSR-like: outputs of each input, row by row
     degree = np.bincount(link_rows, minlength=len(inputs))
@@ -180,6 +211,32 @@ def input_chunks(L: np.ndarray, chunk_products: int) -> list[np.ndarray]:
     work and of files of the flows dataset, the same whatever the number of jobs that share them."""
     inputs = np.flatnonzero(L.any(axis=1))
     return [inputs[i : i + chunk_products] for i in range(0, len(inputs), chunk_products)]
+
+
+def link_flows(flows: pd.DataFrame, largest: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What is kept of the flows at any scale, from a chunk of them (:func:`allocate_chunk`,
+    codes categorical with sorted categories): ``(summary, top)``.
+
+    - ``summary``: the flows summed by link and country pair, columns :data:`SUMMARY_COLUMNS`, in key order;
+    - ``top``: the ``largest`` largest region pairs of every link, ties broken by the countries and regions, columns
+      of :data:`FLOW_COLUMNS`, by link and decreasing value.
+
+    Code columns are strings. Sums add the rows in their order and the ranking is a sort of the codes, so the same
+    flows give the same bytes. Links do not cross input products, so chunks of inputs give the chunks of both.
+    """
+    keys = ["input", "output", "country_from", "country_to"]
+    summary = flows.groupby(keys, as_index=False, observed=True, sort=True).agg(
+        value=("value", "sum"), lower=("lower", "sum"), upper=("upper", "sum"), pairs=("value", "size"))
+    codes = {c: flows[c].cat.codes.to_numpy() for c in KEY_COLUMNS}
+    # lexsort's last key is the first: link, decreasing value, then the countries and regions
+    order = np.lexsort([codes[c] for c in ("region_to", "country_to", "region_from", "country_from")]
+                       + [-flows["value"].to_numpy(), codes["output"], codes["input"]])
+    link = codes["input"][order].astype(np.int64) * (1 << 32) + codes["output"][order]
+    start = np.r_[0, np.flatnonzero(np.diff(link)) + 1] if len(link) else np.zeros(0, dtype=np.int64)
+    rank = np.arange(len(link)) - np.repeat(start, np.diff(np.r_[start, len(link)]))
+    top = flows.iloc[order[rank < largest]].reset_index(drop=True)
+    return (summary.astype({c: str for c in keys})[SUMMARY_COLUMNS],
+            top.astype({c: str for c in KEY_COLUMNS}))
 
 
 def gather_dataset(parts: Sequence[str | Path], out: str | Path) -> int:

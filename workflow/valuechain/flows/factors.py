@@ -12,9 +12,7 @@ A flow of :mod:`valuechain.flows.allocation` is a product of three factors (docs
 Each table has at most products x regions x countries (or links x regions) rows, where the flows have up to
 links x regions squared. :data:`FLOWS_SQL` joins them back into exactly the rows, values and bounds that
 :func:`valuechain.flows.allocation.allocate_chunk` writes (the factors are computed by the same functions, and
-the products taken in the same order, so every number is the same to the last bit). :func:`link_flows` derives
-from them what is kept of the flows at any scale: their sums by link and country pair, and each link's largest
-region pairs.
+the products taken in the same order, so every number is the same to the last bit).
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from valuechain.flows.allocation import AllocationData, export_totals, exporter_shares
-from valuechain.glue.threads import duckdb_connect
 
 #: The flows (columns of :data:`valuechain.flows.allocation.FLOW_COLUMNS`) from the three factor tables,
 #: ``exporters``, ``importers`` and ``users``, for links whose upper bound reaches ``{min_value}``.
@@ -36,26 +33,6 @@ JOIN users u ON u.input = e.input AND u.country_to = i.country_to AND u.region_t
 WHERE e.s1 * i.m >= {min_value} AND (e.s1 * i.m) * u.s2 > 0
 """
 
-#: Columns of the flows' sums by link and country pair (``pairs``: region pairs with a flow).
-SUMMARY_COLUMNS = ["input", "output", "country_from", "country_to", "value", "lower", "upper", "pairs"]
-KEY_COLUMNS = ["input", "output", "country_from", "region_from", "country_to", "region_to"]
-
-# Every sum adds its terms in a fixed order and every ranking breaks ties by the regions, so the same factors give
-# the same bytes whatever DuckDB's threads.
-_SUMMARY_SQL = """
-SELECT input, output, country_from, country_to,
-       sum(value ORDER BY region_from, region_to) AS value, sum(lower ORDER BY region_from, region_to) AS lower,
-       sum(upper ORDER BY region_from, region_to) AS upper, count(*) AS pairs
-FROM flows GROUP BY ALL ORDER BY input, output, country_from, country_to
-"""
-_LARGEST_SQL = """
-SELECT * EXCLUDE (position) FROM (
-    SELECT *, row_number() OVER (PARTITION BY input, output
-                                 ORDER BY value DESC, country_from, region_from, country_to, region_to) AS position
-    FROM flows)
-WHERE position <= {n}
-ORDER BY input, output, value DESC, country_from, region_from, country_to, region_to
-"""
 
 
 def flow_factors(data: AllocationData, L: np.ndarray, inputs: np.ndarray) -> dict[str, pd.DataFrame]:
@@ -92,23 +69,3 @@ def flow_factors(data: AllocationData, L: np.ndarray, inputs: np.ndarray) -> dic
                                "output": code(link_out[k], data.products), "country_to": country(rc[reg]),
                                "region_to": region(reg), "s2": s2, "s2_lower": s2_lower}),
     }
-
-
-def link_flows(tables: dict[str, pd.DataFrame], min_value: float, largest: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What is kept of the flows of the input products of ``tables`` (:func:`flow_factors`) at any scale, computed
-    by DuckDB from their join without writing it: ``(summary, top)``.
-
-    - ``summary``: the flows summed by link and country pair, columns :data:`SUMMARY_COLUMNS`, in key order: the
-      sums of the flows dataset's rows (terms under ``min_value`` left out, as there);
-    - ``top``: the ``largest`` largest region pairs of every link (ties by the countries and regions), columns
-      of :data:`valuechain.flows.allocation.FLOW_COLUMNS`, by link and decreasing value.
-
-    Code columns are strings. Links do not cross input products, so chunks of inputs give the chunks of both.
-    """
-    with duckdb_connect() as con:
-        for name, table in tables.items():
-            con.register(name, table.astype({c: str for c in KEY_COLUMNS if c in table.columns}))
-        con.execute(f"CREATE VIEW flows AS {FLOWS_SQL.format(min_value=float(min_value))}")
-        summary = con.execute(_SUMMARY_SQL).df()
-        top = con.execute(_LARGEST_SQL.format(n=int(largest))).df()
-    return summary, top
