@@ -8,12 +8,14 @@ from scipy.stats import binom, poisson_binom
 from valuechain.analyses.validated import (
     SpecialisationFit,
     benjamini_hochberg,
+    block_pvalues,
     fit_bicm,
     gather_network,
     giant_weak_component,
     pairwise_upper_tail,
     poisson_binomial_sf,
     specialisation_matrices,
+    surely_above,
     validated_network,
 )
 from valuechain.glue.smk import scatter_part
@@ -157,3 +159,27 @@ def test_the_network_in_scattered_blocks_equals_the_network_in_one_job(tmp_path)
         got = gather_network(back, pd.concat([c for c, _ in parts], ignore_index=True), sum(c for _, c in parts))
         pd.testing.assert_frame_equal(got.links, whole.links, check_exact=True)
         assert got.summary == whole.summary
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("alpha", [0.05, 0.3])
+def test_pairs_left_untested_are_surely_above_alpha_and_change_no_candidate(seed, alpha):
+    """The pairs whose count is far enough below its expectation are not computed: each of them has an exact
+    p-value above alpha, and the block's candidates are those of every pair computed."""
+    rng = np.random.default_rng(seed)
+    L, P = 400, 30
+    PA, PB = rng.beta(0.5, 3.0, (L, P)), rng.beta(0.5, 3.0, (L, P))
+    Ib, Eb = (rng.random((L, P)) < PA).astype(np.int8), (rng.random((L, P)) < PB).astype(np.int8)
+    inputs = np.arange(P)
+    V = Ib.T.astype(float) @ Eb
+    V[inputs, inputs] = -1
+    local, cols = np.nonzero(V >= 0)
+    k = V[local, cols].astype(np.int64)
+    skipped = surely_above(PA, PB, inputs, local, cols, k, alpha)
+    exact = pairwise_upper_tail(PA, PB, inputs[local], cols, k)
+    assert skipped.sum() > 0.2 * len(k)  # the bound prunes a good share
+    assert (exact[skipped] > alpha).all()
+    got, cooccurring = block_pvalues(PA, PB, Ib, Eb, inputs, alpha)
+    keep = exact <= alpha
+    assert got["pvalue"].tolist() == exact[keep].tolist() and got["input"].tolist() == local[keep].tolist()
+    assert got["output"].tolist() == cols[keep].tolist() and cooccurring == int((k > 0).sum())

@@ -150,8 +150,9 @@ def pairwise_upper_tail(
     """``P(X >= k)`` for every pair ``(rows[i], cols[i])`` with ``X ~ PoissonBinomial(PA[:, r] * PB[:, c])``.
 
     ``PA`` and ``PB`` are locations x products probability matrices (the two BiCMs). Pairs are sorted by
-    ``k`` and cut into chunks of at most ``chunk_cells`` DP cells (pairs x (max k + 1)), so memory stays
-    at a few MB whatever the number of pairs and every chunk's DP array fits in cache; the work is
+    ``k`` and cut into chunks of at most ``chunk_cells`` DP cells (pairs x (max k + 1)) and ``32 chunk_cells``
+    location terms (locations x pairs), so memory stays at tens of MB whatever the number of pairs and locations
+    and every chunk's DP array fits in cache; the work is
     ``O(locations x sum(k + 1))``. Locations where every probability of ``PA`` or ``PB`` is 0 are skipped
     (they contribute nothing). Chunks run on ``n_jobs`` threads (numpy releases the GIL).
     ``k <= 0`` gives 1, ``k`` above the number of locations gives 0.
@@ -170,9 +171,11 @@ def pairwise_upper_tail(
     todo = todo[np.argsort(k[todo], kind="stable")]
     chunks = []
     start = 0
+    # a chunk's probabilities are two (locations x pairs) arrays: at most chunk_cells * 32 cells each
+    max_pairs = max(1, chunk_cells * 32 // max(n_loc, 1))
     while start < todo.size:
         # cells of a chunk ending at j: (j - start + 1) * (k_j + 1), non-decreasing in j since k is sorted
-        window = k[todo[start : start + chunk_cells // 2 + 1]] + 1
+        window = k[todo[start : start + min(chunk_cells // 2 + 1, max_pairs)]] + 1
         cells = np.arange(1, window.size + 1) * window
         stop = start + max(1, int(np.searchsorted(cells, chunk_cells, side="right")))
         chunks.append(todo[start:stop])
@@ -321,11 +324,34 @@ def block_pvalues(PA: np.ndarray, PB: np.ndarray, Ib: np.ndarray, Eb: np.ndarray
     local, cols = np.nonzero(V >= 0)
     k = np.rint(V[local, cols]).astype(np.int64)
     rows = np.asarray(inputs)[local]
-    pvals = pairwise_upper_tail(PA, PB, rows, cols, k, n_jobs=n_jobs)
-    sel = np.flatnonzero(pvals <= alpha)
-    expected = np.einsum("lk,lk->k", PA[:, rows[sel]], PB[:, cols[sel]])
-    return pd.DataFrame({"input": rows[sel], "output": cols[sel], "v": k[sel], "expected": expected,
-                         "pvalue": pvals[sel]}), int((k > 0).sum())
+    test = np.flatnonzero(~surely_above(PA, PB, inputs, local, cols, k, alpha))
+    pvals = pairwise_upper_tail(PA, PB, rows[test], cols[test], k[test], n_jobs=n_jobs)
+    sel = test[pvals <= alpha]
+    return pd.DataFrame({"input": rows[sel], "output": cols[sel], "v": k[sel],
+                         "expected": expected_counts(PA, PB, rows[sel], cols[sel]),
+                         "pvalue": pvals[pvals <= alpha]}), int((k > 0).sum())
+
+
+def surely_above(PA: np.ndarray, PB: np.ndarray, inputs: np.ndarray, local: np.ndarray, cols: np.ndarray,
+                 k: np.ndarray, alpha: float) -> np.ndarray:
+    """Whether the p-value ``P(X >= k)`` of each pair ``(inputs[local], cols)`` is surely above ``alpha``, so that
+    it need not be computed: a count well below its expectation ``mu``. For a sum of independent Bernoulli
+    variables ``P(X <= mu - t) <= exp(-t^2 / (2 mu))`` (Chernoff's lower tail), so ``P(X >= k) > alpha`` when
+    ``t = mu - k + 1 > 0`` and ``t^2 > 2 mu ln(1 / (1 - alpha))``. Half the pairs or more on a large world; the
+    margin keeps the last bits of ``mu`` (a BLAS product) from deciding."""
+    if not len(k) or alpha >= 1:
+        return np.zeros(len(k), dtype=bool)
+    mu = (PA[:, inputs].T @ PB)[local, cols]
+    t = mu - k + 1
+    return (t > 0) & (t * t > 2 * mu * np.log(1 / (1 - alpha)) * (1 + 1e-6) + 1e-9)
+
+
+def expected_counts(PA: np.ndarray, PB: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                    pairs: int = 4096) -> np.ndarray:
+    """``sum_l PA[l, rows] PB[l, cols]`` of each pair, ``pairs`` at a time (memory: locations x ``pairs``, where all
+    pairs at once would be 12 GB for 5,000 locations and 300,000 pairs)."""
+    return np.concatenate([np.einsum("lk,lk->k", PA[:, rows[i : i + pairs]], PB[:, cols[i : i + pairs]])
+                           for i in range(0, len(rows), pairs)] or [np.zeros(0)])
 
 
 def validated_links(candidates: pd.DataFrame, products: pd.Index, alpha: float = 0.05,

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,12 @@ SUMMARY_COLUMNS = ["input", "output", "country_from", "country_to", "value", "lo
 
 @dataclass
 class AllocationData:
-    """Trade arranged for allocation: dense arrays over the regions of countries with regional data.
+    """Trade arranged for allocation, over the regions of countries with regional data.
 
-    ``exp_to[p, r, c]``: exports of product p by region r to country c; ``imp_from[p, r, c]``: imports of p
-    by r from c; ``exp_total[r, p]``: r's exports of p to everyone; ``region_country[r]``: country index;
+    ``exp_to``: exports of product p by region r to country c, sparse, row p and column ``r * countries + c``
+    (:meth:`exports_to` gives a block of products as a dense ``[p, r, c]`` array); ``imp_from``: imports of p by r
+    from c, the same way (:meth:`imports_from`); ``exp_total[r, p]``: r's exports of p to everyone (dense);
+    ``region_country[r]``: country index;
     ``region_names`` the sorted distinct region names and ``region_name[r]`` each region's index into them (so
     flows carry integer codes, not one Python string per row).
     """
@@ -58,11 +61,23 @@ class AllocationData:
     regions: pd.DataFrame  # columns country, region, in index order
     countries: np.ndarray
     region_country: np.ndarray
-    exp_to: np.ndarray
-    imp_from: np.ndarray
+    exp_to: sp.csr_matrix
+    imp_from: sp.csr_matrix
     exp_total: np.ndarray
     region_names: np.ndarray
     region_name: np.ndarray
+
+    def exports_to(self, inputs: np.ndarray) -> np.ndarray:
+        """``[len(inputs), regions, countries]``: exports of the products ``inputs`` by region to country."""
+        return self._block(self.exp_to, inputs)
+
+    def imports_from(self, inputs: np.ndarray) -> np.ndarray:
+        """``[len(inputs), regions, countries]``: imports of the products ``inputs`` by region from country."""
+        return self._block(self.imp_from, inputs)
+
+    def _block(self, matrix: sp.csr_matrix, inputs: np.ndarray) -> np.ndarray:
+        return matrix[np.asarray(inputs, dtype=np.int64)].toarray().reshape(len(inputs), len(self.regions),
+                                                                             len(self.countries))
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -96,12 +111,18 @@ def prepare(trade: pd.DataFrame) -> AllocationData:
     value = trade["value"].to_numpy()
     exp_total = np.bincount(r_idx[is_exp] * n_p + p_idx[is_exp], value[is_exp], n_r * n_p).reshape(n_r, n_p)
     regional = c_idx >= 0  # partners without regional data cannot be the other end of a region pair
-    exp_to, imp_from = (
-        np.bincount((p_idx[m] * n_r + r_idx[m]) * n_c + c_idx[m], value[m], n_p * n_r * n_c).reshape(n_p, n_r, n_c)
-        for m in (is_exp & regional, ~is_exp & regional)
-    )
+    exp_to, imp_from = (_sparse_sums(p_idx[m], r_idx[m] * n_c + c_idx[m], value[m], (n_p, n_r * n_c))
+                        for m in (is_exp & regional, ~is_exp & regional))
     return AllocationData(products, regions, countries, region_country, exp_to, imp_from, exp_total, region_names,
                           region_name)
+
+
+def _sparse_sums(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """The sums of ``values`` by cell as a CSR matrix; each cell adds its values in row order (``np.bincount``), as
+    a dense sum would."""
+    cells, where = np.unique(rows.astype(np.int64) * shape[1] + cols, return_inverse=True)
+    sums = np.bincount(where, values, len(cells))
+    return sp.csr_matrix((sums, np.divmod(cells, shape[1])), shape=shape)
 
 
 def link_matrix(links: pd.DataFrame, products: np.ndarray) -> np.ndarray:
@@ -119,7 +140,7 @@ def exporter_shares(data: AllocationData, inputs: np.ndarray) -> np.ndarray:
     """``s1[p, r1, c2]``: r1's share of its country's exports of the input product ``inputs[p]`` to country c2
     (0 where r1 exports none), as a ``[P, R, C]`` array."""
     rc = data.region_country
-    exp_to = data.exp_to[inputs]  # [P, R, C]
+    exp_to = data.exports_to(inputs)  # [P, R, C]
     # Country totals of exports of p1 to c2 by all regions of c1: [P, C1, C2].
     membership = (rc[None, :] == np.arange(len(data.countries))[:, None]).astype(float)  # [C1, R]
     country_tot = np.einsum("cr,prk->pck", membership, exp_to)
@@ -147,7 +168,7 @@ def pair_bases(data: AllocationData, inputs: np.ndarray) -> tuple[np.ndarray, np
     s1 = exporter_shares(data, inputs)  # [P, R1, C2]
     s1[:, rc[:, None] == np.arange(n_c)[None, :]] = 0.0  # a region's own country is no destination
     p, r1, c2 = np.nonzero(s1)
-    imp = data.imp_from[inputs]  # [P, R2, C1]
+    imp = data.imports_from(inputs)  # [P, R2, C1]
     q, r2, c1 = np.nonzero(imp)
     keep = rc[r2] != c1
     q, r2, c1 = q[keep], r2[keep], c1[keep]

@@ -44,7 +44,7 @@ def flow_factors(data: AllocationData, L: np.ndarray, inputs: np.ndarray) -> dic
     s1 = exporter_shares(data, inputs)  # [P, R1, C2]
     s1[:, rc[:, None] == np.arange(n_c)[None, :]] = 0.0  # a region's own country is no destination
     p, r1, c2 = np.nonzero(s1)
-    imp = data.imp_from[inputs]  # [P, R2, C1]
+    imp = data.imports_from(inputs)  # [P, R2, C1]
     imp = np.where(rc[None, :, None] == np.arange(n_c)[None, None, :], 0.0, imp)
     q, r2, c1 = np.nonzero(imp)
     Lc = L[inputs]
