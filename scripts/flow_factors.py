@@ -1,8 +1,9 @@
 """Rule flow_factors: the flows as the allocation's three factors (valuechain.flows.factors), tables that grow with the
 regions, not with their pairs (``flows/factors/{exporters,importers,users}.parquet``), and what is kept of the flows
-themselves at any scale: their sums by link and country pair (``flows/summary.parquet``) and each link's largest
-region pairs (``flows/largest.parquet``). Any other flow query runs on the factors' join
-(``valuechain.flows.query.query_flows``), row for row the flows dataset.
+themselves at any scale: each link's largest country pairs and region pairs (``flows/largest_country_pairs.parquet``,
+``flows/largest_region_pairs.parquet``) and, with the flows dataset, their sums by link and every country pair
+(``flows/summary.parquet``: as many rows as the flows when every country is one location). Any other flow query runs
+on the factors' join (``valuechain.flows.query.query_flows``), row for row the flows dataset.
 
 The work goes by the allocation's chunks of input products: a chunk's flows are allocated, summed and ranked, and
 let go, so memory follows one chunk, not the run.
@@ -31,8 +32,10 @@ CODE = pa.string()
 SCHEMAS = {
     "summary": pa.schema([*((c, CODE) for c in SUMMARY_COLUMNS[:4]), *((c, pa.float64()) for c in SUMMARY_COLUMNS[4:7]),
                           ("pairs", pa.int64())]),
-    "largest": pa.schema([*((c, CODE) for c in FLOW_COLUMNS[:6]), *((c, pa.float64()) for c in FLOW_COLUMNS[6:])]),
+    "largest_region_pairs": pa.schema([*((c, CODE) for c in FLOW_COLUMNS[:6]),
+                                       *((c, pa.float64()) for c in FLOW_COLUMNS[6:])]),
 }
+SCHEMAS["largest_country_pairs"] = SCHEMAS["summary"]
 
 
 def main(snakemake) -> None:
@@ -43,27 +46,25 @@ def main(snakemake) -> None:
     chunks = input_chunks(L, p.chunk_products)
     log.info("%d regions in %d countries, %d links: %d chunks of input products", len(data.regions),
              len(data.countries), int(L.sum()), len(chunks))
-    names = ("exporters", "importers", "users", "summary", "largest")
+    names = [name for name in ("exporters", "importers", "users", "summary", "largest_country_pairs",
+                               "largest_region_pairs") if name in snakemake.output.keys()]
     rows = dict.fromkeys(names, 0)
     with ExitStack() as files:  # every file appears whole when all chunks are done, or none
         writers = {name: files.enter_context(TableWriter(snakemake.output[name], meta(snakemake, f"flow_{name}/1")))
                    for name in names}
         for n, chunk in enumerate(chunks or [np.array([], dtype=np.int64)], 1):
-            tables = flow_factors(data, L, chunk)
-            summary, top = link_flows(allocate_chunk(data, L, chunk, p.min_value), p.largest)
-            parts = {**tables,
-                     "summary": pa.Table.from_pandas(summary, schema=SCHEMAS["summary"], preserve_index=False),
-                     "largest": pa.Table.from_pandas(top[FLOW_COLUMNS], schema=SCHEMAS["largest"],
-                                                     preserve_index=False)}
-            for name, part in parts.items():
-                writers[name].write(part)
-                rows[name] += len(part)
+            kept = link_flows(allocate_chunk(data, L, chunk, p.min_value), p.largest)
+            parts = {**flow_factors(data, L, chunk),
+                     **{name: pa.Table.from_pandas(table, schema=SCHEMAS[name], preserve_index=False)
+                        for name, table in zip(("summary", "largest_country_pairs", "largest_region_pairs"), kept)}}
+            for name in names:
+                writers[name].write(parts[name])
+                rows[name] += len(parts[name])
             if n % 25 == 0 or n == len(chunks):
                 log.info("chunk %d/%d: %s rows so far", n, len(chunks), ", ".join(f"{k} {v}" for k, v in rows.items()))
     if not chunks:
         log.warning("no links: no flows; the factor tables are empty, with their columns")
-    log.info("flows of %d link(s) and country pair(s), %d region pairs at most %d per link", rows["summary"],
-             rows["largest"], p.largest)
+    log.info("kept: %s (at most %d pairs per link)", ", ".join(f"{k} {v} rows" for k, v in rows.items()), p.largest)
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ def test_chunks_hold_the_inputs_with_links_and_the_summary_sums_region_pairs():
                     data.products)
     assert [c.tolist() for c in input_chunks(L, 1)] == [[0], [3]]  # products 01 and 04 (02, 03 have no outputs)
     assert [c.tolist() for c in input_chunks(L, 5)] == [[0, 3]]
-    summary, top = link_flows(allocate_chunk(data, L, np.array([0])), largest=1)
+    summary, countries, top = link_flows(allocate_chunk(data, L, np.array([0])), largest=1)
     summary = summary.set_index(["input", "output", "country_from", "country_to"])
     # a1 and a2 to b1: 02 gets 60 / 100 of (75 + 25), 03 gets 40 / 100 of it; two region pairs each
     assert summary.loc[("01", "02", "AAA", "BBB"), "value"] == pytest.approx(60.0)
@@ -79,8 +79,10 @@ def test_chunks_hold_the_inputs_with_links_and_the_summary_sums_region_pairs():
     # the largest pair of each link: a1 -> b1 (0.75 of the imports)
     assert top[["output", "region_from", "region_to"]].values.tolist() == [["02", "a1", "b1"], ["03", "a1", "b1"]]
     assert top["value"].tolist() == pytest.approx([45.0, 30.0])
+    # one country pair per link here: the largest country pairs are the summary's rows
+    pd.testing.assert_frame_equal(countries, summary.reset_index())
     # terms whose upper bound is under min_value are left out of the sums, as from the flows dataset: a2's 25
-    summary, top = link_flows(allocate_chunk(data, L, np.array([0]), min_value=50.0), largest=5)
+    summary, _, top = link_flows(allocate_chunk(data, L, np.array([0]), min_value=50.0), largest=5)
     assert summary["pairs"].tolist() == [1, 1] and summary["upper"].tolist() == [75.0, 75.0]
     assert set(top["region_from"]) == {"a1"}
 
@@ -92,7 +94,7 @@ def test_the_largest_region_pairs_break_ties_by_the_regions():
                          columns=["flow", "country", "region", "partner", "hs", "value"])
     data = prepare(trade)
     L = link_matrix(pd.DataFrame([("01", "02")], columns=["input", "output"]), data.products)
-    _, top = link_flows(allocate_chunk(data, L, np.array([0])), largest=1)
+    _, _, top = link_flows(allocate_chunk(data, L, np.array([0])), largest=1)
     assert top[["region_from", "value"]].values.tolist() == [["a1", 50.0]]
 
 

@@ -36,7 +36,7 @@ def test_reference_labels_true_false_and_unscorable():
 
 
 def test_top_region_flows_keep_the_first_pairs_of_each_link():
-    largest = pd.DataFrame({  # as flows/largest.parquet orders them: by link, then decreasing value
+    largest = pd.DataFrame({  # as flows/largest_region_pairs.parquet orders them: by link, then decreasing value
         "input": ["4011"] * 3 + ["8708"] * 2, "output": ["8703"] * 5,
         "region_from": ["RJ", "TX", "SP", "JS", "GD"], "value": [9.0, 9.0, 5.0, 4.0, 3.0]})
     got = explorer.top_region_flows(largest, 2)
@@ -369,8 +369,8 @@ def markup_tables(markup_run) -> dict:
               "section_nodes": run / "analysis/extended_section_nodes.parquet",
               "section_links": run / "analysis/extended_sections.parquet",
               "nodes": run / "analysis/extended_nodes.parquet", "methods": run / "evaluation/methods.parquet",
-              "rca": run / "rca/outer/rca.parquet", "flows": run / "flows/largest.parquet",
-              "country_flows": run / "flows/summary.parquet",
+              "rca": run / "rca/outer/rca.parquet", "flows": run / "flows/largest_region_pairs.parquet",
+              "country_flows": run / "flows/largest_country_pairs.parquet",
               "regions": run / "analysis/trophic_position_regions.parquet",
               "countries": run / "analysis/trophic_position_countries.parquet"}
     return explorer.read_run(inputs, top_flows=3, top_country_flows=5, top_trade=3, min_share=0.01)

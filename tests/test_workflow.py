@@ -181,10 +181,10 @@ def test_without_the_flows_dataset_the_flows_are_their_factors_only(small_run, w
     assert "flow_factors" in jobs and "build_explorer" in jobs
     assert not jobs & {"allocate_flows", "gather_flows"}
     # the explorer cannot show more region pairs per link than the flows keep
-    override.write_text("flows:\n  largest: 5\nexplorer:\n  top_flows: 6\n")
+    override.write_text("flows:\n  largest: 5\nexplorer:\n  top_flows: 6\n  top_country_flows: 5\n")
     proc = snakemake(work, "-n", "--configfile", "config/test/small.yaml", str(override), check=False)
     assert proc.returncode != 0
-    assert "explorer.top_flows (6) is more than the region pairs flows.largest keeps of each link (5)" in (
+    assert "explorer.top_flows (6) is more than the pairs flows.largest keeps of each link (5)" in (
         proc.stdout + proc.stderr)
 
 
@@ -522,7 +522,7 @@ def test_public_sources_run_the_workflow(tmp_path, public_server, work):
 def test_the_flow_factors_give_the_flows_dataset_row_for_row(small_run):
     """The flows computed from the three factor tables equal the materialised dataset: every row, value and bound;
     a query by link, by region pair and by country pair gives the same numbers from either; and the sums by link and
-    country pair and each link's largest region pairs, kept from the factors, are the dataset's."""
+    country pair and each link's largest country and region pairs, kept by flow_factors, are the dataset's."""
     keys = ["input", "output", "country_from", "region_from", "country_to", "region_to"]
     factors, dataset = small_run / "flows" / "factors", small_run / "flows" / "dataset"
     every = "SELECT input, output, country_from, region_from, country_to, region_to, value, lower, upper FROM flows"
@@ -543,10 +543,14 @@ def test_the_flow_factors_give_the_flows_dataset_row_for_row(small_run):
     sums = want.groupby(pair, as_index=False).agg(value=("value", "sum"), lower=("lower", "sum"),
                                                   upper=("upper", "sum"), pairs=("value", "size"))
     pd.testing.assert_frame_equal(summary, sums, check_exact=False, rtol=1e-12)
-    largest = pd.read_parquet(small_run / "flows" / "largest.parquet")
-    n = json.loads(read_metadata(small_run / "flows" / "largest.parquet")["config"])["largest"]
+    largest = pd.read_parquet(small_run / "flows" / "largest_region_pairs.parquet")
+    n = json.loads(read_metadata(small_run / "flows" / "largest_region_pairs.parquet")["config"])["largest"]
     order = want.sort_values(["input", "output", "value", "country_from", "region_from", "country_to", "region_to"],
                              ascending=[True, True, False, True, True, True, True])
     top = order.groupby(["input", "output"]).head(n).reset_index(drop=True)
     assert len(largest) < len(want) and largest.groupby(["input", "output"]).size().max() == n
     pd.testing.assert_frame_equal(largest, top, check_exact=True)
+    countries = pd.read_parquet(small_run / "flows" / "largest_country_pairs.parquet")
+    order = summary.sort_values(["input", "output", "value", "country_from", "country_to"],
+                                ascending=[True, True, False, True, True])
+    pd.testing.assert_frame_equal(countries, order.groupby(["input", "output"]).head(n).reset_index(drop=True))

@@ -30,12 +30,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "workflow"))
+from valuechain.flows.allocation import link_matrix, prepare  # noqa: E402
+from valuechain.flows.factors import FLOWS_SQL, flow_factors  # noqa: E402
 from valuechain.flows.query import query_flows  # noqa: E402
+from valuechain.glue.threads import duckdb_connect  # noqa: E402
 
 CONFIGS = {"demo": None, "hs4": "config/bench/hs4.yaml", "hs6": "config/bench/hs6.yaml",
            "municipalities": "config/bench/municipalities.yaml", "baci": "config/bench/baci.yaml"}
@@ -139,13 +143,40 @@ def flows_both_ways(name: str, cores: int, results: Path) -> dict:
         out["dataset"]["peaks"] = peaks_since(made)
     summary = pd.read_parquet(flows / "summary.parquet")
     link = tuple(summary.groupby(["input", "output"])["value"].sum().idxmax())
-    top = pd.read_parquet(flows / "largest.parquet").iloc[0]
+    top = pd.read_parquet(flows / "largest_region_pairs.parquet").iloc[0]
     pair = (top["region_from"], top["region_to"])
     for form in ("factors", "dataset"):
         out[form]["questions"] = questions(flows / form, link, pair)
     sample = summary[["input", "output"]].drop_duplicates().sample(25, random_state=0, replace=True)
     out["identical"] = same_numbers(flows / "factors", flows / "dataset", sample.drop_duplicates())
     out["link"], out["pair"] = link, pair
+    return out
+
+
+def growth_in_regions(results: Path, country: str = "BRA", shares=(0.125, 0.25, 0.5, 1.0)) -> list[dict]:
+    """The flows' sizes as the regions grow: the run's trade with a random share of ``country``'s regions (the
+    other countries', the products and the links unchanged), its factor tables' rows and Parquet bytes, and the
+    rows of every region pair they give (counted by DuckDB, never written)."""
+    trade = pd.read_parquet(results / "clean/trade.parquet")
+    links = pd.read_parquet(results / "links/final.parquet")
+    regions = np.sort(trade.loc[trade["country"] == country, "region"].unique().astype(str))
+    rng = np.random.default_rng(0)
+    out = []
+    for share in shares:
+        kept = set(rng.choice(regions, int(round(share * len(regions))), replace=False))
+        sub = trade[(trade["country"] != country) | trade["region"].astype(str).isin(kept)]
+        data = prepare(sub)
+        L = link_matrix(links, data.products)
+        tables = flow_factors(data, L, np.flatnonzero(L.any(axis=1)))
+        with tempfile.TemporaryDirectory() as tmp, duckdb_connect() as con:
+            nbytes = 0
+            for name, table in tables.items():
+                table.to_parquet(Path(tmp) / f"{name}.parquet", compression="zstd")
+                nbytes += (Path(tmp) / f"{name}.parquet").stat().st_size
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{Path(tmp) / name}.parquet')")
+            pairs = con.execute(f"SELECT count(*) FROM ({FLOWS_SQL.format(min_value=1000.0)})").fetchall()[0][0]
+        out.append({"regions": len(data.regions), "factor_rows": sum(map(len, tables.values())),
+                    "factor_bytes": nbytes, "flow_rows": pairs})
     return out
 
 
@@ -162,7 +193,8 @@ def run(name: str, cores: int, scatter: list[str]) -> dict:
     return {"wall": wall, "peaks": peaks, "artifacts": {a["path"]: a for a in artifacts},
             "regions": pd.read_parquet(results / "clean/trade.parquet", columns=["country", "region"])
             .drop_duplicates().shape[0],
-            "flows": flows_both_ways(name, cores, results)}
+            "flows": flows_both_ways(name, cores, results),
+            "growth": growth_in_regions(results) if name == "municipalities" else None}
 
 
 def main() -> None:
@@ -194,6 +226,16 @@ def main() -> None:
         ratio = f["dataset"]["bytes"] / f["factors"]["bytes"]
         print(f"{'':15} dataset/factors bytes {ratio:.1f}x; the same numbers on 25 links: {f['identical']}; "
               f"link {f['link'][0]} -> {f['link'][1]}, pair {f['pair'][0]} -> {f['pair'][1]}")
+
+    for name, r in results.items():
+        if r["growth"]:
+            print(f"\n{name}: the flows as Brazil's municipalities grow (a random share of them; the rest unchanged)")
+            print(f"{'regions':>8} {'factor rows':>12} {'factor MB':>10} {'rows/region':>12} {'flow rows':>12} "
+                  f"{'rows/region':>12}")
+            for g in r["growth"]:
+                print(f"{g['regions']:8,d} {g['factor_rows']:12,d} {g['factor_bytes'] / 1e6:10.1f} "
+                      f"{g['factor_rows'] / g['regions']:12,.0f} {g['flow_rows']:12,d} "
+                      f"{g['flow_rows'] / g['regions']:12,.0f}")
 
     for name, r in results.items():
         print(f"\n{name}: peak memory per rule (MB, measured at exit) against the declared mem_mb")

@@ -65,12 +65,13 @@ for _name, _count in workflow._scatter.items():
     if not isinstance(_count, int) or _count < 1:
         raise WorkflowError(f"--set-scatter {_name}={_count}: a stage is split into at least 1 job")
 
-# The explorer shows region pairs from flows/largest.parquet, so it cannot show more than that keeps.
-if config["explorer"]["top_flows"] > config["flows"]["largest"]:
-    raise WorkflowError(
-        f"config: explorer.top_flows ({config['explorer']['top_flows']}) is more than the region pairs "
-        f"flows.largest keeps of each link ({config['flows']['largest']}): raise flows.largest"
-    )
+# The explorer shows the pairs flow_factors keeps of each link, so it cannot show more than that keeps.
+for _key in ("top_flows", "top_country_flows"):
+    if config["explorer"][_key] > config["flows"]["largest"]:
+        raise WorkflowError(
+            f"config: explorer.{_key} ({config['explorer'][_key]}) is more than the pairs flows.largest keeps "
+            f"of each link ({config['flows']['largest']}): raise flows.largest"
+        )
 
 
 wildcard_constraints:
@@ -537,8 +538,8 @@ def explorer_inputs(wildcards):
         inputs.update(
             methods=res("evaluation/methods.parquet"),
             nodes=res("analysis/extended_nodes.parquet"),
-            flows=rules.flow_factors.output.largest,
-            country_flows=rules.flow_factors.output.summary,
+            flows=rules.flow_factors.output.largest_region_pairs,
+            country_flows=rules.flow_factors.output.largest_country_pairs,
             regions=res("analysis/trophic_position_regions.parquet"),
             countries=res("analysis/trophic_position_countries.parquet"),
             rca=res(f"rca/{RECONCILE}/rca.parquet"),

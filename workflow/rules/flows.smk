@@ -1,7 +1,7 @@
 # Region-to-region flows along the inferred links (proportional allocation): always as their three factors, with
-# their sums by link and country pair and each link's largest region pairs (flow_factors); with flows.dataset, also
-# every flow, in scattered blocks of chunks of input products (config scatter.flows) gathered into one partitioned
-# dataset.
+# each link's largest country and region pairs (flow_factors); with flows.dataset, also their sums by link and
+# country pair and every flow, in scattered blocks of chunks of input products (config scatter.flows) gathered into
+# one partitioned dataset.
 
 
 rule allocate_flows:
@@ -37,8 +37,8 @@ rule allocate_flows:
 
 rule flow_factors:
     """The allocation's three factors (exporters' shares, importers' imports, users' output shares), whose join
-    is the flows: tables that grow with the regions, not with their pairs; and from them the flows' sums by link
-    and country pair and each link's largest region pairs."""
+    is the flows: tables that grow with the regions, not with their pairs; and of the flows, each link's largest
+    country and region pairs and, with the flows dataset, their sums by link and country pair."""
     input:
         trade=rules.allocate_flows.input.trade,
         links=rules.allocate_flows.input.links,
@@ -46,8 +46,10 @@ rule flow_factors:
         exporters=res("flows/factors/exporters.parquet"),
         importers=res("flows/factors/importers.parquet"),
         users=res("flows/factors/users.parquet"),
-        summary=res("flows/summary.parquet"),
-        largest=res("flows/largest.parquet"),
+        largest_country_pairs=res("flows/largest_country_pairs.parquet"),
+        largest_region_pairs=res("flows/largest_region_pairs.parquet"),
+        # the sums by every country pair: as many rows as the flows when countries are the locations (a world run)
+        **({"summary": res("flows/summary.parquet")} if config["flows"]["dataset"] else {}),
     log:
         logfile("flow_factors.log"),
     benchmark:
@@ -63,8 +65,7 @@ rule flow_factors:
         chunk_products=config["flows"]["chunk_products"],
         largest=config["flows"]["largest"],
     message:
-        "The flows' three factors, their sums by link and country pair and the {params.largest} largest region "
-        "pairs of each link"
+        "The flows' three factors and the {params.largest} largest country and region pairs of each link"
     script:
         rule_script("flow_factors.py")
 

@@ -234,30 +234,40 @@ def input_chunks(L: np.ndarray, chunk_products: int) -> list[np.ndarray]:
     return [inputs[i : i + chunk_products] for i in range(0, len(inputs), chunk_products)]
 
 
-def link_flows(flows: pd.DataFrame, largest: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What is kept of the flows at any scale, from a chunk of them (:func:`allocate_chunk`,
-    codes categorical with sorted categories): ``(summary, top)``.
+def link_flows(flows: pd.DataFrame, largest: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What is kept of the flows at any scale, from a chunk of them (:func:`allocate_chunk`, codes categorical with
+    sorted categories): ``(summary, country_pairs, region_pairs)``.
 
-    - ``summary``: the flows summed by link and country pair, columns :data:`SUMMARY_COLUMNS`, in key order;
-    - ``top``: the ``largest`` largest region pairs of every link, ties broken by the countries and regions, columns
-      of :data:`FLOW_COLUMNS`, by link and decreasing value.
+    - ``summary``: the flows summed by link and country pair, columns :data:`SUMMARY_COLUMNS`, in key order (as many
+      rows as the flows themselves when every country is one location, as in a world run);
+    - ``country_pairs``: the ``largest`` largest rows of ``summary`` of every link, by link and decreasing value;
+    - ``region_pairs``: the ``largest`` largest region pairs of every link, columns of :data:`FLOW_COLUMNS`, by link
+      and decreasing value.
 
-    Code columns are strings. Sums add the rows in their order and the ranking is a sort of the codes, so the same
-    flows give the same bytes. Links do not cross input products, so chunks of inputs give the chunks of both.
+    Ties are broken by the countries' and regions' codes. Code columns are strings. Sums add the rows in their order
+    and the ranking is a sort of the codes, so the same flows give the same bytes. Links do not cross input products,
+    so chunks of inputs give the chunks of all three.
     """
     keys = ["input", "output", "country_from", "country_to"]
     summary = flows.groupby(keys, as_index=False, observed=True, sort=True).agg(
         value=("value", "sum"), lower=("lower", "sum"), upper=("upper", "sum"), pairs=("value", "size"))
-    codes = {c: flows[c].cat.codes.to_numpy() for c in KEY_COLUMNS}
-    # lexsort's last key is the first: link, decreasing value, then the countries and regions
-    order = np.lexsort([codes[c] for c in ("region_to", "country_to", "region_from", "country_from")]
-                       + [-flows["value"].to_numpy(), codes["output"], codes["input"]])
+    country_pairs = _largest_of_each_link(summary, ["country_from", "country_to"], largest)
+    region_pairs = _largest_of_each_link(flows, ["country_from", "region_from", "country_to", "region_to"], largest)
+    return (summary.astype({c: str for c in keys})[SUMMARY_COLUMNS], country_pairs.astype({c: str for c in keys}),
+            region_pairs.astype({c: str for c in KEY_COLUMNS}))
+
+
+def _largest_of_each_link(frame: pd.DataFrame, ties: list[str], n: int) -> pd.DataFrame:
+    """The ``n`` rows of each link (``input, output``) with the largest ``value``, ties by the codes of ``ties``; by
+    link and decreasing value."""
+    codes = {c: frame[c].cat.codes.to_numpy() for c in ["input", "output", *ties]}
+    # lexsort's last key is the first: link, decreasing value, then the ties
+    order = np.lexsort([codes[c] for c in reversed(ties)] + [-frame["value"].to_numpy(), codes["output"],
+                                                             codes["input"]])
     link = codes["input"][order].astype(np.int64) * (1 << 32) + codes["output"][order]
     start = np.r_[0, np.flatnonzero(np.diff(link)) + 1] if len(link) else np.zeros(0, dtype=np.int64)
     rank = np.arange(len(link)) - np.repeat(start, np.diff(np.r_[start, len(link)]))
-    top = flows.iloc[order[rank < largest]].reset_index(drop=True)
-    return (summary.astype({c: str for c in keys})[SUMMARY_COLUMNS],
-            top.astype({c: str for c in KEY_COLUMNS}))
+    return frame.iloc[order[rank < n]].reset_index(drop=True)
 
 
 def gather_dataset(parts: Sequence[str | Path], out: str | Path) -> int:

@@ -52,7 +52,7 @@ def reference_labels(links: pd.DataFrame, product_io: pd.DataFrame, coverage: pd
 
 def top_region_flows(largest: pd.DataFrame, n: int) -> pd.DataFrame:
     """The ``n`` largest region-to-region flows of every ``input -> output`` link, from the flows' largest region
-    pairs (``flows/largest.parquet``: by link and decreasing value, ties broken by the regions)."""
+    pairs (``flows/largest_region_pairs.parquet``: by link and decreasing value, ties broken by the regions)."""
     return largest.groupby(["input", "output"], sort=False).head(n).reset_index(drop=True)
 
 
