@@ -141,13 +141,13 @@ def flows_both_ways(name: str, cores: int, results: Path) -> dict:
                       "seconds": rule_seconds(RUN_NAMES[name], FLOW_RULES["dataset"])}
     if made:
         out["dataset"]["peaks"] = peaks_since(made)
-    summary = pd.read_parquet(flows / "summary.parquet")
-    link = tuple(summary.groupby(["input", "output"])["value"].sum().idxmax())
+    countries = pd.read_parquet(flows / "largest_country_pairs.parquet")
+    link = tuple(countries.groupby(["input", "output"])["value"].sum().idxmax())
     top = pd.read_parquet(flows / "largest_region_pairs.parquet").iloc[0]
     pair = (top["region_from"], top["region_to"])
     for form in ("factors", "dataset"):
         out[form]["questions"] = questions(flows / form, link, pair)
-    sample = summary[["input", "output"]].drop_duplicates().sample(25, random_state=0, replace=True)
+    sample = countries[["input", "output"]].drop_duplicates().sample(25, random_state=0, replace=True)
     out["identical"] = same_numbers(flows / "factors", flows / "dataset", sample.drop_duplicates())
     out["link"], out["pair"] = link, pair
     return out
