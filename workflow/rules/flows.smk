@@ -22,7 +22,7 @@ rule allocate_flows:
         "../envs/base.yaml"
     threads: 1
     resources:
-        mem_mb=by_input_size(1000, 20),
+        mem_mb=by_input_size(1000, 30),
         runtime=by_input_size(10, 0.1),
     params:
         min_value=config["flows"]["min_value"],
@@ -38,18 +38,18 @@ rule allocate_flows:
 rule flow_factors:
     """The allocation's three factors (exporters' shares, importers' imports, users' output shares), whose join
     is the flows: tables that grow with the regions, not with their pairs; and of the flows, each link's largest
-    country and region pairs and, with the flows dataset, their sums by link and country pair."""
+    country and region pairs and, with the flows dataset, their sums by link and every country pair (as many rows as
+    the flows when countries are the locations, as in a world run)."""
     input:
         trade=rules.allocate_flows.input.trade,
         links=rules.allocate_flows.input.links,
     output:
+        **({"summary": res("flows/summary.parquet")} if config["flows"]["dataset"] else {}),
         exporters=res("flows/factors/exporters.parquet"),
         importers=res("flows/factors/importers.parquet"),
         users=res("flows/factors/users.parquet"),
         largest_country_pairs=res("flows/largest_country_pairs.parquet"),
         largest_region_pairs=res("flows/largest_region_pairs.parquet"),
-        # the sums by every country pair: as many rows as the flows when countries are the locations (a world run)
-        **({"summary": res("flows/summary.parquet")} if config["flows"]["dataset"] else {}),
     log:
         logfile("flow_factors.log"),
     benchmark:
@@ -58,7 +58,7 @@ rule flow_factors:
         "../envs/base.yaml"
     threads: 1
     resources:
-        mem_mb=by_input_size(1000, 20),
+        mem_mb=by_input_size(1000, 30),
         runtime=by_input_size(10, 0.1),
     params:
         min_value=config["flows"]["min_value"],
