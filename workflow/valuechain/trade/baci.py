@@ -22,15 +22,16 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from valuechain.glue.provenance import TableWriter
 from valuechain.glue.threads import duckdb_connect
 from valuechain.trade.canonical import (
+    DROPPED_SCHEMA,
     HISTORIC_ISO3,
     TradeDataError,
     canonical_batch,
     iso3_codes,
-    write_dropped_query,
 )
 
 log = logging.getLogger(__name__)
@@ -124,48 +125,53 @@ def baci_to_canonical(archive: str | Path, years: list[int], dest: str | Path, d
             con.register("codes_frame", codes)
             con.execute("CREATE TABLE codes AS SELECT * FROM codes_frame")
             con.unregister("codes_frame")
-            parts = []
-            for year in sorted(years):
-                member = members[year]
-                csv = _extract(archive, member, staging / f"{year}.csv")
-                source = f"{archive}:{member}"
-                view = f"y{year}"
-                con.execute(f"CREATE TABLE {view} AS SELECT row_number() OVER () AS row, * FROM read_csv('{csv}', "
-                            "header = true, all_varchar = true, delim = ',', quote = '\"')")
-                columns = [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description][1:]
-                if columns[:5] != TRADE_COLUMNS[:5]:
-                    raise TradeDataError(f"{source}: not a BACI trade file: header {columns}, expected "
-                                         f"{','.join(TRADE_COLUMNS)}")
-                _check_flows(con, view, source, year)
-                parts.append(view)
-                csv.unlink()
-                log.info("%s: %d flows read", source, con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0])
-            flows = " UNION ALL ".join(
-                f"""SELECT row, CAST(trim(t) AS INTEGER) AS year, trim(k) AS hs, CAST(trim(v) AS DOUBLE) * 1000 AS value,
-                    trim(i) AS i, trim(j) AS j, e.iso3 AS exporter, m.iso3 AS importer,
-                    e.iso3 IS NULL OR m.iso3 IS NULL AS grouped
-                    FROM {p} JOIN codes e ON e.code = CAST(trim(i) AS INTEGER)
-                    JOIN codes m ON m.code = CAST(trim(j) AS INTEGER)""" for p in parts)
-            con.execute(f"CREATE VIEW flows AS {flows}")
             legacy = "NOT regexp_full_match(hs, '[0-9]{6}') OR hs LIKE '99%'"
-            canonical = f"""SELECT year, flow, country, region, partner, hs, value FROM (
-                SELECT year, 'export' AS flow, exporter AS country, exporter AS region, importer AS partner, hs, value
-                FROM flows WHERE NOT grouped AND NOT ({legacy})
-                UNION ALL
-                SELECT year, 'import', importer, importer, exporter, hs, value
-                FROM flows WHERE NOT grouped AND NOT ({legacy}))
-                ORDER BY year, flow, country, partner, hs"""
-            with TableWriter(dest, meta) as out:
-                for batch in con.cursor().sql(canonical).to_arrow_reader(batch_rows):
-                    out.write(canonical_batch(batch))
             reason = f"CASE WHEN grouped THEN '{GROUP_REASON}' ELSE '{LEGACY_REASON}' END"
-            dropped = f"""SELECT year, 'export' AS flow, coalesce(exporter, 'BACI ' || i) AS country,
-                coalesce(exporter, 'BACI ' || i) AS region, coalesce(importer, 'BACI ' || j) AS partner, hs, value,
-                {reason} AS reason FROM flows WHERE grouped OR {legacy} ORDER BY year, country, partner, hs"""
-            write_dropped_query(con, dropped, dropped_dest, meta, batch_rows)
-            for reason_text, n in con.execute(f"SELECT {reason}, count(*) FROM flows WHERE grouped OR {legacy} "
-                                              "GROUP BY ALL ORDER BY 1").fetchall():
-                log.warning("%s: %d flows dropped: %s", archive, n, reason_text)
+            counts: dict[str, int] = {}
+            # One year at a time: the tables are sorted by year first, so the rows come out as one ORDER BY over
+            # every year would give them, while DuckDB holds and sorts one year's flows, not all of them.
+            with TableWriter(dest, meta) as out, TableWriter(dropped_dest, meta) as dropped_out:
+                dropped_out.write(DROPPED_SCHEMA.empty_table())
+                for year in sorted(years):
+                    member = members[year]
+                    csv = _extract(archive, member, staging / f"{year}.csv")
+                    source = f"{archive}:{member}"
+                    view = f"y{year}"
+                    con.execute(f"CREATE TABLE {view} AS SELECT row_number() OVER () AS row, * FROM read_csv('{csv}', "
+                                "header = true, all_varchar = true, delim = ',', quote = '\"')")
+                    columns = [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description][1:]
+                    if columns[:5] != TRADE_COLUMNS[:5]:
+                        raise TradeDataError(f"{source}: not a BACI trade file: header {columns}, expected "
+                                             f"{','.join(TRADE_COLUMNS)}")
+                    _check_flows(con, view, source, year)
+                    csv.unlink()
+                    log.info("%s: %d flows read", source, con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0])
+                    con.execute(f"""CREATE OR REPLACE VIEW flows AS
+                        SELECT row, CAST(trim(t) AS INTEGER) AS year, trim(k) AS hs, CAST(trim(v) AS DOUBLE) * 1000 AS value,
+                        trim(i) AS i, trim(j) AS j, e.iso3 AS exporter, m.iso3 AS importer,
+                        e.iso3 IS NULL OR m.iso3 IS NULL AS grouped
+                        FROM {view} JOIN codes e ON e.code = CAST(trim(i) AS INTEGER)
+                        JOIN codes m ON m.code = CAST(trim(j) AS INTEGER)""")
+                    canonical = f"""SELECT year, flow, country, region, partner, hs, value FROM (
+                        SELECT year, 'export' AS flow, exporter AS country, exporter AS region, importer AS partner, hs, value
+                        FROM flows WHERE NOT grouped AND NOT ({legacy})
+                        UNION ALL
+                        SELECT year, 'import', importer, importer, exporter, hs, value
+                        FROM flows WHERE NOT grouped AND NOT ({legacy}))
+                        ORDER BY year, flow, country, partner, hs"""
+                    for batch in con.cursor().sql(canonical).to_arrow_reader(batch_rows):
+                        out.write(canonical_batch(batch))
+                    dropped = f"""SELECT year, 'export' AS flow, coalesce(exporter, 'BACI ' || i) AS country,
+                        coalesce(exporter, 'BACI ' || i) AS region, coalesce(importer, 'BACI ' || j) AS partner, hs, value,
+                        {reason} AS reason FROM flows WHERE grouped OR {legacy} ORDER BY year, country, partner, hs"""
+                    for batch in con.cursor().sql(dropped).to_arrow_reader(batch_rows):
+                        dropped_out.write(pa.Table.from_batches([batch]).cast(DROPPED_SCHEMA))
+                    for reason_text, n in con.execute(f"SELECT {reason}, count(*) FROM flows WHERE grouped OR {legacy} "
+                                                      "GROUP BY ALL").fetchall():
+                        counts[reason_text] = counts.get(reason_text, 0) + n
+                    con.execute(f"DROP VIEW flows; DROP TABLE {view}")
+            for reason_text in sorted(counts):
+                log.warning("%s: %d flows dropped: %s", archive, counts[reason_text], reason_text)
         return out.rows
     finally:
         shutil.rmtree(staging, ignore_errors=True)
