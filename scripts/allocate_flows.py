@@ -30,6 +30,7 @@ def main(snakemake) -> None:
              f"{mine[0] + 1}-{mine[-1] + 1}" if len(mine) else "none")
 
     out = Path(snakemake.output.part)
+    out.mkdir(parents=True, exist_ok=True)  # the block's folder even when its chunks have no flows
     flows_meta = meta(snakemake, "flows/1")  # the same in every block: trade, links and params, not the block
     rows = 0
     for n, i in enumerate(mine, 1):
