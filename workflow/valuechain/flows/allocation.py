@@ -154,6 +154,17 @@ def export_totals(data: AllocationData, Lc: np.ndarray) -> tuple[np.ndarray, np.
     return data.exp_total @ Lc.T.astype(float), data.exp_total.sum(axis=1)
 
 
+def foreign_shares_and_imports(data: AllocationData, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``s1[p, r1, c2]`` (:func:`exporter_shares`) and ``M[p, r2, c1]`` (imports) of the input products ``inputs``,
+    each ``[P, R, C]``, with a region's own country zeroed: the allocation has no domestic pairs."""
+    own = data.region_country[:, None] == np.arange(len(data.countries))[None, :]  # [R, C]
+    s1 = exporter_shares(data, inputs)
+    s1[:, own] = 0.0
+    imp = data.imports_from(inputs)
+    imp[:, own] = 0.0
+    return s1, imp
+
+
 def pair_bases(data: AllocationData, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The region pairs with a positive ``base = s1[p, r1, c(r2)] * M[p, r2, c(r1)]`` for the input products
     ``inputs``, as ``(p, r1, r2, base)`` ordered by ``p, r1, r2`` (``p`` indexes ``inputs``), countries apart.
@@ -165,13 +176,9 @@ def pair_bases(data: AllocationData, inputs: np.ndarray) -> tuple[np.ndarray, np
     """
     rc = data.region_country
     n_c = len(data.countries)
-    s1 = exporter_shares(data, inputs)  # [P, R1, C2]
-    s1[:, rc[:, None] == np.arange(n_c)[None, :]] = 0.0  # a region's own country is no destination
+    s1, imp = foreign_shares_and_imports(data, inputs)
     p, r1, c2 = np.nonzero(s1)
-    imp = data.imports_from(inputs)  # [P, R2, C1]
     q, r2, c1 = np.nonzero(imp)
-    keep = rc[r2] != c1
-    q, r2, c1 = q[keep], r2[keep], c1[keep]
     # importers sorted by (input, their country, the exporting country), r2 ascending within a key
     key_imp = (q * n_c + rc[r2]) * n_c + c1
     order = np.lexsort((r2, key_imp))

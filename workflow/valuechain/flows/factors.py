@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from valuechain.flows.allocation import AllocationData, export_totals, exporter_shares
+from valuechain.flows.allocation import AllocationData, export_totals, foreign_shares_and_imports
 
 #: The flows (columns of :data:`valuechain.flows.allocation.FLOW_COLUMNS`) from the three factor tables,
 #: ``exporters``, ``importers`` and ``users``, for links whose upper bound reaches ``{min_value}``.
@@ -40,12 +40,8 @@ def flow_factors(data: AllocationData, L: np.ndarray, inputs: np.ndarray) -> dic
     every product, country and region name of ``data``, as in the flows). ``exporters`` and ``importers`` carry both
     countries of the pair (the join keys); domestic pairs are left out, as the allocation leaves them out."""
     rc = data.region_country
-    n_c = len(data.countries)
-    s1 = exporter_shares(data, inputs)  # [P, R1, C2]
-    s1[:, rc[:, None] == np.arange(n_c)[None, :]] = 0.0  # a region's own country is no destination
+    s1, imp = foreign_shares_and_imports(data, inputs)  # [P, R1, C2], [P, R2, C1]
     p, r1, c2 = np.nonzero(s1)
-    imp = data.imports_from(inputs)  # [P, R2, C1]
-    imp = np.where(rc[None, :, None] == np.arange(n_c)[None, None, :], 0.0, imp)
     q, r2, c1 = np.nonzero(imp)
     Lc = L[inputs]
     used, total = export_totals(data, Lc)
