@@ -162,3 +162,21 @@ def test_every_moved_key_is_gone_from_its_old_place_and_documented_at_its_new_on
         for key in new:
             node = node["properties"][key]
         assert ".".join(old) in node["description"], new
+
+
+def test_config_problems_are_one_line_each_naming_the_key():
+    from valuechain.glue.config import config_errors
+
+    schema = yaml.safe_load(SCHEMA_FILE.read_text())
+    assert config_errors(copy.deepcopy(DEFAULTS), schema) == []
+    config = copy.deepcopy(DEFAULTS)
+    config["reference"]["report_min_share"] = [0.1]
+    config["flowz"] = {}
+    config["links"]["k"] = "three"
+    config["zzz"] = 1
+    assert config_errors(config, schema) == [
+        "config: unknown key flowz: did you mean flows?",
+        f"config: unknown key zzz: the keys there are {', '.join(sorted(schema['properties']))}",
+        "config: links.k = 'three': 'three' is not of type 'integer'",
+        "config: unknown key reference.report_min_share: did you mean report_min_shares?",
+    ]

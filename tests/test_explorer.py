@@ -22,19 +22,6 @@ from valuechain.outputs import explorer
 
 
 # ------------------------------------------------------------------------------------------ the data
-def test_reference_labels_true_false_and_unscorable():
-    links = pd.DataFrame({"output": ["8703", "8703", "8703", "0101"], "input": ["8708", "4011", "9999", "8703"]})
-    product_io = pd.DataFrame({"output": ["8703", "8703"], "input": ["8708", "4011"], "share": [0.12, 0.004],
-                               "label": [True, False]})
-    coverage = pd.DataFrame({"product": ["8703", "8708", "4011", "9999", "0101"],
-                             "scorable": [True, True, True, False, True]})
-    got = explorer.reference_labels(links, product_io, coverage)
-    assert [explorer.REFERENCE_LABELS[r] for r in got["ref"]] == ["true", "false", "unscorable", "false"]
-    # 0101 <- 8703 has no row in product_io (no positive share): scorable, share 0
-    assert got["ref_share"].tolist()[:2] == [0.12, 0.004] and np.isnan(got["ref_share"][2])
-    assert got["ref_share"][3] == 0.0
-
-
 def test_top_region_flows_keep_the_first_pairs_of_each_link():
     largest = pd.DataFrame({  # as flows/largest_region_pairs.parquet orders them: by link, then decreasing value
         "input": ["4011"] * 3 + ["8708"] * 2, "output": ["8703"] * 5,
@@ -162,7 +149,9 @@ def hand_tables() -> dict:
                                   "section": ["VII", "XVII", "XVII"], "trophic_level": [1.0, 2.5, 1.5],
                                   "pci": [0.1, np.nan, 1.23456]}),
         "links": pd.DataFrame({"output": ["8703", "8703"], "input": ["8708", "4011"], "rank": [1, 2],
-                               "confidence": [0.9, 0.5], "ref": [0, 2], "ref_share": [0.2, np.nan]}),
+                               "confidence": [0.9, 0.5], "precision": [0.8123, np.nan],
+                               "reference": ["true", "unscorable"], "reference_share": [0.2, np.nan],
+                               "rank_bf": pd.array([3, pd.NA], dtype="Int64")}),
         "sections": pd.DataFrame({"section": ["VII", "XVII"], "section_name": ["Plastics", "Vehicles"],
                                   "n_products": [1, 2]}),
         "section_links": pd.DataFrame({"source": ["VII"], "target": ["XVII"], "n_links": [1], "weight": [0.5]}),
@@ -171,14 +160,18 @@ def hand_tables() -> dict:
         "countries": pd.DataFrame({"country": ["USA"], **position}),
         "trade": pd.DataFrame({"country": ["BRA"], "region": ["SP"], "flow": ["import"], "hs": ["8708"],
                                "value": [3.0], "rca": [1.5]}),
+        "product_trade": pd.DataFrame({"hs": ["8708"], "flow": ["import"], "country": ["BRA"], "region": ["SP"],
+                                       "value": [3.0], "rca": [1.5]}),
     }
 
 
 def test_the_payload_codes_products_places_and_links():
     t = hand_tables()
     p = explorer.build_payload(meta={"run": "t"}, **t)
-    assert p["links"] == {"out": [1, 1], "in": [2, 0], "rank": [1, 2], "conf": [0.9, 0.5], "ref": [0, 2],
-                          "share": [0.2, None]}
+    assert p["links"] == {"out": [1, 1], "in": [2, 0], "rank": [1, 2], "conf": [0.9, 0.5], "prec": [0.812, None],
+                          "ref": [0, 2], "share": [0.2, None], "method_ranks": {"bf": [3, None]}}
+    assert p["country_names"] == ["Brazil", "United States"]
+    assert p["product_trade"] == {"product": [2], "flow": [1], "place": [0], "value": [3], "rca": [1.5]}
     assert p["products"]["pci"] == [0.1, None, 1.2346]
     assert p["countries"] == ["BRA", "USA"] and p["places"] == {"country": [0, 1], "region": ["SP", "MI"]}
     assert p["region_flows"] == {"link": [1], "from": [0], "to": [1], "value": [10], "lower": [1], "upper": [21]}
@@ -209,14 +202,16 @@ def empty_run(t: dict, products: list[str]) -> dict:
     keep = t["products"]["hs"].isin(products)
     none = {name: t[name].iloc[:0] for name in ("links", "section_links", "region_flows", "country_flows", "regions")}
     return {**t, **none, "products": t["products"][keep].assign(trophic_level=1.0),
-            "trade": t["trade"][t["trade"]["hs"].isin(products)]}
+            "trade": t["trade"][t["trade"]["hs"].isin(products)],
+            "product_trade": t["product_trade"][t["product_trade"]["hs"].isin(products)]}
 
 
 @pytest.mark.parametrize("products", [["4011", "8703", "8708"], ["8708"]], ids=["no_links", "one_product"])
 def test_a_run_without_links_gives_a_page(products, tmp_path):
     t = empty_run(hand_tables(), products)
     p = explorer.build_payload(meta={"run": "empty"}, **t)
-    assert p["links"] == {"out": [], "in": [], "rank": [], "conf": [], "ref": [], "share": []}
+    assert p["links"] == {"out": [], "in": [], "rank": [], "conf": [], "prec": [], "ref": [], "share": [],
+                          "method_ranks": {"bf": []}}
     assert p["products"]["hs"] == products and p["products"]["level"] == [1.0] * len(products)
     assert p["region_flows"] == {"link": [], "from": [], "to": [], "value": [], "lower": [], "upper": []}
     assert p["regions"]["place"] == [] and p["places"] == {"country": [0], "region": ["SP"]}
@@ -361,10 +356,8 @@ def markup_run(work, tmp_path_factory) -> Path:
 def markup_tables(markup_run) -> dict:
     """The markup run's tables as rule build_explorer reads them."""
     run, work = markup_run, markup_run.parents[1]
-    reference = next((work / "results" / "shared").glob("reference-*/product_io.parquet")).parent
-    inputs = {"links": run / "links/final.parquet", "levels": run / "analysis/trophic_levels.parquet",
+    inputs = {"links": run / "links/annotated.parquet", "levels": run / "analysis/trophic_levels.parquet",
               "hs": work / "resources/hs/harmonized-system.csv", "sections": work / "resources/hs/sections.csv",
-              "reference": reference / "product_io.parquet", "coverage": reference / "coverage.parquet",
               "reference_evaluation": run / "evaluation/reference.parquet",
               "section_nodes": run / "analysis/extended_section_nodes.parquet",
               "section_links": run / "analysis/extended_sections.parquet",

@@ -143,12 +143,12 @@ def test_one_region_stops_link_inference_with_the_message(tmp_path, work):
     assert not (work / "results" / "test-one-region" / "links" / "outer").exists()
 
 
-NO_LINKS = ["links/final.parquet", "flows/summary.parquet", "analysis/trophic_levels.parquet",
+NO_LINKS = ["links/final.parquet", "links/annotated.parquet", "flows/summary.parquet", "analysis/trophic_levels.parquet",
             "analysis/trophic_position_regions.parquet",
             "analysis/trophic_position_countries.parquet", "analysis/sections.parquet",
             "analysis/section_nodes.parquet"]
 FIGURES = ["figures/trophic_levels.png", "figures/value_chain.png", "figures/trophic_position.png",
-           "analysis/product_network.graphml"]
+           "exports/product_network.graphml", "exports/links.csv"]
 
 
 @pytest.mark.workflow
@@ -163,7 +163,7 @@ def test_a_run_that_links_nothing_says_no_links_and_writes_empty_tables(tmp_path
     assert proc.returncode == 0, proc.stderr[-5000:]
     run, logs = work / "results" / "test-no-links", work / "logs" / "test-no-links"
     for rule in ("final_links", "trophic_levels", "trophic_position", "section_network", "analysis_figures",
-                 "export_graphml", "allocate_flows/1-of-1"):
+                 "annotate_links", "export_tables", "allocate_flows/1-of-1"):
         assert "no links" in (logs / f"{rule}.log").read_text(), rule
     for f in NO_LINKS:
         table = pq.read_table(run / f)

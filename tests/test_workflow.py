@@ -143,6 +143,16 @@ def test_changing_a_threshold_reruns_only_links_and_what_follows(small_run, tmp_
 
 
 
+def test_a_reported_reference_share_reruns_only_the_reference_scores(small_run, tmp_path, work):
+    # report_min_shares adds rows to the reference scores and nothing else: the shared reference, the demo world
+    # planted from it, the links and the flows stay
+    override = tmp_path / "shares.yaml"
+    override.write_text("reference:\n  report_min_shares: [0.005, 0.03]\n")
+    jobs = planned_jobs(work, "--configfile", "config/test/small.yaml", str(override))
+    assert "evaluate_reference" in jobs
+    assert jobs <= {"evaluate_reference", "report_tables", "build_explorer", "write_manifest", "all"}, jobs
+
+
 SCATTERED = ("flows/dataset", "links/validated/fit.parquet", "links/validated/links.parquet")
 
 
@@ -554,3 +564,31 @@ def test_the_flow_factors_give_the_flows_dataset_row_for_row(small_run):
     order = summary.sort_values(["input", "output", "value", "country_from", "country_to"],
                                 ascending=[True, True, False, True, True])
     pd.testing.assert_frame_equal(countries, order.groupby(["input", "output"]).head(n).reset_index(drop=True))
+
+
+def test_a_misspelt_key_is_named_with_its_likely_meaning_before_anything_runs(tmp_path, work):
+    override = tmp_path / "typo.yaml"
+    override.write_text("flows:\n  larget: 5\n")
+    proc = snakemake(work, "-n", "--configfile", "config/test/small.yaml", str(override), check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "config: unknown key flows.larget: did you mean largest?" in out
+    assert len(out.splitlines()) < 15 and "properties" not in out  # neither the schema nor the config
+
+
+def test_the_exports_carry_names_and_the_reference_label(small_run):
+    import networkx as nx
+
+    annotated = pd.read_parquet(small_run / "links/annotated.parquet")
+    links = pd.read_csv(small_run / "exports/links.csv", dtype={"output": str, "input": str}, keep_default_na=False)
+    assert links[["output", "input", "reference"]].values.tolist() == annotated[
+        ["output", "input", "reference"]].values.tolist()
+    assert set(annotated["reference"]) <= {"true", "false", "unscorable"} and annotated["precision"].between(0, 1).all()
+    assert {"rank_bf", "rank_regional", "rank_world"} <= set(annotated.columns)
+    flows = pd.read_csv(small_run / "exports/largest_country_flows.csv", dtype={"output": str, "input": str})
+    assert len(flows) == len(pd.read_parquet(small_run / "flows/largest_country_pairs.parquet"))
+    assert flows["country_from_name"].notna().all() and (flows["input_name"] != "").all()
+    graph = nx.read_graphml(small_run / "exports/product_network.graphml")
+    edge = annotated.iloc[0]
+    assert graph.edges[edge["input"], edge["output"]]["reference"] == edge["reference"]
+    assert graph.number_of_edges() == len(annotated)

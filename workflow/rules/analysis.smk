@@ -348,30 +348,55 @@ rule report_tables:
         rule_script("report_tables.py")
 
 
-rule export_graphml:
-    """The analysed product network as GraphML for Gephi and Cytoscape: nodes with names, HS sections and trophic
-    levels; edges with rank and confidence (or weight)."""
+rule annotate_links:
+    """Every link of the analysed network with its evidence: the product reference's label and share, a precision
+    estimated held out on folds of output products, and the rank each link method gives it."""
     input:
-        links=analysed_links,
-        levels=rules.trophic_levels.output.levels,
-        hs="resources/hs/harmonized-system.csv",
-        sections="resources/hs/sections.csv",
+        unpack(annotate_inputs),
     output:
-        graphml=res("analysis/product_network.graphml"),
+        links=res("links/annotated.parquet"),
     log:
-        logfile("export_graphml.log"),
+        logfile("annotate_links.log"),
+    benchmark:
+        bench("annotate_links.tsv")
+    conda:
+        "../envs/links.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_input_size(1000, 3),
+        runtime=5,
+    params:
+        network=ANALYSED_NETWORK,
+    message:
+        "The {params.network} links with their evidence"
+    script:
+        rule_script("annotate_links.py")
+
+
+rule export_tables:
+    """The analysed network and the largest flows for other tools: CSV for spreadsheets and Stata, GraphML for Gephi
+    and Cytoscape (nodes with names, HS sections and trophic levels; edges with rank, confidence, estimated
+    precision and the reference label)."""
+    input:
+        unpack(export_inputs),
+    output:
+        **({"flows_csv": res("exports/largest_country_flows.csv")} if HAS_TRADE else {}),
+        links_csv=res("exports/links.csv"),
+        graphml=res("exports/product_network.graphml"),
+    log:
+        logfile("export_tables.log"),
     conda:
         "../envs/base.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=by_input_size(1000, 5),
         runtime=5,
     params:
-        link_method=ANALYSED_NETWORK,
+        network=ANALYSED_NETWORK,
     message:
-        "GraphML of the {params.link_method} product network"
+        "CSV and GraphML exports of the {params.network} network"
     script:
-        rule_script("export_graphml.py")
+        rule_script("export_tables.py")
 
 
 NETWORK_ANALYSIS_ARTIFACTS = [
@@ -379,7 +404,8 @@ NETWORK_ANALYSIS_ARTIFACTS = [
     *rules.section_network.output,
     *rules.analysis_figures.output,
     *rules.report_tables.output,
-    *rules.export_graphml.output,
+    *rules.annotate_links.output,
+    *rules.export_tables.output,
 ]
 TRADE_ANALYSIS_ARTIFACTS = [
     res("links/validated/fit.parquet"),

@@ -8,11 +8,11 @@ import shutil
 import subprocess
 from pathlib import Path, PurePosixPath
 
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
-from snakemake.utils import validate
 from valuechain.glue.cluster import capped_threads, largest_node_cpus, slurm_resources, unset_variables
-from valuechain.glue.config import move_renamed_keys
+from valuechain.glue.config import config_errors, move_renamed_keys
 from valuechain.glue.provenance import config_hash
 from valuechain.glue.retrieve import data_files
 
@@ -21,10 +21,14 @@ if os.path.exists("config/config.yaml"):
     configfile: "config/config.yaml"
 
 
-# A key read at its old place (valuechain.glue.config.MOVED) is moved to its new one, with a warning.
+# A key read at its old place (valuechain.glue.config.MOVED) is moved to its new one, with a warning; then the
+# config is checked against its schema, each problem one line naming the key.
 for _warning in move_renamed_keys(config):
     logger.warning(f"config: {_warning}")
-validate(config, schema="../schemas/config.schema.yaml")
+_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+_config_errors = config_errors(config, yaml.safe_load(_SCHEMA.read_text()))
+if _config_errors:
+    raise WorkflowError("\n".join(_config_errors))
 
 RESULTS = f"results/{config['run']}"
 
@@ -170,8 +174,11 @@ if not PUBLISHED:
         if config["hs_digits"] != 4
         else f"{_PUBLISHED['name']} is not in the data mirror and has no URL"
     )
-# The product reference depends on the reference section and the product level only: shared by runs.
-REFERENCE = Shared("reference", config["reference"], config["hs_digits"])
+# The product reference depends on the reference section and the product level only: shared by runs. The other
+# shares it is reported at only add rows to evaluate_reference's tables, so they are not part of its key (nor of
+# anything built on it: changing them reruns that one rule).
+REFERENCE_SECTION = {k: v for k, v in config["reference"].items() if k != "report_min_shares"}
+REFERENCE = Shared("reference", REFERENCE_SECTION, config["hs_digits"])
 for _stage, _why in SKIPPED.items():
     logger.info(f"skipped: {_stage} ({_why})")
 
@@ -488,6 +495,32 @@ def analysed_links(wildcards):
     return res("links/final.parquet")
 
 
+def annotate_inputs(wildcards):
+    """The analysed links, the names and the reference; with trade data, every compared method's links."""
+    inputs = {
+        **HS_NAMES,
+        "links": analysed_links(wildcards),
+        "reference": REFERENCE.out("product_io.parquet"),
+        "coverage": REFERENCE.out("coverage.parquet"),
+    }
+    if HAS_TRADE and not LINKS_FILE:
+        inputs.update({f"method_{m}": method_links(m) for m in COMPARED if m != LINKS["method"]})
+    return inputs
+
+
+def export_inputs(wildcards):
+    """The annotated links, the trophic levels, the HS sections; with trade data, the largest country flows."""
+    inputs = {
+        "links": res("links/annotated.parquet"),
+        "levels": res("analysis/trophic_levels.parquet"),
+        "hs": "resources/hs/harmonized-system.csv",
+        "sections": "resources/hs/sections.csv",
+    }
+    if HAS_TRADE:
+        inputs["flows"] = res("flows/largest_country_pairs.parquet")
+    return inputs
+
+
 def drawn_sections(wildcards):
     """The HS-section network drawn: the extended B&F network's (the paper's fig. 3B) when there is trade data,
     else the analysed network's."""
@@ -524,12 +557,10 @@ def explorer_file(name):
 def explorer_inputs(wildcards):
     """The run's outputs the explorer summarises; the trade-data parts only when the run has trade data."""
     inputs = {
-        "links": analysed_links(wildcards),
+        "links": res("links/annotated.parquet"),
         "levels": res("analysis/trophic_levels.parquet"),
         "section_nodes": res("analysis/section_nodes.parquet"),
         "section_links": res("analysis/sections.parquet"),
-        "reference": REFERENCE.out("product_io.parquet"),
-        "coverage": REFERENCE.out("coverage.parquet"),
         "reference_evaluation": res("evaluation/reference.parquet"),
         "hs": "resources/hs/harmonized-system.csv",
         "sections": "resources/hs/sections.csv",

@@ -9,7 +9,7 @@ LEARNED = Shared("learned", FINETUNE, LINKS["learned"])
 
 
 # The world yardstick and evidence (world_links): shared by runs with the same world and reference sections.
-WORLD = Shared("world", config["world"], config["reference"])
+WORLD = Shared("world", config["world"], REFERENCE_SECTION)
 # Methods that read the world evidence, and those that read the chosen cospec variant.
 WORLD_METHODS = ("world", "fused")
 # The countries of the WIOD 2016 national tables (their world input coefficients are the ISIC rev. 4 prior).

@@ -228,13 +228,18 @@ def level_bins(levels: pd.Series, n_bins: int) -> pd.Series:
     return pd.Series(pd.Categorical(labels[idx], categories=labels, ordered=True), index=levels.index)
 
 
+#: Edge attributes of the GraphML export: numbers, then texts.
+GRAPHML_NUMBERS = ("rank", "score", "confidence", "precision", "reference_share", "weight")
+GRAPHML_TEXTS = ("reference", "method")
+
+
 def to_graphml(links: pd.DataFrame, levels: pd.DataFrame, section_of: pd.Series, path: str | Path) -> nx.DiGraph:
     """Write the product network as GraphML (Gephi, Cytoscape) and return it.
 
     Nodes are HS codes with ``name``, ``section`` and ``trophic_level`` (from ``levels``: ``hs, name,
-    trophic_level``); edges run input -> output (the direction goods flow) with every numeric column of
-    ``links`` among ``rank, score, confidence, weight``. Nodes and edges are added in sorted order, so the same
-    network gives the same file.
+    trophic_level``); edges run input -> output (the direction goods flow) with every column of ``links`` among
+    :data:`GRAPHML_NUMBERS` (missing values left out) and :data:`GRAPHML_TEXTS` (the reference label of the
+    annotated links). Nodes and edges are added in sorted order, so the same network gives the same file.
     """
     _check_links(links)
     nodes = network_nodes(links)
@@ -242,9 +247,12 @@ def to_graphml(links: pd.DataFrame, levels: pd.DataFrame, section_of: pd.Series,
     g = nx.DiGraph()
     for hs, name, level in zip(nodes, lv["name"].fillna("").astype(str), lv["trophic_level"].astype(float)):
         g.add_node(str(hs), name=name, section=str(section_of.get(hs, UNCLASSIFIED)), trophic_level=level)
-    attrs = [c for c in ("rank", "score", "confidence", "weight") if c in links.columns]
+    numbers = [c for c in GRAPHML_NUMBERS if c in links.columns]
+    texts = [c for c in GRAPHML_TEXTS if c in links.columns]
     edges = links.sort_values(["input", "output"], kind="stable")
-    for row in edges[["input", "output", *attrs]].itertuples(index=False):
-        g.add_edge(str(row[0]), str(row[1]), **{a: float(v) for a, v in zip(attrs, row[2:]) if pd.notna(v)})
+    for row in edges[["input", "output", *numbers, *texts]].itertuples(index=False):
+        attrs = {a: float(v) for a, v in zip(numbers, row[2:]) if pd.notna(v)}
+        attrs.update({a: str(v) for a, v in zip(texts, row[2 + len(numbers):])})
+        g.add_edge(str(row[0]), str(row[1]), **attrs)
     nx.write_graphml(g, path)
     return g

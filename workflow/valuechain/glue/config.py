@@ -1,9 +1,10 @@
-"""Config keys that moved: read at their old place with a warning, so that config files written for an earlier
-version keep working until they are updated."""
+"""Checking the config before anything runs: keys that moved are read at their old place with a warning, so that
+config files written for an earlier version keep working until they are updated, and every violation of the
+schema is one short line naming the key (:func:`config_errors`)."""
 
 from __future__ import annotations
 
-from typing import Any, MutableMapping
+from typing import Any, Mapping, MutableMapping
 
 #: Old place -> new place of every moved key (paths of keys, outermost first).
 MOVED: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -40,3 +41,42 @@ def move_renamed_keys(config: MutableMapping[str, Any]) -> list[str]:
             f"{'.'.join(old)}: rename it in your config file"
         )
     return warnings
+
+
+def _place(path) -> str:
+    return ".".join(str(p) for p in path) or "the config"
+
+
+def _error_message(error) -> str:
+    """One line for one schema violation: where, what is wrong, and for an unknown key the known ones it is
+    closest to."""
+    import difflib
+
+    where = _place(error.absolute_path)
+    if error.validator == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(known))
+        lines = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else f"the keys there are {', '.join(known)}"
+            lines.append(f"config: unknown key {_place([*error.absolute_path, key])}: {hint}")
+        return "\n".join(lines)
+    if error.validator == "required":
+        return f"config: {where} needs {error.message.split(' is a required')[0]} (see config/config.default.yaml)"
+    value = repr(error.instance)
+    value = value if len(value) <= 80 else value[:77] + "..."
+    rule = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+    rule = rule.replace(repr(error.instance), "it") if len(repr(error.instance)) > 80 else rule
+    return f"config: {where} = {value}: {rule}"
+
+
+def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """Every violation of ``schema`` (JSON Schema) by ``config``, one short line each, in the order of their place
+    in the config: an unknown key named with the known key it is likely a misspelling of ("did you mean"), a bad
+    value with its place and the rule it breaks; never the schema or the whole config."""
+    import jsonschema
+
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    return [line for e in errors for line in _error_message(e).splitlines()]

@@ -1,4 +1,5 @@
-"""``valuechain-icio``: value-added accounting on an ICIO table from the command line, in the spirit of Stata's icio.
+"""``valuechain icio`` (also installed as ``valuechain-icio``): value-added accounting on an ICIO table from the
+command line, in the spirit of Stata's icio.
 
 Examples (the WIOD 2013 tables the workflow retrieves into resources/wiod2013)::
 
@@ -261,9 +262,9 @@ def _fmt(value: float) -> str:
     return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "valuechain-icio") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="valuechain-icio",
+        prog=prog,
         description="Value-added accounting on an inter-country input-output table (KWW, WWZ, Borin-Mancini, "
         "GVC participation, position), in the spirit of Stata's icio.",
     )
@@ -354,8 +355,9 @@ def _compute_all(args: argparse.Namespace) -> tuple[pd.DataFrame, list[tuple[int
     return out, files
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, prog: str = "valuechain-icio") -> int:
+    """The command; ``prog`` names it in messages (``valuechain icio`` when called through ``valuechain``)."""
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
         if args.save and args.save.suffix not in (".csv", ".parquet"):
@@ -371,12 +373,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("always", ac.AccountingWarning)
             out, files = _compute_all(args)
     except (ValueError, OSError, ImportError) as exc:  # OSError: unreadable files; ImportError: an extra missing
-        print(f"valuechain-icio: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     finally:
         for w in caught:
             if issubclass(w.category, ac.AccountingWarning):
-                print(f"valuechain-icio: warning: {w.message}", file=sys.stderr)
+                print(f"{prog}: warning: {w.message}", file=sys.stderr)
             else:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     unit = "shares of gross exports" if args.shares else f"table units ({FORMATS[args.format].unit})"
@@ -387,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             save(out, args.save)
         except ValueError as exc:
-            print(f"valuechain-icio: error: {exc}", file=sys.stderr)
+            print(f"{prog}: error: {exc}", file=sys.stderr)
             return 2
         print(f"saved {len(out)} rows to {args.save}")
     return 0

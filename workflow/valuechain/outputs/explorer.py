@@ -27,27 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from valuechain.links.annotate import REFERENCE_LABELS
+from valuechain.outputs.search import SYNONYMS
+from valuechain.trade.canonical import country_names
 from valuechain.trade.hs import load_hs_sections, product_sections
-
-# Reference labels of a link, as the page shows them (docs/reference.md).
-REFERENCE_LABELS = ("true", "false", "unscorable")
-
-
-def reference_labels(links: pd.DataFrame, product_io: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
-    """``ref`` (index into :data:`REFERENCE_LABELS`) and ``ref_share`` of every ``output, input`` link.
-
-    A link is ``true`` when the reference labels the pair a link, ``false`` when both products are scorable
-    and it does not (share 0 when the pair is absent from ``product_io``, which keeps positive shares only),
-    ``unscorable`` when either end has no BEA code (share missing).
-    """
-    pairs = links[["output", "input"]].merge(product_io[["output", "input", "share", "label"]],
-                                             on=["output", "input"], how="left")
-    scorable = set(coverage.loc[coverage["scorable"], "product"])
-    both = pairs["output"].isin(scorable).to_numpy() & pairs["input"].isin(scorable).to_numpy()
-    label = pairs["label"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    ref = np.where(~both, 2, np.where(label, 0, 1))
-    share = np.where(both, pairs["share"].fillna(0.0).to_numpy(dtype=float), np.nan)
-    return pd.DataFrame({"ref": ref.astype(np.int8), "ref_share": share}, index=links.index)
 
 
 def top_region_flows(largest: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -71,6 +54,17 @@ def region_trade(rca: pd.DataFrame, n: int) -> pd.DataFrame:
         t = t.rename(columns={value: "value", rca_col: "rca"}).assign(flow=flow)
         parts.append(top_rows(t, ["country", "region"], "value", n, ["hs"]))
     return pd.concat(parts, ignore_index=True)[["country", "region", "flow", "hs", "value", "rca"]]
+
+
+def product_trade(rca: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Each product's ``n`` largest exporting and ``n`` largest importing places: ``hs, flow, country, region,
+    value, rca``, by product, flow and decreasing value (ties by place)."""
+    parts = []
+    for flow, value, rca_col in (("export", "export", "rca_export"), ("import", "import", "rca_import")):
+        t = rca.loc[rca[value] > 0, ["country", "region", "hs", value, rca_col]]
+        t = t.rename(columns={value: "value", rca_col: "rca"}).assign(flow=flow)
+        parts.append(top_rows(t, ["hs"], "value", n, ["country", "region"]))
+    return pd.concat(parts, ignore_index=True)[["hs", "flow", "country", "region", "value", "rca"]]
 
 
 # Whole numbers beyond 2**53 are no longer exact in JavaScript (and beyond 2**63 overflow an int64): such values
@@ -136,21 +130,17 @@ def read_run(inputs: dict[str, str | Path], top_flows: int, top_country_flows: i
              min_share: float) -> dict:
     """The run's outputs as :func:`build_payload`'s tables (every argument but ``meta``).
 
-    ``inputs`` names the files as rule build_explorer does: ``links, levels, hs, sections, reference, coverage,
-    reference_evaluation, section_nodes, section_links`` and, for a run with trade data, ``nodes, methods, rca,
+    ``inputs`` names the files as rule build_explorer does: ``links`` (the annotated links), ``levels, hs,
+    sections, reference_evaluation, section_nodes, section_links`` and, for a run with trade data, ``nodes, methods, rca,
     flows, country_flows, regions, countries``; without ``flows`` the trade-data parts are left out. The reference
     table shows the scores at ``min_share`` (the config's ``reference.min_share``).
     """
     links = pd.read_parquet(inputs["links"])
-    if "confidence" not in links.columns:  # the validated network and user networks carry none
-        links["confidence"] = float("nan")
     chapters, _ = load_hs_sections(inputs["hs"], inputs["sections"])
     products = pd.read_parquet(inputs["levels"], columns=["hs", "name", "trophic_level"])
     products = products.sort_values("hs").reset_index(drop=True)
     products["section"] = product_sections(pd.Index(products["hs"]), chapters).to_numpy()
     products["pci"] = float("nan")
-    links = pd.concat([links, reference_labels(links, pd.read_parquet(inputs["reference"]),
-                                               pd.read_parquet(inputs["coverage"]))], axis=1)
     reference = pd.read_parquet(inputs["reference_evaluation"])
     tables = {"reference": reference_rows(reference, min_share)}
     out = {"products": products, "links": links, "sections": pd.read_parquet(inputs["section_nodes"]),
@@ -166,7 +156,8 @@ def read_run(inputs: dict[str, str | Path], top_flows: int, top_country_flows: i
                                       top_country_flows, ["country_from", "country_to"]),
             "regions": pd.read_parquet(inputs["regions"]),
             "countries": pd.read_parquet(inputs["countries"]),
-            "trade": region_trade(rca[rca["hs"].isin(set(products["hs"]))], top_trade)}
+            "trade": region_trade(rca[rca["hs"].isin(set(products["hs"]))], top_trade),
+            "product_trade": product_trade(rca[rca["hs"].isin(set(products["hs"]))], top_trade)}
 
 
 def build_payload(
@@ -180,22 +171,24 @@ def build_payload(
     regions: pd.DataFrame | None = None,
     countries: pd.DataFrame | None = None,
     trade: pd.DataFrame | None = None,
+    product_trade: pd.DataFrame | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
 ) -> dict:
     """The page's data, column-wise with products, places and links as integer codes.
 
-    ``products``: ``hs, name, section, trophic_level, pci``; ``links``: ``output, input, rank, confidence, ref,
-    ref_share``; ``sections``: ``section, section_name, n_products``; ``section_links``: ``source, target,
+    ``products``: ``hs, name, section, trophic_level, pci``; ``links``: the annotated links (``output, input,
+    rank, confidence, precision, reference, reference_share`` and ``rank_<method>`` columns); ``sections``: ``section, section_name, n_products``; ``section_links``: ``source, target,
     n_links, weight``; ``region_flows``: :func:`top_region_flows`; ``country_flows``: ``input, output,
     country_from, country_to, value, lower, upper``; ``regions`` and ``countries``: trophic positions;
-    ``trade``: :func:`region_trade`; ``tables``: small tables shown as they are. The trade-data parts are None
+    ``trade``: :func:`region_trade`; ``product_trade``: :func:`product_trade`; ``tables``: small tables shown as they are. The trade-data parts are None
     for a run on a given network without trade data.
     """
     _check_finite({"products": products, "links": links, "sections": sections, "section_links": section_links,
                    "region_flows": region_flows, "country_flows": country_flows, "regions": regions,
-                   "countries": countries, "trade": trade, **(tables or {})})
+                   "countries": countries, "trade": trade, "product_trade": product_trade, **(tables or {})})
     hs = products["hs"].tolist()
     links = links.sort_values(["output", "rank", "input"], kind="stable").reset_index(drop=True)
+    ranks = [c for c in links.columns if c.startswith("rank_")]
     payload = {
         "meta": meta,
         "products": {"hs": hs, "name": _column(products["name"]), "section": _column(products["section"]),
@@ -206,8 +199,12 @@ def build_payload(
                           "n": _column(section_links["n_links"]), "weight": _column(section_links["weight"], 4)},
         "links": {"out": _codes(links["output"], hs), "in": _codes(links["input"], hs),
                   "rank": _column(links["rank"]), "conf": _column(links["confidence"], 4),
-                  "ref": _column(links["ref"]), "share": _column(links["ref_share"], 4)},
+                  "prec": _column(links["precision"], 3),
+                  "ref": _codes(links["reference"], list(REFERENCE_LABELS)),
+                  "share": _column(links["reference_share"], 4),
+                  "method_ranks": {c.removeprefix("rank_"): _column(links[c]) for c in ranks}},
         "reference_labels": list(REFERENCE_LABELS),
+        "synonyms": SYNONYMS,
         "tables": {name: table_json(t) for name, t in (tables or {}).items()},
     }
     if region_flows is None:
@@ -215,7 +212,8 @@ def build_payload(
     places = pd.concat([regions[["country", "region"]],
                         region_flows[["country_from", "region_from"]].set_axis(["country", "region"], axis=1),
                         region_flows[["country_to", "region_to"]].set_axis(["country", "region"], axis=1),
-                        trade[["country", "region"]]]).drop_duplicates().sort_values(["country", "region"])
+                        trade[["country", "region"]], product_trade[["country", "region"]]])
+    places = places.drop_duplicates().sort_values(["country", "region"])
     keys = (places["country"] + "\t" + places["region"]).tolist()
     country_list = sorted(set(places["country"]) | set(country_flows["country_from"]) |
                           set(country_flows["country_to"]) | set(countries["country"]))
@@ -232,6 +230,7 @@ def build_payload(
 
     payload["places"] = {"country": _codes(places["country"], country_list), "region": places["region"].tolist()}
     payload["countries"] = country_list
+    payload["country_names"] = country_names(country_list).reindex(country_list).tolist()
     payload["region_flows"] = {
         "link": link_codes(region_flows), "from": place_codes(region_flows["country_from"], region_flows["region_from"]),
         "to": place_codes(region_flows["country_to"], region_flows["region_to"]),
@@ -252,6 +251,10 @@ def build_payload(
                         "flow": (trade["flow"] != "export").astype(int).tolist(),
                         "product": _codes(trade["hs"], hs), "value": _column(trade["value"], 0),
                         "rca": _column(trade["rca"], 4)}
+    payload["product_trade"] = {"product": _codes(product_trade["hs"], hs),
+                                "flow": (product_trade["flow"] != "export").astype(int).tolist(),
+                                "place": place_codes(product_trade["country"], product_trade["region"]),
+                                "value": _column(product_trade["value"], 0), "rca": _column(product_trade["rca"], 4)}
     return payload
 
 

@@ -255,6 +255,21 @@ def iso3_codes() -> frozenset[str]:
     return frozenset({c.alpha_3 for c in pycountry.countries} | {"XKX"})
 
 
+def country_names(codes: Iterable[str]) -> pd.Series:
+    """The short English name of each ISO 3166-1 alpha-3 code, indexed by code: pycountry's common name where it
+    has one ("South Korea", "Bolivia"), else its name; XKX is "Kosovo"; a code it does not know keeps itself."""
+    import pycountry
+
+    def name(code: str) -> str:
+        if code == "XKX":
+            return "Kosovo"
+        country = pycountry.countries.get(alpha_3=code)
+        return code if country is None else getattr(country, "common_name", country.name)
+
+    codes = pd.Index(pd.unique(pd.Series(list(codes), dtype=str)))
+    return pd.Series([name(c) for c in codes], index=codes, dtype=str)
+
+
 def _categorical(values: pd.Series) -> pd.Categorical:
     """``values`` as a categorical of strings (already one when read from a dictionary-encoded Parquet column):
     the checks below run on its categories, once per distinct value, not once per row."""
