@@ -23,8 +23,8 @@ def main(snakemake) -> None:
         counts = links["reference"].value_counts()
         log.info("%d links: the reference confirms %d, rejects %d, cannot score %d; estimated precision from "
                  "%.2f to %.2f (median %.2f; missing for %d)", len(links), counts.get("true", 0),
-                 counts.get("false", 0), counts.get("unscorable", 0), links["precision"].min(),
-                 links["precision"].max(), links["precision"].median(), links["precision"].isna().sum())
+                 counts.get("false", 0), counts.get("unscorable", 0), links["estimated_precision"].min(),
+                 links["estimated_precision"].max(), links["estimated_precision"].median(), links["estimated_precision"].isna().sum())
     write_table(links, snakemake.output.links, meta(snakemake, "links_annotated/1"))
 
 

@@ -80,7 +80,7 @@ def test_method_ranks_and_the_annotated_columns():
     assert list(got.columns) == [*an.ANNOTATED_COLUMNS, "rank_regional", "rank_world"]
     assert got["rank_regional"].tolist() == [pd.NA, 3] and got["rank_world"].tolist() == [2, 1]
     assert got["input_name"].tolist() == ["Parts of motor vehicles", ""]
-    assert got["reference"].tolist() == ["true", "false"] and got["precision"].isna().all()  # 2 links: too few
+    assert got["reference"].tolist() == ["true", "false"] and got["estimated_precision"].isna().all()  # 2 links: too few
 
 
 @pytest.mark.parametrize("columns, expected", [

@@ -15,7 +15,7 @@ LINKS = pd.DataFrame({
     "output": ["8703", "8703", "8708"], "output_name": ["Cars", "Cars", "Parts of motor vehicles"],
     "input": ["8708", "4011", "7208"], "input_name": ["Parts of motor vehicles", "New pneumatic tires of rubber",
                                                      "Flat-rolled iron, width > 600mm, hot-rolled, not clad"],
-    "rank": [1, 2, 1], "confidence": [0.999, 0.98, 0.97], "precision": [0.9, 0.6, 0.4],
+    "rank": [1, 2, 1], "confidence": [0.999, 0.98, 0.97], "estimated_precision": [0.9, 0.6, 0.4],
     "reference": ["true", "false", "unscorable"], "reference_share": [0.2, 0.0, float("nan")],
     "method": ["fused"] * 3, "rank_bf": pd.array([2, pd.NA, 1], dtype="Int64")})
 
@@ -47,12 +47,12 @@ def test_a_products_inputs_and_the_products_it_feeds_with_their_evidence(run, ca
     table = pd.read_csv(StringIO(out), dtype={"product": str})
     assert table[["role", "product", "reference"]].values.tolist() == [["input", "7208", "unscorable"],
                                                                       ["feeds", "8703", "true"]]
-    assert table["precision"].tolist() == [0.4, 0.9] and table["rank_bf"].tolist() == [1, 2]
+    assert table["estimated_precision"].tolist() == [0.4, 0.9] and table["rank_bf"].tolist() == [1, 2]
     code, out, _ = call(capsys, "links", "cars", "--run", str(run), "--format", "json")
     rows = json.loads(out)
     assert [(r["product"], r["reference"], r["rank_bf"]) for r in rows] == [("8708", "true", 2), ("4011", "false", None)]
     code, out, _ = call(capsys, "links", "vehicle parts", "--run", str(run))
-    assert out.splitlines()[0] == "8708 Parts of motor vehicles: 1 inputs, feeds 1 products (fused network)"
+    assert out.splitlines()[0] == "8708 Parts of motor vehicles: 1 input, feeds 1 product (fused network)"
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -2,6 +2,7 @@
 headless Chromium (Debian's chromium and chromium-driver, which .ci/run installs). Screenshots are kept in
 test-artifacts/explorer/ (or $VALUECHAIN_TEST_ARTIFACTS)."""
 
+import io
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from readme_blocks import ROOT
 
 from valuechain.outputs import explorer
+from valuechain.trade.canonical import country_names
 
 
 # ------------------------------------------------------------------------------------------ the data
@@ -54,7 +56,7 @@ def test_the_page_embeds_the_payload_safely(tmp_path):
     assert page == ('<meta content="default-src \'none\'; '
                     "script-src 'sha256-1WKMrGIF8zbusuD0Kn+K3zR52ObddoU+YweY8zfgUlk=' "
                     "'sha256-5KYv+PUboo5h+0+YAtGRPbwv5d/QxzHslP4YGnUaxRw='; "
-                    "style-src 'sha256-7yqHVAesot11p6HczDsgKRipvI5UPgs97z80zNXlans='; base-uri 'none'; "
+                    "style-src 'sha256-7yqHVAesot11p6HczDsgKRipvI5UPgs97z80zNXlans='; img-src blob:; base-uri 'none'; "
                     'form-action \'none\'"><style>b{}</style><script>var lib = \'/*APP*/\';</script>'
                     '<script id=d type="application/json">{"name":"\\u003c/script\\u003e\\u003cb\\u003e\\u0026",'
                     '"x":null}</script><script>go()</script>')
@@ -149,7 +151,7 @@ def hand_tables() -> dict:
                                   "section": ["VII", "XVII", "XVII"], "trophic_level": [1.0, 2.5, 1.5],
                                   "pci": [0.1, np.nan, 1.23456]}),
         "links": pd.DataFrame({"output": ["8703", "8703"], "input": ["8708", "4011"], "rank": [1, 2],
-                               "confidence": [0.9, 0.5], "precision": [0.8123, np.nan],
+                               "confidence": [0.9, 0.5], "estimated_precision": [0.8123, np.nan],
                                "reference": ["true", "unscorable"], "reference_share": [0.2, np.nan],
                                "rank_bf": pd.array([3, pd.NA], dtype="Int64")}),
         "sections": pd.DataFrame({"section": ["VII", "XVII"], "section_name": ["Plastics", "Vehicles"],
@@ -168,7 +170,7 @@ def hand_tables() -> dict:
 def test_the_payload_codes_products_places_and_links():
     t = hand_tables()
     p = explorer.build_payload(meta={"run": "t"}, **t)
-    assert p["links"] == {"out": [1, 1], "in": [2, 0], "rank": [1, 2], "conf": [0.9, 0.5], "prec": [0.812, None],
+    assert p["links"] == {"out": [1, 1], "in": [2, 0], "rank": [1, 2], "conf": [0.9, 0.5], "prec": [0.81, None],
                           "ref": [0, 2], "share": [0.2, None], "method_ranks": {"bf": [3, None]}}
     assert p["country_names"] == ["Brazil", "United States"]
     assert p["product_trade"] == {"product": [2], "flow": [1], "place": [0], "value": [3], "rca": [1.5]}
@@ -258,10 +260,38 @@ def wait_for(driver, script: str, timeout: float = 20.0):
     raise AssertionError(f"timed out waiting for {script}")
 
 
+def downloaded(browser, folder: Path, button, name: str) -> bytes:
+    """Click a download ``button`` with downloads going to ``folder``; the bytes of the file ``name`` saved."""
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    target = folder / name
+    target.unlink(missing_ok=True)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)  # clear of the sticky header
+    button.click()
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        if target.is_file() and target.stat().st_size and not list(folder.glob("*.crdownload")):
+            return target.read_bytes()
+        time.sleep(0.05)
+    raise AssertionError(f"{name} was not downloaded")
+
+
+def chain(links: pd.DataFrame, root: str, depth: int, downstream: bool) -> set[str]:
+    """The products within ``depth`` links of ``root``, upstream (inputs) or downstream (products fed)."""
+    seen, frontier = {root}, {root}
+    near, far = ("input", "output") if downstream else ("output", "input")
+    for _ in range(depth):
+        frontier = set(links.loc[links[near].isin(frontier), far]) - seen
+        seen |= frontier
+    return seen
+
+
 @pytest.mark.workflow
-def test_the_explorer_of_the_default_run_in_chromium(demo, browser):
+def test_the_explorer_of_the_default_run_in_chromium(demo, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    from valuechain.outputs.search import find_products
 
     run = demo / "results" / "demo"
     page = run / "explorer" / "index.html"
@@ -272,42 +302,119 @@ def test_the_explorer_of_the_default_run_in_chromium(demo, browser):
     load = time.monotonic() - start
     print(f"explorer: {size_mb:.2f} MB, ready {load:.2f} s after the page was asked for")
     assert wait_for(browser, "document.body.dataset.page") == "overview"
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#sections circle")) == len(
-        pd.read_parquet(run / "analysis" / "section_nodes.parquet"))
+    sections = pd.read_parquet(run / "analysis" / "section_nodes.parquet")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#sections circle")) == len(sections)
+    labels = texts(browser, "#sections g > g > text")
+    assert all(label.split(" ", 1)[0] in set(sections["section"]) and " " in label for label in labels)
+    assert all(not label.endswith("…") or label[:-1] == label[:-1].rstrip() for label in labels)  # whole words
     methods = pd.read_parquet(run / "evaluation" / "methods.parquet")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#methods-table tbody tr")) == len(methods)
+    # a table sorts by a click on its header, and saves as CSV what it shows
+    levels = pd.read_parquet(run / "analysis" / "trophic_levels.parquet").sort_values(["trophic_level", "hs"])
+    header = browser.find_elements(By.CSS_SELECTOR, "#upstream-table th")[1]
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", header)
+    header.click()  # a number column sorts from the largest
+    shown = [float(v) for v in texts(browser, "#upstream-table tbody td:nth-child(2)")]
+    assert shown == sorted(shown, reverse=True) and header.get_attribute("aria-sort") == "descending"
+    csv = downloaded(browser, tmp_path, browser.find_element(By.CSS_SELECTOR, "button[data-table='upstream-table']"),
+                     "upstream-table.csv")
+    table = pd.read_csv(io.BytesIO(csv))
+    assert list(table.columns) == ["product", "level"] and len(table) == 8
+    assert table["level"].tolist() == pytest.approx(sorted(levels["trophic_level"].head(8), reverse=True), abs=5e-5)
+    svg = downloaded(browser, tmp_path, browser.find_elements(By.CSS_SELECTOR, "button[data-drawing='sections']")[0],
+                     "sections.svg")
+    assert svg.startswith(b"<svg") and svg.count(b"<circle") == len(sections)
+    png = downloaded(browser, tmp_path, browser.find_elements(By.CSS_SELECTOR, "button[data-drawing='sections']")[1],
+                     "sections.png")
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    browser.get(page.as_uri())
+    wait_for(browser, "window.explorerReady === true && document.body.dataset.page === 'overview'")
     browser.save_screenshot(str(ARTIFACTS / "overview.png"))
 
-    # Search 8703: its inputs are the run's links, in rank order, with the reference label where known
+    # search finds what people type, ranked as valuechain.outputs.search ranks it
+    names = levels.set_index("hs")["name"].sort_index()
+    for query in ("tyres", "vehicle parts", "chips", "copper unrefined", "cars", "phones", "iron flat rolled"):
+        expected = find_products(query, names)
+        got = browser.execute_script("return window.explorerSearch(arguments[0])", query)
+        assert [hs for hs, _ in got] == expected["hs"].tolist(), query
+        assert [score for _, score in got] == pytest.approx(expected["score"].tolist()), query
     search = browser.find_element(By.ID, "search")
+    search.send_keys("tyres")
+    assert texts(browser, "#suggestions li")[:len(find_products("tyres", names))] == [
+        f"{hs} {name}" for hs, name in find_products("tyres", names)[["hs", "name"]].values]
+    search.clear()
+
+    # Search 8703: its inputs are the run's links, in rank order, each with its evidence
     search.send_keys("8703")
     search.send_keys(Keys.ENTER)
     wait_for(browser, "document.body.dataset.page === 'product'")
     assert browser.find_element(By.ID, "product-title").text.startswith("8703")
-    links = pd.read_parquet(run / "links" / "final.parquet")
-    expected = links[links["output"] == "8703"].sort_values("rank")["input"].tolist()
+    links = pd.read_parquet(run / "links" / "annotated.parquet")
+    mine = links[links["output"] == "8703"].sort_values("rank")
     shown = [row.get_attribute("data-hs") for row in
              browser.find_elements(By.CSS_SELECTOR, "#inputs-table tbody tr")]
-    assert shown == expected and len(expected) == 3
-    labels = [cell.text.split(" ")[0] for cell in
-              browser.find_elements(By.CSS_SELECTOR, "#inputs-table tbody tr td:nth-child(4)")]
-    assert set(labels) <= {"true", "false", "unscorable"} and len(labels) == 3
-    # the layered graph holds the product, its inputs and theirs (depth 2)
+    assert shown == mine["input"].tolist() and len(shown) == 3
+    assert texts(browser, "#inputs-table tbody td:nth-child(3)") == [f"{v:.2f}" for v in mine["estimated_precision"].round(2)]
+    assert [e.get_attribute("data-ref") for e in browser.find_elements(
+        By.CSS_SELECTOR, "#inputs-table tbody [data-ref]")] == mine["reference"].tolist()
+    fed = links[links["input"] == "8703"]
+    assert sorted(r.get_attribute("data-hs") for r in browser.find_elements(
+        By.CSS_SELECTOR, "#uses-table tbody tr")) == sorted(fed["output"])
+    # the link methods side by side: each compared method's rank of each input
+    side = browser.find_elements(By.CSS_SELECTOR, "#methods-side-table th")
+    ranks = [c for c in links.columns if c.startswith("rank_")]
+    assert len(side) == 2 + len(ranks) and side[2].text == "Backward & Forward"
+    first = texts(browser, "#methods-side-table tbody tr:first-child td")[2:]
+    assert first == ["–" if pd.isna(mine[c].iloc[0]) else str(mine[c].iloc[0]) for c in ranks]
+    # the layered graph holds the product, its inputs and theirs (depth 2); downstream, what it feeds and theirs
     nodes = len(browser.find_elements(By.CSS_SELECTOR, "#layers .node"))
-    second = links[links["output"].isin(expected)]["input"]
-    assert nodes == len({"8703", *expected, *second})
-    assert browser.find_elements(By.CSS_SELECTOR, "#sankey path") and browser.find_elements(
-        By.CSS_SELECTOR, "#flows-table tbody tr")
+    assert nodes == len(chain(links, "8703", 2, downstream=False))
+    Select(browser.find_element(By.ID, "direction")).select_by_value("downstream")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#layers .node")) == len(chain(links, "8703", 2, True))
+    Select(browser.find_element(By.ID, "direction")).select_by_value("upstream")
+    # who trades it: its largest exporters, from the run's RCA table
+    rca = pd.read_parquet(run / "rca" / "outer" / "rca.parquet")
+    top = rca[(rca["hs"] == "8703") & (rca["export"] > 0)].sort_values(["export", "country", "region"],
+                                                                       ascending=[False, True, True])
+    exporters = texts(browser, "#product-exporters-table tbody td:first-child")
+    assert exporters[0].endswith(f" {top['region'].iloc[0]}") and len(exporters) == min(8, len(top))
+    # the flows say how sure the links are
+    assert texts(browser, "#link-evidence")[0].startswith("3 input links: ")
+    Select(browser.find_element(By.ID, "flow-link")).select_by_index(1)
+    first = mine.iloc[0]
+    assert texts(browser, "#link-evidence")[0].startswith(
+        f"Link {first['input']} → 8703: estimated precision {round(first['estimated_precision'], 2):.2f}")
+    assert browser.find_elements(By.CSS_SELECTOR, "#sankey path") and set(
+        texts(browser, "#flows-table tbody td:nth-child(8)")) <= {"✓ in the reference", "✗ not in the reference",
+                                                                 "– not scorable"}
+    Select(browser.find_element(By.ID, "flow-link")).select_by_index(0)
     browser.save_screenshot(str(ARTIFACTS / "product_8703.png"))
 
-    # A region's page: its trophic position as the run computed it
+    # a product with an input the reference rejects says so above its tables and marks the row
+    rejected = links[links["reference"] == "false"].iloc[0]
+    browser.execute_script("location.hash = '#/product/' + arguments[0]", rejected["output"])
+    wait_for(browser, f"document.getElementById('product-title').textContent.startsWith('{rejected['output']}')")
+    assert "not links of the product reference" in texts(browser, "#rejected-inputs")[0]
+    assert browser.find_elements(By.CSS_SELECTOR, f"#inputs-table tr.link-false[data-hs='{rejected['input']}']")
+
+    # an address the page cannot show says so
+    for address, why in (("#/product/0000", "this run has no product 0000"), ("#/nowhere", "no such page"),
+                         ("#/region/XXX/YY", "this run has no region YY of XXX")):
+        browser.execute_script("location.hash = arguments[0]", address)
+        wait_for(browser, "document.body.dataset.page === 'not-found'")
+        assert why in texts(browser, "#main p")[0]
+        browser.execute_script("location.hash = '#/'")
+        wait_for(browser, "document.body.dataset.page === 'overview'")
+
+    # A region's page: its trophic position as the run computed it, its country by name
     regions = pd.read_parquet(run / "analysis" / "trophic_position_regions.parquet")
     first = regions.sort_values(["country", "region"]).iloc[0]
     browser.get(page.as_uri() + "#/regions")
     wait_for(browser, "document.body.dataset.page === 'regions'")
+    assert "Brazil" in texts(browser, "#countries-table tbody td:first-child")
     browser.find_element(By.CSS_SELECTOR, "#regions-table tbody tr").click()
     wait_for(browser, "document.body.dataset.page === 'region'")
-    assert browser.find_element(By.ID, "region-title").text == f"{first['country']} {first['region']}"
+    assert browser.find_element(By.ID, "region-title").text == f"Brazil {first['region']}" and first["country"] == "BRA"
     cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#position-table tbody td")]
     assert cells[3] == f"{first['nitl']:.3f}" and cells[5] == str(first["diversification"])
     assert len(browser.find_elements(By.CSS_SELECTOR, "#scatter circle")) == regions[["nitl", "ntj"]].notna().all(
@@ -412,11 +519,14 @@ def test_markup_region_names_run_through_the_workflow_as_text(markup_run, hooked
 
     browser, page = hooked, markup_run / "explorer" / "index.html"
     regions = pd.read_parquet(markup_run / "analysis" / "trophic_position_regions.parquet")
-    labels = sorted(regions["country"].astype(str) + " " + regions["region"].astype(str))
     trade = pd.read_parquet(markup_run / "data" / "trade.parquet")
-    places = set(trade["country"].astype(str) + " " + trade["region"].astype(str))
+    # a place as the page names it: its country's name, then the region as the data name it
+    names = country_names(pd.concat([regions["country"], trade["country"]]).astype(str))
+    labels = sorted(regions["country"].astype(str).map(names) + " " + regions["region"].astype(str))
+    places = set(trade["country"].astype(str).map(names) + " " + trade["region"].astype(str))
     # one region of each payload (as ingestion normalised it: white space, U+2028 included, is one space)
-    kinds = {label.split(" ", 1)[1].rsplit(" ", 1)[0]: label for label in labels}
+    kinds = {region.rsplit(" ", 1)[0]: f"{names[country]} {region}"
+             for country, region in regions[["country", "region"]].astype(str).values}
     assert set(labels) <= places and len(kinds) == len(MARKUP)
     open_page(browser, page)
     assert browser.execute_script("return document.body.dataset.page") == "overview"
@@ -490,6 +600,7 @@ def with_markup(t: dict) -> tuple[dict, dict]:
         "regions": mapped(t["regions"], countries, "country"),
         "countries": mapped(t["countries"], countries, "country"),
         "trade": mapped(mapped(t["trade"], hs, "hs"), countries, "country"),
+        "product_trade": mapped(mapped(t["product_trade"], hs, "hs"), countries, "country"),
         "tables": {name: table.set_axis([markup(500 + j) for j in range(table.shape[1])], axis=1).assign(
             **{markup(500 + j): markup(600 + j) for j, c in enumerate(table.columns) if table[c].dtype == object})
             for name, table in t["tables"].items()},
@@ -525,7 +636,9 @@ def test_markup_in_every_name_field_is_shown_as_text(markup_run, markup_tables, 
     assert texts(browser, "h1") == [f"Run {meta['run']}"]
     footer = f"Run {meta['run']} · {meta['link_method']} links ({meta['method']}, k = 3) · "
     assert texts(browser, "#footer")[0].startswith(footer)
-    assert texts(browser, "#sections g > g > text") == t["sections"]["section"].tolist()
+    section_labels = texts(browser, "#sections g > g > text")
+    assert [label.split(" ", 1)[0] for label in section_labels] == t["sections"]["section"].str.split(" ").str[0].tolist()
+    assert all(label.startswith(f"{s} ") for label, s in zip(section_labels, t["sections"]["section"]))
     assert texts(browser, "#sections g > g > title") == [
         f"{s} {name}: {n} products" for s, name, n in t["sections"][["section", "section_name", "n_products"]].values]
     assert texts(browser, "#methods-table th") == t["tables"]["methods"].columns.tolist()
@@ -597,7 +710,7 @@ def test_a_run_without_links_draws_and_says_so(one_product, markup_run, markup_t
     browser.find_element(By.CSS_SELECTOR, "#main table a").click()
     wait_for(browser, "document.body.dataset.page === 'product'")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#layers .node")) == 1
-    cards = texts(browser, ".grid .card p")
+    cards = texts(browser, "#links-grid .card p")
     assert len(cards) == 2 and all(c.startswith(no_links) for c in cards)
     assert texts(browser, "#sankey text")[0].startswith(no_links)
     assert texts(browser, "#flow-table p")[0].startswith(no_links)

@@ -110,3 +110,11 @@ def test_every_file_of_the_default_run_is_an_artifact_or_declared_not_one(demo):
     declared = {f for f in files if any(re.fullmatch(pattern, f) for pattern in NOT_ARTIFACTS)}
     assert files - covered - declared == set()
     assert all(any(re.fullmatch(pattern, f) for f in declared) for pattern in NOT_ARTIFACTS)  # none stale
+
+
+def test_the_command_line_examples_print_what_the_readme_shows(demo):
+    examples = [body for _, body in BLOCKS if body.startswith("$ valuechain ")]
+    assert len(examples) == 3
+    for body in examples:
+        command, shown = body.split("\n", 1)
+        assert run(demo, command[2:]) == shown

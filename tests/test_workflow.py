@@ -583,7 +583,7 @@ def test_the_exports_carry_names_and_the_reference_label(small_run):
     links = pd.read_csv(small_run / "exports/links.csv", dtype={"output": str, "input": str}, keep_default_na=False)
     assert links[["output", "input", "reference"]].values.tolist() == annotated[
         ["output", "input", "reference"]].values.tolist()
-    assert set(annotated["reference"]) <= {"true", "false", "unscorable"} and annotated["precision"].between(0, 1).all()
+    assert set(annotated["reference"]) <= {"true", "false", "unscorable"} and annotated["estimated_precision"].between(0, 1).all()
     assert {"rank_bf", "rank_regional", "rank_world"} <= set(annotated.columns)
     flows = pd.read_csv(small_run / "exports/largest_country_flows.csv", dtype={"output": str, "input": str})
     assert len(flows) == len(pd.read_parquet(small_run / "flows/largest_country_pairs.parquet"))

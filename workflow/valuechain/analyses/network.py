@@ -229,7 +229,7 @@ def level_bins(levels: pd.Series, n_bins: int) -> pd.Series:
 
 
 #: Edge attributes of the GraphML export: numbers, then texts.
-GRAPHML_NUMBERS = ("rank", "score", "confidence", "precision", "reference_share", "weight")
+GRAPHML_NUMBERS = ("rank", "score", "confidence", "estimated_precision", "reference_share", "weight")
 GRAPHML_TEXTS = ("reference", "method")
 
 

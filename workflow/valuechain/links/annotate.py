@@ -119,7 +119,7 @@ def method_ranks(links: pd.DataFrame, methods: Mapping[str, pd.DataFrame]) -> pd
 
 
 #: The columns of the annotated links, before the ``rank_<method>`` ones.
-ANNOTATED_COLUMNS = ["output", "output_name", "input", "input_name", "rank", "confidence", "precision", "reference",
+ANNOTATED_COLUMNS = ["output", "output_name", "input", "input_name", "rank", "confidence", "estimated_precision", "reference",
                      "reference_share", "method"]
 
 
@@ -135,7 +135,7 @@ def annotate_links(links: pd.DataFrame, names: pd.Series, product_io: pd.DataFra
     out["input_name"] = out["input"].map(names).fillna("").astype(str)
     out["confidence"] = links["confidence"].astype(float) if "confidence" in links.columns else np.nan
     out = pd.concat([out, reference_labels(out, product_io, coverage)], axis=1)
-    out["precision"] = heldout_precision(link_strength(links), out["reference"].to_numpy(), out["output"].to_numpy())
+    out["estimated_precision"] = heldout_precision(link_strength(links), out["reference"].to_numpy(), out["output"].to_numpy())
     out["method"] = links["method"].astype(str) if "method" in links.columns else network
-    out = out.astype({"reference": "str", "method": "str", "confidence": "float64", "precision": "float64"})
+    out = out.astype({"reference": "str", "method": "str", "confidence": "float64", "estimated_precision": "float64"})
     return pd.concat([out[ANNOTATED_COLUMNS], method_ranks(out, methods)], axis=1)

@@ -54,6 +54,21 @@ import pandas as pd
 from valuechain.links import cospec, evidence
 
 METHODS = ("bf", "cospec", "learned", "colocation", "regional", "world", "fused")
+#: What a reader sees for each method and network name, in figures, tables and the explorer.
+LABELS = {
+    "bf": "Backward & Forward", "bf_outer": "Backward & Forward", "bf_inner": "Backward & Forward (inner join)",
+    "cospec": "co-specialisation", "learned": "learned classifier", "colocation": "co-location",
+    "regional": "regional evidence", "world": "world evidence", "fused": "regional + world evidence",
+    "validated": "validated network", "user": "your network", "baseline": "random baseline",
+    "random_baseline": "random baseline", "random_expected": "random (expected)", "demo_truth": "planted links",
+    "published_kh2025": "published network (Karbevska & Hidalgo)", "truth": "planted links",
+}
+
+
+def label(name: str) -> str:
+    """The reader's name of a method or network (:data:`LABELS`); an unknown name as it is."""
+    return LABELS.get(name, name)
+
 #: The method the workflow uses by default (``links.method`` of config/config.default.yaml; a test keeps them equal).
 DEFAULT_METHOD = "fused"
 #: The cospec variant when none is given (the one rule ``select_cospec`` chooses on WIOD).

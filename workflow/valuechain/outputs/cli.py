@@ -71,7 +71,7 @@ def resolve_product(query: str, names: pd.Series) -> str:
     return str(found["hs"].iloc[0])
 
 
-LINK_COLUMNS = ["rank", "confidence", "precision", "reference", "reference_share"]
+LINK_COLUMNS = ["rank", "confidence", "estimated_precision", "reference", "reference_share"]
 
 
 def product_links(links: pd.DataFrame, hs: str) -> pd.DataFrame:
@@ -81,7 +81,7 @@ def product_links(links: pd.DataFrame, hs: str) -> pd.DataFrame:
     ranks = [c for c in links.columns if c.startswith("rank_")]
     inputs = links[links["output"] == hs].rename(columns={"input": "product", "input_name": "name"})
     feeds = links[links["input"] == hs].rename(columns={"output": "product", "output_name": "name"})
-    feeds = feeds.sort_values(["precision", "confidence", "product"], ascending=[False, False, True],
+    feeds = feeds.sort_values(["estimated_precision", "confidence", "product"], ascending=[False, False, True],
                               na_position="last", kind="stable")
     cols = ["role", "product", "name", *LINK_COLUMNS, *ranks]
     return pd.concat([inputs.assign(role="input")[cols], feeds.assign(role="feeds")[cols]], ignore_index=True)
@@ -94,7 +94,7 @@ def link_evidence_line(links: pd.DataFrame, input_hs: str, output_hs: str) -> st
         return f"{input_hs} -> {output_hs} is not a link of this run's network"
     r = row.iloc[0]
     share = "" if pd.isna(r["reference_share"]) else f", share {r['reference_share']:.3f}"
-    precision = "unknown" if pd.isna(r["precision"]) else f"{r['precision']:.2f}"
+    precision = "unknown" if pd.isna(r["estimated_precision"]) else f"{r['estimated_precision']:.2f}"
     return (f"{input_hs} {r['input_name']} -> {output_hs} {r['output_name']}: rank {r['rank']}, confidence "
             f"{r['confidence']:.3f}, estimated precision {precision}, reference: {r['reference']}{share}")
 
@@ -127,6 +127,10 @@ def positions(regions: pd.DataFrame, countries: pd.DataFrame, place: str) -> pd.
                        f"{', '.join(sorted(countries['country']))})")
     out["country_name"] = out["country"].map(country_names(out["country"]))
     return out[["scope", "country", "country_name", "region", *cols]]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def emit(df: pd.DataFrame, fmt: str, title: str | None = None) -> None:
@@ -171,8 +175,9 @@ def run_command(args: argparse.Namespace) -> None:
         table = product_links(links, hs)
         if table.empty:
             raise RunError(f"product {hs}: no link in this run's network")
-        emit(table, args.format, f"{hs} {product_names(links)[hs]}: {(table['role'] == 'input').sum()} inputs, "
-             f"feeds {(table['role'] == 'feeds').sum()} products ({links['method'].iloc[0]} network)")
+        n_inputs, n_fed = (table["role"] == "input").sum(), (table["role"] == "feeds").sum()
+        emit(table, args.format, f"{hs} {product_names(links)[hs]}: {plural(n_inputs, 'input')}, feeds "
+             f"{plural(n_fed, 'product')} ({links['method'].iloc[0]} network)")
     elif args.command == "flows":
         if not (args.input or args.output):
             raise RunError("flows: give --input, --output or both")
@@ -192,7 +197,7 @@ def run_command(args: argparse.Namespace) -> None:
         table = positions(_read(args.run, "analysis/trophic_position_regions.parquet", "valuechain positions"),
                           _read(args.run, "analysis/trophic_position_countries.parquet", "valuechain positions"),
                           args.place)
-        emit(table, args.format, f"trophic position of {args.place} (NITL, NTJ: method section 8)")
+        emit(table, args.format, f"trophic position of {args.place} (NITL, NTJ: docs/method.md section 7)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

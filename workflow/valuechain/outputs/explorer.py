@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from valuechain.links.annotate import REFERENCE_LABELS
+from valuechain.links.methods import label as method_label
 from valuechain.outputs.search import SYNONYMS
 from valuechain.trade.canonical import country_names
 from valuechain.trade.hs import load_hs_sections, product_sections
@@ -177,10 +178,12 @@ def build_payload(
     """The page's data, column-wise with products, places and links as integer codes.
 
     ``products``: ``hs, name, section, trophic_level, pci``; ``links``: the annotated links (``output, input,
-    rank, confidence, precision, reference, reference_share`` and ``rank_<method>`` columns); ``sections``: ``section, section_name, n_products``; ``section_links``: ``source, target,
-    n_links, weight``; ``region_flows``: :func:`top_region_flows`; ``country_flows``: ``input, output,
-    country_from, country_to, value, lower, upper``; ``regions`` and ``countries``: trophic positions;
-    ``trade``: :func:`region_trade`; ``product_trade``: :func:`product_trade`; ``tables``: small tables shown as they are. The trade-data parts are None
+    rank, confidence, estimated_precision, reference, reference_share`` and ``rank_<method>`` columns);
+    ``sections``: ``section, section_name, n_products``; ``section_links``: ``source, target, n_links,
+    weight``; ``region_flows``: :func:`top_region_flows`; ``country_flows``: ``input, output, country_from,
+    country_to, value, lower, upper``; ``regions`` and ``countries``: trophic positions; ``trade``:
+    :func:`region_trade`; ``product_trade``: :func:`product_trade`; ``tables``: small tables shown as they
+    are. The trade-data parts are None
     for a run on a given network without trade data.
     """
     _check_finite({"products": products, "links": links, "sections": sections, "section_links": section_links,
@@ -199,11 +202,12 @@ def build_payload(
                           "n": _column(section_links["n_links"]), "weight": _column(section_links["weight"], 4)},
         "links": {"out": _codes(links["output"], hs), "in": _codes(links["input"], hs),
                   "rank": _column(links["rank"]), "conf": _column(links["confidence"], 4),
-                  "prec": _column(links["precision"], 3),
+                  "prec": _column(links["estimated_precision"], 2),
                   "ref": _codes(links["reference"], list(REFERENCE_LABELS)),
                   "share": _column(links["reference_share"], 4),
                   "method_ranks": {c.removeprefix("rank_"): _column(links[c]) for c in ranks}},
         "reference_labels": list(REFERENCE_LABELS),
+        "method_labels": {c.removeprefix("rank_"): method_label(c.removeprefix("rank_")) for c in ranks},
         "synonyms": SYNONYMS,
         "tables": {name: table_json(t) for name, t in (tables or {}).items()},
     }
@@ -309,7 +313,8 @@ def render(payload: dict, template_dir: str | Path, libraries: list[str | Path])
         if "application/json" not in attributes:
             hashes[tag.lower()].append(_sha256(fill(body)))
     allowed = {tag: " ".join(h) or "'none'" for tag, h in hashes.items()}
+    # blob: images only: the page draws its own SVG into a canvas to save it as PNG
     policy = (f"default-src 'none'; script-src {allowed['script']}; style-src {allowed['style']}; "
-              "base-uri 'none'; form-action 'none'")
+              "img-src blob:; base-uri 'none'; form-action 'none'")
     head, _, tail = page.partition("/*CSP*/")
     return fill(head) + policy + fill(tail)

@@ -13,14 +13,14 @@ from valuechain.trade.canonical import country_names
 
 #: The columns of the largest country flows' export.
 FLOWS_COLUMNS = ["input", "input_name", "output", "output_name", "country_from", "country_from_name", "country_to",
-                 "country_to_name", "value", "lower", "upper", "pairs", "reference", "precision"]
+                 "country_to_name", "value", "lower", "upper", "pairs", "reference", "estimated_precision"]
 
 
 def flows_table(country_pairs: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """Each link's largest country-to-country flows (``country_pairs``: ``flows/largest_country_pairs.parquet``)
     with the products' and countries' names and the link's reference label and estimated precision (``links``:
     the annotated links), by link and decreasing value."""
-    evidence = links[["output", "input", "output_name", "input_name", "reference", "precision"]]
+    evidence = links[["output", "input", "output_name", "input_name", "reference", "estimated_precision"]]
     out = country_pairs.merge(evidence, on=["output", "input"], how="left", validate="many_to_one")
     names = country_names(pd.concat([out["country_from"], out["country_to"]]))
     out["country_from_name"] = out["country_from"].map(names)
