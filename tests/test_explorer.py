@@ -388,6 +388,7 @@ def test_the_explorer_of_the_default_run_in_chromium(demo, browser, tmp_path):
         texts(browser, "#flows-table tbody td:nth-child(8)")) <= {"✓ in the reference", "✗ not in the reference",
                                                                  "– not scorable"}
     Select(browser.find_element(By.ID, "flow-link")).select_by_index(0)
+    browser.execute_script("window.scrollTo(0, 0)")  # the page's top, as docs/explorer.md shows it
     browser.save_screenshot(str(ARTIFACTS / "product_8703.png"))
 
     # a product with an input the reference rejects says so above its tables and marks the row
