@@ -4,6 +4,7 @@
 import pandas as pd
 
 from valuechain.glue.smk import rule_io, setup
+from valuechain.links.methods import label
 from valuechain.outputs import analysis_figures as plots
 
 
@@ -15,7 +16,8 @@ def main(snakemake) -> None:
     links = pd.read_parquet(snakemake.input.links)
     names = levels.set_index("hs")["name"]  # rule trophic_levels names every product of the network
 
-    plots.level_distribution(levels, coherence, snakemake.output.levels, f"Trophic levels ({p.link_method} links)")
+    plots.level_distribution(levels, coherence, snakemake.output.levels,
+                             f"Trophic levels of the products ({label(p.link_method)} links)")
     product = plots.choose_product(links, p.product)
     if product is None:
         log.warning("no links: the %s network is empty; the trophic-level and value-chain figures say so",
@@ -27,7 +29,7 @@ def main(snakemake) -> None:
     if sections.empty:
         log.warning("no links between HS sections: the section figure says so")
     plots.section_network(sections, pd.read_parquet(snakemake.input.section_nodes), p.top_section_edges,
-                          snakemake.output.sections)
+                          snakemake.output.sections, label(p.sections_network))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def main(snakemake) -> None:
     m = meta(snakemake, "evaluation_reference/1")
     write_table(table, snakemake.output.evaluation, m)
     write_table(by_group, snakemake.output.groups, m)
-    plot(table, by_group, p.min_share, section_names.index, snakemake.output.figure)
+    plot(table, by_group, p.min_share, section_names.index, snakemake.output.figure, section_names.to_dict())
 
 
 if __name__ == "__main__":

@@ -11,7 +11,14 @@ ANALYSED_NETWORK = (
 ANALYSIS = config["analysis"]
 
 
-# The report's key tables (workflow/report/).
+# The report's key tables (workflow/report/) and how the report names them.
+REPORT_TABLE_LABELS = {
+    "reference": "Every network against the product reference",
+    "trophic_levels": "The most upstream and downstream products",
+    "link_methods": "Every link method on every yardstick",
+    "trophic_position": "Trophic position of the countries",
+    "icio_gvc": "GVC participation of the countries (ICIO)",
+}
 REPORT_TABLES = ["reference", "trophic_levels"] + (
     ["link_methods", "trophic_position", "icio_gvc"] if HAS_TRADE else []
 )
@@ -162,7 +169,9 @@ rule trophic_position:
             caption="../report/trophic_position.rst",
             category="3 Value chains",
             subcategory="Trophic position",
+            labels={"figure": "Trophic position of the regions"},
         ),
+        figure_svg=res("figures/trophic_position.svg"),
     log:
         logfile("trophic_position.log"),
     benchmark:
@@ -281,26 +290,32 @@ rule analysis_figures:
         unpack(drawn_sections),
         levels=rules.trophic_levels.output.levels,
         coherence=rules.trophic_levels.output.coherence,
-        links=analysed_links,
+        links=res("links/annotated.parquet"),
     output:
         levels=report(
             res("figures/trophic_levels.png"),
             caption="../report/trophic_levels.rst",
             category="3 Value chains",
             subcategory="Trophic levels",
+            labels={"figure": "Trophic levels of the products"},
         ),
+        levels_svg=res("figures/trophic_levels.svg"),
         chain=report(
             res("figures/value_chain.png"),
             caption="../report/value_chain.rst",
             category="3 Value chains",
             subcategory="Trophic levels",
+            labels={"figure": "The value chain of one product"},
         ),
+        chain_svg=res("figures/value_chain.svg"),
         sections=report(
             res("figures/section_network.png"),
             caption="../report/section_network.rst",
             category="3 Value chains",
             subcategory="HS sections",
+            labels={"figure": "Links between HS sections"},
         ),
+        sections_svg=res("figures/section_network.svg"),
     log:
         logfile("analysis_figures.log"),
     benchmark:
@@ -316,6 +331,8 @@ rule analysis_figures:
         product=ANALYSIS["figures"]["product"],
         depth=ANALYSIS["figures"]["depth"],
         top_section_edges=ANALYSIS["figures"]["top_section_edges"],
+        # the section network drawn: the extended B&F network's with trade data (drawn_sections)
+        sections_network="extended_bf" if HAS_TRADE else ANALYSED_NETWORK,
     message:
         "Analysis figures: trophic levels, a value chain, the HS-section network"
     script:
@@ -328,7 +345,12 @@ rule report_tables:
         unpack(report_table_inputs),
     output:
         **{
-            name: report(res(f"report/{name}.html"), caption="../report/tables.rst", category="4 Key tables")
+            name: report(
+                res(f"report/{name}.html"),
+                caption="../report/tables.rst",
+                category="4 Key tables",
+                labels={"table": REPORT_TABLE_LABELS[name]},
+            )
             for name in REPORT_TABLES
         },
     log:

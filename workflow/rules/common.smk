@@ -607,6 +607,7 @@ def final_artifacts(wildcards):
         files += [
             res("evaluation/links.parquet"),
             res("figures/link_recovery.png"),
+            res("figures/link_recovery.svg"),
             res("analysis/link_methods_evaluation.parquet"),
         ]
     return files

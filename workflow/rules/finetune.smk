@@ -175,7 +175,9 @@ rule plot_finetune_parallel:
             FT.out("parallel_coordinates.png"),
             caption="../report/parallel_coordinates.rst",
             category="2 Fine-tuning on ICIO tables",
+            labels={"figure": "The best threshold combinations"},
         ),
+        figure_svg=FT.out("parallel_coordinates.svg"),
     log:
         FT.log("parallel_coordinates.log"),
     benchmark:
@@ -206,7 +208,9 @@ rule plot_finetune_network:
             FT.out("industry_network.png"),
             caption="../report/industry_network.rst",
             category="2 Fine-tuning on ICIO tables",
+            labels={"figure": "The chosen network of industries"},
         ),
+        figure_svg=FT.out("industry_network.svg"),
     log:
         FT.log("industry_network.log"),
     benchmark:

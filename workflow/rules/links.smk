@@ -54,10 +54,12 @@ rule random_baseline:
 
 
 rule evaluate_links:
-    """Precision, recall and the paper's at-least shares of B&F and the baseline against the known links."""
+    """Precision, recall and the paper's at-least shares of B&F, the final links and the baseline against the known
+    links."""
     input:
         links=expand(res("links/{reconcile}/links.parquet"), reconcile=RECONCILE_MODES),
         baseline=rules.random_baseline.output.links,
+        final=res("links/final.parquet"),
         truth=truth_file,
     output:
         evaluation=res("evaluation/links.parquet"),
@@ -66,7 +68,9 @@ rule evaluate_links:
             caption="../report/link_recovery.rst",
             category="1 Links",
             subcategory="Known truth",
+            labels={"figure": "Inputs recovered against the planted links"},
         ),
+        figure_svg=res("figures/link_recovery.svg"),
     log:
         logfile("evaluate_links.log"),
     benchmark:
@@ -80,7 +84,8 @@ rule evaluate_links:
     params:
         k=config["links"]["k"],
         reconcile=RECONCILE_MODES,
+        method=LINKS["method"],
     message:
-        "Scoring B&F and the random baseline against the known links"
+        "Scoring B&F, the final links and the random baseline against the known links"
     script:
         rule_script("evaluate_links.py")

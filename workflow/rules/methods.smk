@@ -184,7 +184,9 @@ rule evaluate_methods:
             caption="../report/precision_coverage.rst",
             category="1 Links",
             subcategory="Every method, every yardstick",
+            labels={"figure": "Precision against coverage, every method and yardstick"},
         ),
+        figure_svg=res("figures/precision_coverage.svg"),
     log:
         logfile("evaluate_methods.log"),
     benchmark:

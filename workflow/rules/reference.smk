@@ -82,7 +82,9 @@ rule evaluate_reference:
             caption="../report/reference_evaluation.rst",
             category="1 Links",
             subcategory="Product reference",
+            labels={"figure": "Every network against the product reference"},
         ),
+        figure_svg=res("figures/reference_evaluation.svg"),
     log:
         logfile("evaluate_reference.log"),
     benchmark:
@@ -115,7 +117,9 @@ rule end_use_levels:
             caption="../report/end_use_levels.rst",
             category="1 Links",
             subcategory="Product reference",
+            labels={"figure": "Trophic level by end use"},
         ),
+        figure_svg=res("figures/end_use_levels.svg"),
     log:
         logfile("end_use_levels.log"),
     benchmark:

@@ -59,7 +59,7 @@ LABELS = {
     "bf": "Backward & Forward", "bf_outer": "Backward & Forward", "bf_inner": "Backward & Forward (inner join)",
     "cospec": "co-specialisation", "learned": "learned classifier", "colocation": "co-location",
     "regional": "regional evidence", "world": "world evidence", "fused": "regional + world evidence",
-    "validated": "validated network", "user": "your network", "baseline": "random baseline",
+    "validated": "validated network", "extended_bf": "extended Backward & Forward network", "user": "your network", "baseline": "random baseline",
     "random_baseline": "random baseline", "random_expected": "random (expected)", "demo_truth": "planted links",
     "published_kh2025": "published network (Karbevska & Hidalgo)", "truth": "planted links",
 }

@@ -8,51 +8,74 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
 
+from valuechain.links.methods import label as method_label  # noqa: E402
 from valuechain.outputs.analysis_figures import save_figure, short_label  # noqa: E402
 
 
-def link_recovery(evaluation: pd.DataFrame, path) -> None:
-    """The paper's Fig. 2(C): share of outputs with at least 1, 2 and all k inputs correct, per method."""
+#: Yardsticks as a title names them.
+YARDSTICKS = {"truth": "the planted links", "reference": "the product reference (BEA 2017 Use table)",
+              "reference_cross_commodity": "the product reference, cross-commodity links",
+              "world": "the world yardstick (reference links among 2017 exports)",
+              "world_cross_commodity": "the world yardstick, cross-commodity links",
+              "icio_years": "WIOD industry pairs, held-out years", "icio_industries": "WIOD industry pairs, held-out industries",
+              "icio_in_sample": "WIOD industry pairs, in sample", "wiod2016_heldout": "WIOD 2016 national tables, held out"}
+
+
+def link_recovery(evaluation: pd.DataFrame, path, default: str | None = None) -> None:
+    """The paper's Fig. 2(C) against the known (planted) links: share of outputs with at least 1, 2 and all k
+    inputs correct, per method, in per cent; methods by their readers' names, ``default`` (the run's method)
+    marked."""
     share_cols = [c for c in evaluation.columns if c.startswith("share_")]
-    labels = [c.replace("share_", "").replace("_correct", "").replace("_", " ") for c in share_cols]
-    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.6 * len(evaluation)))
+    k = int(evaluation["k"].iloc[0])
+    labels = [c.replace("share_", "").replace("_correct", "").replace("_", " ").replace(f"all {k}", f"all {k}")
+              for c in share_cols]
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.6 * len(evaluation)))
     height = 0.8 / len(share_cols)
     y = np.arange(len(evaluation))
     for i, (col, label) in enumerate(zip(share_cols, labels)):
-        ax.barh(y + i * height, evaluation[col], height, label=label)
-    ax.set_yticks(y + height * (len(share_cols) - 1) / 2, evaluation["method"])
-    ax.set_xlabel("share of outputs")
-    ax.set_xlim(0, 1)
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(f"Inputs correctly identified (top {int(evaluation['k'].iloc[0])})")
+        ax.barh(y + i * height, 100 * evaluation[col], height, label=label)
+    names = [f"{method_label(m)}{' (the run' + chr(39) + 's method)' if m == default else ''}"
+             for m in evaluation["method"]]
+    ax.set_yticks(y + height * (len(share_cols) - 1) / 2, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("outputs with that many of their inputs correct (%)")
+    ax.set_xlim(0, 100)
+    ax.legend(loc="lower right", fontsize=8, title="inputs correct", title_fontsize=8)
+    ax.set_title(f"Inputs recovered against {YARDSTICKS['truth']} (top {k} per output)", fontsize=10)
     fig.tight_layout()
     save_figure(fig, path)
 
 
-def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share: float, sections, path) -> None:
-    """Networks against the product reference at ``min_share``: (C) shares of outputs with at least 1, 2 and
-    all k inputs correct (all labels), with the precision in both labellings; (D) share with at least one correct
-    by HS section of the output, in the order of ``sections`` (unknown groups last)."""
+def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share: float, sections, path,
+                         section_names: dict | None = None) -> None:
+    """Networks against the product reference at ``min_share``: (A) shares of outputs with at least 1, 2 and
+    all k inputs correct (all labels), with the precision in both labellings; (B) share with at least one correct
+    by HS section of the output (``section_names``: section -> name), in the order of ``sections`` (unknown groups
+    last)."""
     at = table[table["min_share"] == min_share]
     cross = at[at["labels"] == "cross_commodity"].set_index("network")["precision"]
     t = at[at["labels"] == "all"].reset_index(drop=True)
     k = int(t["k"].iloc[0])
     cols = [c for c in t.columns if c.startswith("at_least_")] + ["all_k"]
     labels = [c.replace("at_least_", "at least ").replace("all_k", f"all {k}") for c in cols]
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 1.6 + 0.45 * len(t)), gridspec_kw={"width_ratios": [1, 1.3]})
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 2.2 + 0.5 * len(t)), gridspec_kw={"width_ratios": [1, 1.3]},
+                                  layout="constrained")
     height = 0.8 / len(cols)
     y = np.arange(len(t))
     for i, (col, label) in enumerate(zip(cols, labels)):
         ax.barh(y + i * height, t[col], height, label=label)
     ax.set_yticks(y + height * (len(cols) - 1) / 2,
-                  [f"{n}  (precision {p:.2f}, cross-commodity {cross.get(n, np.nan):.2f}, {s} links)"
-                   for n, p, s in zip(t["network"], t["precision"], t["scored_links"])], fontsize=8)
+                  [f"{method_label(n)}\nprecision {100 * p:.0f}%, cross-commodity {100 * cross.get(n, np.nan):.0f}%, "
+                   f"{s:,} links" for n, p, s in zip(t["network"], t["precision"], t["scored_links"])], fontsize=7.5)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of scored outputs")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(f"(C) Inputs correct against the BEA reference (share >= {min_share:g}, top {k})", fontsize=9)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("scored outputs with that many inputs correct")
+    ax.legend(loc="lower right", fontsize=8, title="inputs correct", title_fontsize=8)
+    ax.set_title(f"(A) Inputs correct against the product reference (BEA 2017 Use table; an input is a link when\n"
+                 f"it is at least {100 * min_share:g}% of the output industry's intermediate inputs; top {k})", fontsize=9)
 
     g = by_group[(by_group["min_share"] == min_share) & (by_group["grouping"] == "section")
                  & (by_group["labels"] == "all")]
@@ -61,10 +84,14 @@ def reference_evaluation(table: pd.DataFrame, by_group: pd.DataFrame, min_share:
     order = {section: i for i, section in enumerate(sections)}
     pivot = pivot.loc[sorted(pivot.index, key=lambda g: (order.get(g, len(order)), g))]
     im = ax2.imshow(pivot.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
-    ax2.set_yticks(range(len(pivot)), pivot.index, fontsize=7)
-    ax2.set_xticks(range(pivot.shape[1]), pivot.columns, rotation=40, ha="right", fontsize=7)
-    fig.colorbar(im, ax=ax2, label="share with at least one input correct")
-    ax2.set_title("(D) By HS section of the output", fontsize=9)
+    names = section_names if section_names is not None else {}
+    ax2.set_yticks(range(len(pivot)), [f"{g} {short_label(names.get(g, ''), 34)}".strip() for g in pivot.index],
+                   fontsize=7)
+    ax2.set_xticks(range(pivot.shape[1]), [method_label(n) for n in pivot.columns], rotation=40, ha="right",
+                   fontsize=7)
+    bar = fig.colorbar(im, ax=ax2, label="outputs with at least one input correct")
+    bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax2.set_title("(B) By HS section of the output", fontsize=9)
     save_figure(fig, path)
 
 
@@ -82,11 +109,11 @@ def end_use_levels(levels: pd.DataFrame, path) -> None:
                 ax.plot(part.loc[c, "mean_level"], i, markers[c], color=f"C{classes.index(c)}",
                         label=c if i == 0 else None)
     ax.set_yticks(range(len(rows)), [
-        f"{n}{' (weighted)' if w != 'none' else ''}: gap {g:+.2f}, coherence {c:.2f}"
+        f"{method_label(n)}{' (weighted)' if w != 'none' else ''}: gap {g:+.2f}, coherence {c:.2f}"
         for n, w, g, c in zip(rows["network"], rows["weight"], rows["gap"], rows["coherence"])], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("mean trophic level")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_xlabel("mean trophic level of the class's products (levels: 1 = most upstream)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="end use (UN BEC)", title_fontsize=8)
     ax.set_title("Mean trophic level by end use (UN BEC): intermediate goods should sit lowest", fontsize=9)
     save_figure(fig, path)
 
@@ -100,12 +127,14 @@ def precision_coverage(curves: dict, path) -> None:
         for (yy, method), pts in curves.items():
             if yy == y:
                 c, prec = zip(*pts)
-                ax.plot(c, prec, marker=".", label=method)
-        ax.set_xlabel("coverage (share of outputs, most confident first)")
+                ax.plot(c, prec, marker=".", label=method_label(method))
+        ax.set_xlabel("coverage: outputs kept, most confident first")
         ax.set_ylabel("precision of their top links")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.set_title(f"against {y}", fontsize=9)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_title(f"against {short_label(YARDSTICKS.get(y, y), 46, lines=2)}", fontsize=9)
         ax.legend(fontsize=8)
     save_figure(fig, path)
 
