@@ -1,5 +1,5 @@
-"""Rule plot_finetune_network: the tuned industry links, correct ones green and wrong ones red (preprint figure 5),
-industries labelled with their names when the table's classification has a names file (WIOD;
+"""Rule plot_finetune_network: the tuned industry links as a matrix, correct ones green and wrong ones red (preprint
+figure 5), industries labelled with their names when the table's classification has a names file (WIOD;
 valuechain.outputs.figures.finetune_network)."""
 
 import json
@@ -18,7 +18,7 @@ def main(snakemake) -> None:
     names = {}
     if hasattr(snakemake.input, "industries"):
         names = pd.read_csv(snakemake.input.industries, dtype=str).set_index("industry")["name"].to_dict()
-    nodes, edges = finetune_network(links, chosen, names, snakemake.params.layout_seed, snakemake.output.figure)
+    nodes, edges = finetune_network(links, chosen, names, snakemake.output.figure)
     log.info("%d nodes, %d edges (%d true)", nodes, edges, int(links["label"].sum()))
 
 

@@ -221,8 +221,6 @@ rule plot_finetune_network:
     resources:
         mem_mb=1000,
         runtime=5,
-    params:
-        layout_seed=0,
     message:
         "Fine-tuning: industry network of the tuned links, true links green, false red"
     script:

@@ -16,7 +16,6 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-
 # SVG element ids from a fixed salt, so that the same figure gives the same vector file.
 plt.rcParams["svg.hashsalt"] = "valuechain"
 

@@ -13,7 +13,6 @@ from matplotlib.ticker import PercentFormatter  # noqa: E402
 from valuechain.links.methods import label as method_label  # noqa: E402
 from valuechain.outputs.analysis_figures import save_figure, short_label  # noqa: E402
 
-
 #: Yardsticks as a title names them.
 YARDSTICKS = {"truth": "the planted links", "reference": "the product reference (BEA 2017 Use table)",
               "reference_cross_commodity": "the product reference, cross-commodity links",
@@ -189,31 +188,39 @@ def finetune_parallel(grid: pd.DataFrame, chosen: dict, top_n: int, path) -> tup
     return len(top), float(lo[-1]), float(hi[-1])
 
 
-def finetune_network(links: pd.DataFrame, chosen: dict, names: dict, layout_seed: int, path) -> tuple[int, int]:
-    """The preprint's figure 5: the tuned industry links (``links``: ``input, output, label``), true ones green and
-    false ones red, industries labelled with ``names`` where given. Returns ``(nodes, edges)``."""
-    import networkx as nx
-    from matplotlib.lines import Line2D
+def finetune_network(links: pd.DataFrame, chosen: dict, names: dict, path) -> tuple[int, int]:
+    """The preprint's figure 5 as a matrix rather than a hairball: the tuned industry links (``links``: ``input,
+    output, label``), one row per input industry and one column per output industry (in the table's order of
+    codes), a link's cell green when the input-output table confirms it and red when it does not; industries by
+    ``names`` where given. Returns ``(nodes, edges)``."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
 
-    G = nx.DiGraph()
-    G.add_nodes_from(sorted(set(links["input"]) | set(links["output"]), key=lambda s: (len(s), s)))
-    G.add_edges_from((r.input, r.output, {"label": bool(r.label)}) for r in links.itertuples())
-    pos = nx.spring_layout(G, seed=layout_seed, k=1.5 / max(len(G), 1) ** 0.5)
-    colors = ["tab:green" if d["label"] else "tab:red" for _, _, d in G.edges(data=True)]
-    fig, ax = plt.subplots(figsize=(10, 9))
-    nx.draw_networkx_nodes(G, pos, ax=ax, node_size=900, node_color="#dddddd", edgecolors="#555555")
-    labels = {n: short_label(names[n], 16, lines=2) if n in names else n for n in G}
-    nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=5.5)
-    nx.draw_networkx_edges(G, pos, ax=ax, edge_color=colors, arrows=True, arrowsize=10, width=1.2, alpha=0.8,
-                           connectionstyle="arc3,rad=0.1", node_size=900)
+    nodes = sorted(set(links["input"]) | set(links["output"]), key=lambda c: (len(c), c))
+    at = {c: i for i, c in enumerate(nodes)}
+    grid = np.full((len(nodes), len(nodes)), np.nan)
+    grid[links["input"].map(at).to_numpy(), links["output"].map(at).to_numpy()] = links["label"].astype(float)
+    size = 2.5 + 0.22 * len(nodes)
+    fig, ax = plt.subplots(figsize=(size + 2.5, size + 1.5))
+    ax.imshow(np.ma.masked_invalid(grid), cmap=ListedColormap(["#c0392b", "#2e8b57"]), vmin=0, vmax=1,
+              aspect="equal", interpolation="none")
+    labels = [f"{c} {short_label(names.get(c, ''), 30)}".strip() for c in nodes]
+    ax.set_xticks(range(len(nodes)), labels, rotation=90, fontsize=6.5)
+    ax.set_yticks(range(len(nodes)), labels, fontsize=6.5)
+    ax.set_xticks(np.arange(len(nodes)) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(nodes)) - 0.5, minor=True)
+    ax.grid(which="minor", color="0.92", lw=0.5)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xlabel("output industry (the one that uses the input)")
+    ax.set_ylabel("input industry")
     n_true = int(links["label"].sum())
+    ax.legend(handles=[Patch(color="#2e8b57", label=f"in the table (trade intensity >= 1): {n_true}"),
+                       Patch(color="#c0392b", label=f"not in the table: {len(links) - n_true}")],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
     t = chosen["thresholds"]
-    ax.legend(handles=[Line2D([], [], color="tab:green", label=f"true (TI >= 1): {n_true}"),
-                       Line2D([], [], color="tab:red", label=f"false: {len(links) - n_true}")],
-              loc="lower left", frameon=False)
-    ax.set_title(f"Top-{chosen['in_sample']['k']} B&F input links at t = ({t['t1']:g}, {t['t2']:g}, {t['t3']:g}, "
-                 f"{t['t4']:g}), arrows input -> output; precision {chosen['precision']:.2f}", fontsize=10)
-    ax.axis("off")
-    fig.tight_layout()
+    ins = chosen["in_sample"]
+    ax.set_title(f"Top-{ins['k']} Backward & Forward input links between industries at the tuned thresholds\n"
+                 f"t = ({t['t1']:g}, {t['t2']:g}, {t['t3']:g}, {t['t4']:g}): precision {100 * chosen['precision']:.0f}% "
+                 f"against {ins['source'].upper()} {', '.join(map(str, ins['years']))}", fontsize=10)
     save_figure(fig, path)
-    return G.number_of_nodes(), G.number_of_edges()
+    return len(nodes), len(links)
