@@ -84,7 +84,7 @@ def test_positions_of_a_country_and_its_regions_or_of_one_region(run, capsys):
     assert table["nitl"].tolist() == [0.45, 0.4, 0.5]
     code, out, _ = call(capsys, "positions", "CHL-01", "--run", str(run), "--format", "json")
     assert json.loads(out) == [{"scope": "region", "country": "CHL", "country_name": "Chile", "region": "CHL-01",
-                                "tl_imp": 3.0, "tl_exp": 2.0, "jump": -1.0, "nitl": 0.6, "ntj": -0.2,
+                                "region_name": "", "tl_imp": 3.0, "tl_exp": 2.0, "jump": -1.0, "nitl": 0.6, "ntj": -0.2,
                                 "diversification": 30}]
 
 

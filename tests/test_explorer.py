@@ -175,7 +175,8 @@ def test_the_payload_codes_products_places_and_links():
     assert p["country_names"] == ["Brazil", "United States"]
     assert p["product_trade"] == {"product": [2], "flow": [1], "place": [0], "value": [3], "rca": [1.5]}
     assert p["products"]["pci"] == [0.1, None, 1.2346]
-    assert p["countries"] == ["BRA", "USA"] and p["places"] == {"country": [0, 1], "region": ["SP", "MI"]}
+    assert p["countries"] == ["BRA", "USA"] and p["places"] == {"country": [0, 1], "region": ["SP", "MI"],
+                                                                 "name": ["São Paulo", "Michigan"]}
     assert p["region_flows"] == {"link": [1], "from": [0], "to": [1], "value": [10], "lower": [1], "upper": [21]}
     assert p["regions"]["place"] == [1] and p["trade"] == {"place": [0], "flow": [1], "product": [2], "value": [3],
                                                             "rca": [1.5]}
@@ -216,7 +217,7 @@ def test_a_run_without_links_gives_a_page(products, tmp_path):
                           "method_ranks": {"bf": []}}
     assert p["products"]["hs"] == products and p["products"]["level"] == [1.0] * len(products)
     assert p["region_flows"] == {"link": [], "from": [], "to": [], "value": [], "lower": [], "upper": []}
-    assert p["regions"]["place"] == [] and p["places"] == {"country": [0], "region": ["SP"]}
+    assert p["regions"]["place"] == [] and p["places"] == {"country": [0], "region": ["SP"], "name": ["São Paulo"]}
     assert p["trade"]["product"] == [products.index("8708")]
     (tmp_path / "lib.js").write_text("var d3;")
     assert json.loads(data_of(explorer.render(p, TEMPLATE, [tmp_path / "lib.js"]))) == p

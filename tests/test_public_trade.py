@@ -233,3 +233,12 @@ def test_the_shipped_intermediate_is_the_pinned_certificate():
     assert "Root R46" in text and "will not expire" in text
 
 
+
+
+def test_states_of_the_public_sources_are_named_and_other_regions_keep_their_codes():
+    from valuechain.trade.canonical import country_names, region_names
+
+    names = region_names(pd.Series(["USA", "USA", "BRA", "BRA", "BRA", "CHN"]),
+                         pd.Series(["TX", "DC", "SP", "3550308", "BRA-01", "CHN"]))
+    assert names.tolist() == ["Texas", "District of Columbia", "São Paulo", "", "", ""]
+    assert country_names(["USA", "KOR", "XKX", "AAA"]).tolist() == ["United States", "South Korea", "Kosovo", "AAA"]

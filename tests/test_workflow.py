@@ -224,14 +224,15 @@ def test_a_new_trade_file_reruns_from_ingestion(small_run, tmp_path, work):
     path = tmp_path / "my_trade.csv"
     trade.to_csv(path, index=False)
     args = ("--config", "run=test-user", f"trade={path}")
-    snakemake(work, *args)
-    user = work / "results" / "test-user"
     # no truth for a user's file: no truth-based evaluation, not a fake one; the reference scores it still
-    assert not (user / "evaluation/links.parquet").exists()
-    assert (user / "evaluation/reference.parquet").exists()
-    assert planned_jobs(work, *args) == set()
+    jobs = planned_jobs(work, *args)
+    assert "evaluate_reference" in jobs and "evaluate_links" not in jobs and "generate_demo_world" not in jobs
+    # the run up to the B&F links (the stages new data go through first), then nothing left to do for them
+    target = "results/test-user/links/outer/links.parquet"
+    snakemake(work, *args, "--", target)
+    assert planned_jobs(work, *args, "--", target) == set()
     trade[trade["region"] != trade["region"].iloc[0]].to_csv(path, index=False)  # new data arrive
-    assert {"ingest_trade", "clean_trade", "compute_rca", "infer_bf_links"} <= planned_jobs(work, *args)
+    assert {"ingest_trade", "clean_trade", "compute_rca", "infer_bf_links"} <= planned_jobs(work, *args, "--", target)
 
 
 def test_bad_trade_file_fails_with_location_and_writes_nothing(tmp_path, work):

@@ -43,7 +43,10 @@
   const methodNames = Object.keys(L.method_ranks || {});
   const countryName = c => (D.country_names ? D.country_names[c] : D.countries[c]);
   const countryOf = p => D.countries[D.places.country[p]];
-  const placeName = p => `${countryName(D.places.country[p])} ${D.places.region[p]}`;
+  // A place: its country's name, then the region's name and code where the region is a named subdivision (a US or
+  // Brazilian state), else its code as the data give it.
+  const placeName = p => (D.places.name[p] ? `${countryName(D.places.country[p])} ${D.places.name[p]} (${D.places.region[p]})`
+    : `${countryName(D.places.country[p])} ${D.places.region[p]}`);
   const productHref = i => `#/product/${encodeURIComponent(P.hs[i])}`;
   const regionHref = p => `#/region/${encodeURIComponent(countryOf(p))}/${encodeURIComponent(D.places.region[p])}`;
   // A section's name shortened at a word boundary (never mid-word), for labels on drawings.

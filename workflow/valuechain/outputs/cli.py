@@ -28,7 +28,7 @@ import pandas as pd
 
 from valuechain.flows.query import query_flows
 from valuechain.outputs.search import find_products
-from valuechain.trade.canonical import country_names
+from valuechain.trade.canonical import country_names, region_names
 
 FORMATS = ("table", "csv", "json")
 
@@ -115,7 +115,8 @@ def flows_sql(input_hs: str | None, output_hs: str | None, by: str, top: int) ->
 
 def positions(regions: pd.DataFrame, countries: pd.DataFrame, place: str) -> pd.DataFrame:
     """The trophic positions of ``place``: a country code gives the country (``scope`` "country") and its regions,
-    a region code the region, whatever their case; with the country's name."""
+    a region code the region, whatever their case; with the country's name and the region's where it is a named
+    subdivision (a US or Brazilian state)."""
     key = place.strip().upper()
     cols = ["tl_imp", "tl_exp", "jump", "nitl", "ntj", "diversification"]
     country = countries[countries["country"].str.upper() == key]
@@ -126,7 +127,8 @@ def positions(regions: pd.DataFrame, countries: pd.DataFrame, place: str) -> pd.
         raise RunError(f"place {place!r}: neither a country nor a region of this run (countries: "
                        f"{', '.join(sorted(countries['country']))})")
     out["country_name"] = out["country"].map(country_names(out["country"]))
-    return out[["scope", "country", "country_name", "region", *cols]]
+    out["region_name"] = region_names(out["country"], out["region"])
+    return out[["scope", "country", "country_name", "region", "region_name", *cols]]
 
 
 def plural(n: int, word: str) -> str:

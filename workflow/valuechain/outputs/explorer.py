@@ -30,7 +30,7 @@ import pandas as pd
 from valuechain.links.annotate import REFERENCE_LABELS
 from valuechain.links.methods import label as method_label
 from valuechain.outputs.search import SYNONYMS
-from valuechain.trade.canonical import country_names
+from valuechain.trade.canonical import country_names, region_names
 from valuechain.trade.hs import load_hs_sections, product_sections
 
 
@@ -232,7 +232,8 @@ def build_payload(
     def place_codes(country: pd.Series, region: pd.Series) -> list[int]:
         return _codes(country + "\t" + region, keys)
 
-    payload["places"] = {"country": _codes(places["country"], country_list), "region": places["region"].tolist()}
+    payload["places"] = {"country": _codes(places["country"], country_list), "region": places["region"].tolist(),
+                         "name": region_names(places["country"], places["region"]).tolist()}
     payload["countries"] = country_list
     payload["country_names"] = country_names(country_list).reindex(country_list).tolist()
     payload["region_flows"] = {

@@ -270,6 +270,25 @@ def country_names(codes: Iterable[str]) -> pd.Series:
     return pd.Series([name(c) for c in codes], index=codes, dtype=str)
 
 
+def region_names(country: pd.Series, region: pd.Series) -> pd.Series:
+    """The name of each region that is an ISO 3166-2 subdivision of its country (pycountry): the Census's states
+    (``USA``, ``TX`` -> "Texas") and Comex Stat's (``BRA``, ``SP`` -> "São Paulo"); empty for any other region
+    (municipality codes, the demo world's regions, a country standing for itself)."""
+    import pycountry
+
+    def name(iso3: str, code: str) -> str:
+        country_ = pycountry.countries.get(alpha_3=iso3)
+        if country_ is None or not code:
+            return ""
+        sub = pycountry.subdivisions.get(code=f"{country_.alpha_2}-{code}")
+        return "" if sub is None else sub.name
+
+    pairs = pd.DataFrame({"country": country.astype(str).to_numpy(), "region": region.astype(str).to_numpy()})
+    unique = pairs.drop_duplicates()
+    names = {(c, r): name(c, r) for c, r in zip(unique["country"], unique["region"])}
+    return pd.Series([names[(c, r)] for c, r in zip(pairs["country"], pairs["region"])], index=region.index, dtype=str)
+
+
 def _categorical(values: pd.Series) -> pd.Categorical:
     """``values`` as a categorical of strings (already one when read from a dictionary-encoded Parquet column):
     the checks below run on its categories, once per distinct value, not once per row."""
