@@ -180,3 +180,10 @@ def test_config_problems_are_one_line_each_naming_the_key():
         "config: links.k = 'three': 'three' is not of type 'integer'",
         "config: unknown key reference.report_min_share: did you mean report_min_shares?",
     ]
+
+
+def test_a_long_value_is_cut_and_the_rule_it_breaks_kept():
+    from valuechain.glue.config import config_errors
+
+    config = copy.deepcopy(DEFAULTS) | {"run": "a" * 300}
+    assert config_errors(config, yaml.safe_load(SCHEMA_FILE.read_text())) == [f"config: run = '{'a' * 76}...: it is too long"]

@@ -354,11 +354,11 @@ BAD_INPUTS = {
     "all_regions_small": (HEADER + ROW, {"clean": {"min_region_trade": 1e12}}, "clean_trade",
                           "no region left after cleaning"),
     "unknown_key": (HEADER + ROW, {"clean": {"min_regoin_trade": 1}}, None,
-                    "Additional properties are not allowed ('min_regoin_trade' was unexpected)"),
+                    "config: unknown key clean.min_regoin_trade: did you mean min_region_trade?"),
     "threshold_below_minimum": (HEADER + ROW, {"links": {"k": 0}}, None, "0 is less than the minimum of 1"),
     "run_escapes_results": (HEADER + ROW, {"run": ".."}, None, "does not match"),
     "run_is_the_shared_folder": (HEADER + ROW, {"run": "shared"}, None, "does not match"),
-    "run_name_too_long": (HEADER + ROW, {"run": "a" * 300}, None, "is too long"),
+    "run_name_too_long": (HEADER + ROW, {"run": "a" * 300}, None, "aaaa...: it is too long"),
     "full_width_code": (HEADER + ROW + "2019,export,BRA,SP,USA,８７０３,4\n", {}, "ingest_trade",
                         "column 'hs': digits that are not ASCII 0-9 (full-width or of another script)"),
     "code_outside_nomenclature": (HEADER + ROW + "2019,export,BRA,SP,USA,0000,4\n", {}, "ingest_trade",
@@ -581,7 +581,8 @@ def test_the_exports_carry_names_and_the_reference_label(small_run):
     import networkx as nx
 
     annotated = pd.read_parquet(small_run / "links/annotated.parquet")
-    links = pd.read_csv(small_run / "exports/links.csv", dtype={"output": str, "input": str}, keep_default_na=False)
+    links = pd.read_csv(small_run / "exports/links.csv", dtype={"output": str, "input": str, "reference": str},
+                        keep_default_na=False)
     assert links[["output", "input", "reference"]].values.tolist() == annotated[
         ["output", "input", "reference"]].values.tolist()
     assert set(annotated["reference"]) <= {"true", "false", "unscorable"} and annotated["estimated_precision"].between(0, 1).all()

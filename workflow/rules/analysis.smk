@@ -407,6 +407,8 @@ rule export_tables:
         graphml=res("exports/product_network.graphml"),
     log:
         logfile("export_tables.log"),
+    benchmark:
+        bench("export_tables.tsv")
     conda:
         "../envs/base.yaml"
     threads: 1

@@ -65,9 +65,10 @@ def _error_message(error) -> str:
     if error.validator == "required":
         return f"config: {where} needs {error.message.split(' is a required')[0]} (see config/config.default.yaml)"
     value = repr(error.instance)
+    # a long value is shown cut, and named "it" in the rule it breaks ("it is too long")
+    rule = error.message.replace(value, "it") if len(value) > 80 else error.message
     value = value if len(value) <= 80 else value[:77] + "..."
-    rule = error.message if len(error.message) <= 160 else error.message[:157] + "..."
-    rule = rule.replace(repr(error.instance), "it") if len(repr(error.instance)) > 80 else rule
+    rule = rule if len(rule) <= 160 else rule[:157] + "..."
     return f"config: {where} = {value}: {rule}"
 
 
