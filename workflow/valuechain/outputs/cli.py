@@ -173,12 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
 def run_command(args: argparse.Namespace) -> None:
     links = _read(args.run, "links/annotated.parquet", f"valuechain {args.command}")
     if args.command == "links":
-        hs = resolve_product(args.product, product_names(links))
+        names = product_names(links)
+        hs = resolve_product(args.product, names)
         table = product_links(links, hs)
         if table.empty:
             raise RunError(f"product {hs}: no link in this run's network")
         n_inputs, n_fed = (table["role"] == "input").sum(), (table["role"] == "feeds").sum()
-        emit(table, args.format, f"{hs} {product_names(links)[hs]}: {plural(n_inputs, 'input')}, feeds "
+        emit(table, args.format, f"{hs} {names[hs]}: {plural(n_inputs, 'input')}, feeds "
              f"{plural(n_fed, 'product')} ({links['method'].iloc[0]} network)")
     elif args.command == "flows":
         if not (args.input or args.output):

@@ -47,25 +47,26 @@ def top_rows(df: pd.DataFrame, by: list[str], value: str, n: int, ties: list[str
     return order.groupby(by, sort=False).head(n).reset_index(drop=True)
 
 
+def largest_trade(rca: pd.DataFrame, by: list[str], n: int, ties: list[str]) -> pd.DataFrame:
+    """The ``n`` largest exports of each group of ``by``, then its ``n`` largest imports (ties by ``ties``), from
+    the RCA table: ``country, region, hs, value, rca, flow``."""
+    parts = []
+    for flow, rca_col in (("export", "rca_export"), ("import", "rca_import")):
+        t = rca.loc[rca[flow] > 0, ["country", "region", "hs", flow, rca_col]]
+        t = t.rename(columns={flow: "value", rca_col: "rca"}).assign(flow=flow)
+        parts.append(top_rows(t, by, "value", n, ties))
+    return pd.concat(parts, ignore_index=True)
+
+
 def region_trade(rca: pd.DataFrame, n: int) -> pd.DataFrame:
     """Each region's ``n`` largest exports and ``n`` largest imports: ``country, region, flow, hs, value, rca``."""
-    parts = []
-    for flow, value, rca_col in (("export", "export", "rca_export"), ("import", "import", "rca_import")):
-        t = rca.loc[rca[value] > 0, ["country", "region", "hs", value, rca_col]]
-        t = t.rename(columns={value: "value", rca_col: "rca"}).assign(flow=flow)
-        parts.append(top_rows(t, ["country", "region"], "value", n, ["hs"]))
-    return pd.concat(parts, ignore_index=True)[["country", "region", "flow", "hs", "value", "rca"]]
+    return largest_trade(rca, ["country", "region"], n, ["hs"])[["country", "region", "flow", "hs", "value", "rca"]]
 
 
 def product_trade(rca: pd.DataFrame, n: int) -> pd.DataFrame:
     """Each product's ``n`` largest exporting and ``n`` largest importing places: ``hs, flow, country, region,
-    value, rca``, by product, flow and decreasing value (ties by place)."""
-    parts = []
-    for flow, value, rca_col in (("export", "export", "rca_export"), ("import", "import", "rca_import")):
-        t = rca.loc[rca[value] > 0, ["country", "region", "hs", value, rca_col]]
-        t = t.rename(columns={value: "value", rca_col: "rca"}).assign(flow=flow)
-        parts.append(top_rows(t, ["hs"], "value", n, ["country", "region"]))
-    return pd.concat(parts, ignore_index=True)[["hs", "flow", "country", "region", "value", "rca"]]
+    value, rca``, the exports first, each by product and decreasing value (ties by place)."""
+    return largest_trade(rca, ["hs"], n, ["country", "region"])[["hs", "flow", "country", "region", "value", "rca"]]
 
 
 # Whole numbers beyond 2**53 are no longer exact in JavaScript (and beyond 2**63 overflow an int64): such values
@@ -151,14 +152,15 @@ def read_run(inputs: dict[str, str | Path], top_flows: int, top_country_flows: i
     products["pci"] = products["hs"].map(pd.read_parquet(inputs["nodes"]).set_index("hs")["pci"]).astype(float)
     tables["methods"] = pd.read_parquet(inputs["methods"])
     rca = pd.read_parquet(inputs["rca"])
+    rca = rca[rca["hs"].isin(set(products["hs"]))]
     return {**out,
             "region_flows": top_region_flows(pd.read_parquet(inputs["flows"]), top_flows),
             "country_flows": top_rows(pd.read_parquet(inputs["country_flows"]), ["input", "output"], "value",
                                       top_country_flows, ["country_from", "country_to"]),
             "regions": pd.read_parquet(inputs["regions"]),
             "countries": pd.read_parquet(inputs["countries"]),
-            "trade": region_trade(rca[rca["hs"].isin(set(products["hs"]))], top_trade),
-            "product_trade": product_trade(rca[rca["hs"].isin(set(products["hs"]))], top_trade)}
+            "trade": region_trade(rca, top_trade),
+            "product_trade": product_trade(rca, top_trade)}
 
 
 def build_payload(

@@ -28,15 +28,14 @@ def link_recovery(evaluation: pd.DataFrame, path, default: str | None = None) ->
     marked."""
     share_cols = [c for c in evaluation.columns if c.startswith("share_")]
     k = int(evaluation["k"].iloc[0])
-    labels = [c.replace("share_", "").replace("_correct", "").replace("_", " ").replace(f"all {k}", f"all {k}")
-              for c in share_cols]
+    labels = [c.replace("share_", "").replace("_correct", "").replace("_", " ") for c in share_cols]
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.6 * len(evaluation)))
     height = 0.8 / len(share_cols)
     y = np.arange(len(evaluation))
     for i, (col, label) in enumerate(zip(share_cols, labels)):
         ax.barh(y + i * height, 100 * evaluation[col], height, label=label)
-    names = [f"{method_label(m)}{' (the run' + chr(39) + 's method)' if m == default else ''}"
-             for m in evaluation["method"]]
+    own = " (the run's method)"
+    names = [method_label(m) + (own if m == default else "") for m in evaluation["method"]]
     ax.set_yticks(y + height * (len(share_cols) - 1) / 2, names)
     ax.invert_yaxis()
     ax.set_xlabel("outputs with that many of their inputs correct (%)")
